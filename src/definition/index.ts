@@ -1,0 +1,5 @@
+export { cronProblem, nextCronTime } from './cron.js'
+export { KEY_PATTERN, LIMITS, STEP_NAME_PATTERN, TRIGGER_TYPE_PATTERN } from './limits.js'
+export { stepSchema, workflowSpecSchema } from './schema.js'
+export type { OnFalse, RetryPolicy, StepType, WorkflowSpec, WorkflowStep } from './types.js'
+export { validateDefinition, validateSpec, type ValidateOptions } from './validate.js'

@@ -1,0 +1,27 @@
+/** Limits every stored definition respects; the DSL and validateDefinition enforce them. */
+export const LIMITS = {
+  maxDelayMs: 30 * 24 * 60 * 60 * 1000,
+  maxTimeoutMs: 24 * 60 * 60 * 1000,
+  minAttempts: 1,
+  maxAttempts: 10,
+  minBackoffMs: 100,
+  maxBackoffMs: 300_000,
+  minBranches: 2,
+  maxBranches: 32,
+  maxParallelDepth: 4,
+  maxSteps: 200,
+  maxNameLength: 100,
+  maxKeyLength: 128,
+  maxDisplayNameLength: 200,
+  maxDescriptionLength: 2000,
+} as const
+
+/** Workflow keys: `incident-on-missed-heartbeat`, `billing.trial_expiring`. */
+export const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
+/** Step (and handler) names: `wait_5m`, `create_incident`, `notify.slack`. */
+export const STEP_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.:-]*$/
+/** Signal types: `heartbeat.missed`, `billing/trial:expiring`. */
+export const TRIGGER_TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/
+
+/** Names that would collide with Object.prototype when used as context keys. */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])

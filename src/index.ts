@@ -1,0 +1,3 @@
+export * from './errors.js'
+export type * from './types.js'
+export { LIMITS, validateDefinition } from './definition/index.js'

@@ -1,0 +1,217 @@
+import type { StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
+
+export type { OnFalse, RetryPolicy, StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
+
+/** A JSON object: what payloads, configs, step outputs and log data are made of. */
+export type JsonObject = Record<string, unknown>
+
+/** A signal as the application emits it. */
+export interface TriggerInput<TPayload = JsonObject> {
+  tenantId: string
+  source: string
+  type: string
+  resourceType?: string
+  resourceId?: string
+  environment?: string
+  payload?: TPayload
+}
+
+/** A signal after it was persisted: it has an id (`trg_...`) and a creation time. */
+export interface TriggerEnvelope<TPayload = JsonObject> {
+  id: string
+  tenantId: string
+  source: string
+  type: string
+  resourceType?: string
+  resourceId?: string
+  environment?: string
+  payload: TPayload
+  createdAt: Date
+}
+
+/** A workflow stored for one tenant. */
+export interface WorkflowDefinition extends Omit<WorkflowSpec, 'key'> {
+  id: string
+  tenantId: string
+  /** Key of the code-defined workflow this came from; `null` for one made with createWorkflow without a key. */
+  key: string | null
+  /** Increases by one each time sync stores a changed version under the same key. */
+  version: number
+  /** Content hash of the definition's steps, filters, config and schedule. */
+  hash: string
+  createdAt: Date
+  updatedAt: Date
+}
+
+/** The part of a definition a run froze when it was created; it runs these steps even if the definition changes. */
+export interface DefinitionSnapshot {
+  id: string
+  key: string | null
+  version: number
+  name: string
+  triggerType: string
+  steps: WorkflowStep[]
+  config: JsonObject
+}
+
+export type WorkflowStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'canceled'
+
+export interface WorkflowRun {
+  id: string
+  definitionId: string
+  tenantId: string
+  triggerId: string
+  status: WorkflowStatus
+  /** Outputs of completed actions, keyed by step name. */
+  context: JsonObject
+  currentStepIndex: number
+  isReplay: boolean
+  definitionSnapshot: DefinitionSnapshot
+  startedAt?: Date
+  completedAt?: Date
+  failedAt?: Date
+  canceledAt?: Date
+  cancelReason?: string
+  createdAt: Date
+  updatedAt: Date
+}
+
+export type StepStatus = 'pending' | 'scheduled' | 'running' | 'completed' | 'failed' | 'skipped'
+
+export interface WorkflowStepRun {
+  id: string
+  runId: string
+  tenantId: string
+  stepIndex: number
+  stepType: StepType
+  stepName: string
+  status: StepStatus
+  /** Attempt number of the latest claim; 0 before the first claim. */
+  attempt: number
+  scheduledFor?: Date
+  startedAt?: Date
+  completedAt?: Date
+  result?: JsonObject
+  errorMessage?: string
+  branchIndex?: number
+  parentStepRunId?: string
+  createdAt: Date
+}
+
+export type LogLevel = 'info' | 'warn' | 'error'
+
+export interface ExecutionLog {
+  id: string
+  runId: string
+  stepRunId?: string
+  tenantId: string
+  level: LogLevel
+  message: string
+  data?: JsonObject
+  createdAt: Date
+}
+
+export type TimelineEntryType =
+  | 'run_created'
+  | 'run_completed'
+  | 'run_failed'
+  | 'run_canceled'
+  | 'step_scheduled'
+  | 'step_started'
+  | 'step_completed'
+  | 'step_failed'
+  | 'step_skipped'
+  | 'log'
+
+export interface RunTimelineEntry {
+  timestamp: Date
+  type: TimelineEntryType
+  stepIndex?: number
+  stepName?: string
+  stepType?: string
+  detail?: JsonObject
+}
+
+/** What an action returns. Returning nothing counts as `{ success: true }`. */
+export interface ActionResult<TData extends JsonObject = JsonObject> {
+  success: boolean
+  data?: TData
+  error?: string
+}
+
+/**
+ * Writes to the run's execution log (and timeline). Call it as a function for `info`,
+ * or use `.warn` / `.error`.
+ */
+export interface StepLogger {
+  (message: string, data?: JsonObject): void
+  info(message: string, data?: JsonObject): void
+  warn(message: string, data?: JsonObject): void
+  error(message: string, data?: JsonObject): void
+}
+
+/**
+ * What every action and condition handler receives.
+ *
+ * @typeParam TPayload - the trigger's payload, inferred from its zod schema in the DSL
+ * @typeParam TSteps - outputs of the steps that ran before this one, keyed by step name
+ * @typeParam TConfig - the workflow's config
+ */
+export interface HandlerContext<
+  TPayload = JsonObject,
+  TSteps = Record<string, JsonObject | undefined>,
+  TConfig = JsonObject,
+> {
+  tenantId: string
+  trigger: TriggerEnvelope<TPayload>
+  run: WorkflowRun
+  step: WorkflowStepRun
+  /** Outputs of earlier actions, keyed by step name (the same object as `run.context`). */
+  steps: TSteps
+  config: TConfig
+  isReplay: boolean
+  /** Emits another signal for workflow chaining; resolves once it is persisted. */
+  emit: (input: TriggerInput) => Promise<TriggerEnvelope>
+  log: StepLogger
+  /** Aborted when the step times out, the run is canceled or the engine shuts down. */
+  signal: AbortSignal
+}
+
+/** The original design's name for the handler context. */
+export type WorkflowContext = HandlerContext
+
+export type ActionHandler<TPayload = JsonObject, TData extends JsonObject = JsonObject> = (
+  ctx: HandlerContext<TPayload>,
+) => Promise<ActionResult<TData> | void> | ActionResult<TData> | void
+
+export type ConditionHandler<TPayload = JsonObject> = (ctx: HandlerContext<TPayload>) => Promise<boolean> | boolean
+
+export interface ActionOptions {
+  /** Whether the action may run again when its signal is replayed. Default `true`. */
+  replaySafe: boolean
+}
+
+export interface ReplayOptions {
+  dryRun?: boolean
+}
+
+export interface StepCompleteEvent {
+  run: WorkflowRun
+  step: WorkflowStepRun
+}
+
+export interface RunCompleteEvent {
+  run: WorkflowRun
+  status: 'completed' | 'failed' | 'canceled'
+}
+
+/** A lifecycle hook. It may throw or hang: the run does not wait for it or notice. */
+export type LifecycleHook<TEvent> = (event: TEvent) => void | Promise<void>
+
+/** The methods of a pino-compatible logger that the engine uses. */
+export interface EngineLogger {
+  debug(obj: object | string, msg?: string): void
+  info(obj: object | string, msg?: string): void
+  warn(obj: object | string, msg?: string): void
+  error(obj: object | string, msg?: string): void
+}
