@@ -1,0 +1,39 @@
+import { PulseValidationError } from '../errors.js'
+import type { ActionDef } from './action.js'
+import type { ConditionDef } from './condition.js'
+import type { TriggerDef } from './trigger.js'
+import { WorkflowBuilderImpl, type AnyWorkflow } from './workflow-builder.js'
+
+/** Everything the engine must register to run one workflow. */
+export interface WorkflowRegistrations {
+  trigger: TriggerDef<string, unknown>
+  /** Every action the workflow uses, inline ones and those inside parallel branches included, in step order. */
+  actions: ActionDef[]
+  /** Every condition the workflow uses, in step order. */
+  conditions: ConditionDef[]
+}
+
+/**
+ * Lists the trigger and every handler a workflow uses, so the engine can register them by name
+ * without the application repeating itself.
+ *
+ * @example
+ * ```ts
+ * const { trigger, actions, conditions } = collectRegistrations(incident)
+ * for (const a of actions) registry.actions.set(a.name, a)
+ * ```
+ */
+export function collectRegistrations(wf: AnyWorkflow): WorkflowRegistrations {
+  if (!(wf instanceof WorkflowBuilderImpl)) {
+    throw new PulseValidationError('workflow', [
+      { path: [], message: 'collectRegistrations() takes a workflow made with workflow("key").on(trigger)...' },
+    ])
+  }
+  const { trigger, chain } = wf.props
+  if (!trigger) {
+    throw new PulseValidationError(chain.subject, [
+      { path: ['triggerType'], message: 'the workflow has no trigger; call .on(trigger) before registering it' },
+    ])
+  }
+  return { trigger, actions: [...chain.actions], conditions: [...chain.conditions] }
+}

@@ -1,0 +1,136 @@
+import type { HandlerContext, JsonObject } from '../types.js'
+import type { ActionDef, ActionHandlerResult, NoData } from './action.js'
+import type { BranchBuilder, AnyBranch } from './branch-builder.js'
+import type {
+  ActionStepOptions,
+  AddAction,
+  AddCondition,
+  AddDelay,
+  AddName,
+  AddParallel,
+  BranchCheck,
+  BranchStart,
+  ChainState,
+  ConditionStepOptions,
+  DelayName,
+  DelayStepOptions,
+  InlineActionStepOptions,
+  OnFalseOption,
+  UniqueDef,
+  UniqueName,
+} from './chain-state.js'
+import type { ConditionDef, ConditionHandlerResult } from './condition.js'
+import type { DurationInput } from './duration.js'
+import type { WorkflowBuilder } from './workflow-builder.js'
+
+/** Which builder a step method returns: the workflow's own, or a parallel branch's. */
+export type BuilderKind = 'workflow' | 'branch'
+
+type Next<K extends BuilderKind, S extends ChainState> = K extends 'workflow' ? WorkflowBuilder<S> : BranchBuilder<S>
+
+/** The context an inline handler receives at this point of the chain. */
+export type ContextAt<S extends ChainState> = HandlerContext<S['payload'], S['steps'], S['config']>
+
+/** One branch of a parallel step: gets a fresh branch builder, returns it with steps added. */
+export type BranchFn<S extends ChainState, N extends string> = (branch: BranchBuilder<BranchStart<S, N>>) => AnyBranch
+
+/** The final state of each branch function's builder. */
+export type BranchEnds<B extends readonly unknown[]> = {
+  [I in keyof B]: B[I] extends (...args: never[]) => BranchBuilder<infer E extends ChainState> ? E : never
+}
+
+/**
+ * The step methods a workflow and a parallel branch share. Each returns a new builder; the one
+ * it was called on is unchanged.
+ */
+export interface StepMethods<K extends BuilderKind, S extends ChainState> {
+  /**
+   * Runs an action declared with `action()` or `trigger.action()`. Its output becomes
+   * `ctx.steps[name]` for the steps after it.
+   *
+   * @example
+   * ```ts
+   * .do(createIncident, { retry: { maxAttempts: 3, backoff: '5s' }, timeout: '30s' })
+   * ```
+   */
+  do<N extends string, D extends JsonObject>(
+    action: ActionDef<N, S['payload'], D> & UniqueDef<N, S['names']>,
+    options?: ActionStepOptions,
+  ): Next<K, AddAction<S, N, D>>
+  /**
+   * Runs an action declared on the spot; its handler sees the typed payload, earlier outputs
+   * and config.
+   *
+   * @example
+   * ```ts
+   * .do('notify_oncall', async (ctx) => {
+   *   await page(ctx.steps.create_incident.incidentId)
+   * }, { replaySafe: false })
+   * ```
+   */
+  do<N extends string, D extends JsonObject = NoData>(
+    name: UniqueName<N, S['names']>,
+    handler: (ctx: ContextAt<S>) => ActionHandlerResult<D>,
+    options?: InlineActionStepOptions,
+  ): Next<K, AddAction<S, N, D>>
+
+  /**
+   * Checks a condition declared with `condition()` or `trigger.condition()`; on `false` the run
+   * completes (default), skips the next step (`'skip'`) or skips the next N steps.
+   *
+   * @example
+   * ```ts
+   * .when(stillDown, { onFalse: 'complete', timeout: '10s' })
+   * ```
+   */
+  when<N extends string, const O extends OnFalseOption = 'complete'>(
+    condition: ConditionDef<N, S['payload']> & UniqueDef<N, S['names']>,
+    options?: ConditionStepOptions<O>,
+  ): Next<K, AddCondition<S, N, O>>
+  /**
+   * Checks a condition declared on the spot.
+   *
+   * @example
+   * ```ts
+   * .when('is_production', (ctx) => ctx.trigger.environment === 'production', { onFalse: 'skip' })
+   * ```
+   */
+  when<N extends string, const O extends OnFalseOption = 'complete'>(
+    name: UniqueName<N, S['names']>,
+    handler: (ctx: ContextAt<S>) => ConditionHandlerResult,
+    options?: ConditionStepOptions<O>,
+  ): Next<K, AddCondition<S, N, O>>
+
+  /**
+   * Waits, from 1 ms up to 30 days. The step is named `wait_<duration>` (`wait_5m`) unless
+   * you name it.
+   *
+   * @example
+   * ```ts
+   * .delay('5m')                        // step "wait_5m"
+   * .delay(90_000, { name: 'cooldown' }) // step "cooldown"
+   * ```
+   */
+  delay<const D extends DurationInput>(duration: D & UniqueDef<DelayName<D>, S['names']>): Next<K, AddDelay<S, DelayName<D>>>
+  delay<const D extends DurationInput, N extends string>(
+    duration: D,
+    options: DelayStepOptions<UniqueName<N, S['names']>>,
+  ): Next<K, AddDelay<S, N>>
+
+  /**
+   * Runs two or more branches at the same time and waits for all of them. Branch actions'
+   * outputs are visible after the parallel step; one that follows a condition inside its
+   * branch is typed `| undefined`, since that branch may have stopped before it.
+   *
+   * @example
+   * ```ts
+   * .parallel('notify_all',
+   *   (b) => b.do(sendEmail).do(logEmailSent),
+   *   (b) => b.delay('1m').do(sendSlack))
+   * ```
+   */
+  parallel<N extends string, B extends [BranchFn<S, N>, BranchFn<S, N>, ...BranchFn<S, N>[]]>(
+    name: UniqueName<N, S['names']> & NoInfer<BranchCheck<BranchEnds<B>, AddName<S['names'], N>>>,
+    ...branches: B
+  ): Next<K, AddParallel<S, N, BranchEnds<B>>>
+}

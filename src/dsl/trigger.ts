@@ -1,0 +1,156 @@
+import type { z } from 'zod'
+import { LIMITS, TRIGGER_TYPE_PATTERN } from '../definition/limits.js'
+import type { ValidationIssue } from '../errors.js'
+import type { HandlerContext, JsonObject } from '../types.js'
+import { makeActionDef, type ActionDef, type ActionDefOptions, type ActionHandlerResult, type AnyActionHandler, type NoData } from './action.js'
+import { makeConditionDef, type AnyConditionHandler, type ConditionDef, type ConditionHandlerResult } from './condition.js'
+import { throwIfAny } from './issues.js'
+import type { DslTypeError } from './type-errors.js'
+
+/**
+ * A signal type as the engine registers it: its `type`, the `source` that emits it, and
+ * optionally a resource type and the zod schema its payload must satisfy.
+ *
+ * @example
+ * ```ts
+ * const def: TriggerDef<'heartbeat.missed', { lastSeenAt: string }> = heartbeatMissed
+ * ```
+ */
+export interface TriggerDef<TType extends string = string, TPayload = JsonObject> {
+  readonly kind: 'trigger'
+  readonly type: TType
+  readonly source: string
+  readonly resourceType?: string
+  /** The schema emitted payloads are checked against, if the trigger declared one. */
+  readonly payload?: z.ZodType<TPayload>
+}
+
+/**
+ * The payload type of a trigger, e.g. for a typed `engine.emit(trigger, payload)`.
+ *
+ * @example
+ * ```ts
+ * type Missed = PayloadOf<typeof heartbeatMissed> // { lastSeenAt: string }
+ * ```
+ */
+export type PayloadOf<T extends TriggerDef<string, unknown>> = T extends TriggerDef<string, infer P> ? P : never
+
+/**
+ * What `trigger()` returns: the {@link TriggerDef} plus factories for handlers that read this
+ * trigger's typed payload but live outside any workflow.
+ */
+export interface Trigger<TType extends string = string, TPayload = JsonObject> extends TriggerDef<TType, TPayload> {
+  /**
+   * Declares a reusable action typed by this trigger's payload. A workflow can use it when its
+   * own trigger's payload has at least the fields this one reads.
+   *
+   * @example
+   * ```ts
+   * const createIncident = heartbeatMissed.action('create_incident', async (ctx) => {
+   *   const since = ctx.trigger.payload.lastSeenAt // string
+   *   return { success: true, data: { incidentId: await open(since) } }
+   * }, { replaySafe: true })
+   * ```
+   */
+  action<const TName extends string, TData extends JsonObject = NoData>(
+    name: TName,
+    handler: (ctx: HandlerContext<TPayload>) => ActionHandlerResult<TData>,
+    options?: ActionDefOptions,
+  ): ActionDef<TName, TPayload, TData>
+
+  /**
+   * Declares a reusable condition typed by this trigger's payload.
+   *
+   * @example
+   * ```ts
+   * const stale = heartbeatMissed.condition('stale', (ctx) => Date.parse(ctx.trigger.payload.lastSeenAt) < cutoff)
+   * ```
+   */
+  condition<const TName extends string>(
+    name: TName,
+    handler: (ctx: HandlerContext<TPayload>) => ConditionHandlerResult,
+  ): ConditionDef<TName, TPayload>
+}
+
+/** Where a trigger's signals come from. */
+export interface TriggerOptions {
+  /** The system that emits the signal, e.g. `'heartbeat'` or `'stripe'`. */
+  source: string
+  /** The kind of resource a signal is about, e.g. `'service'`. */
+  resourceType?: string
+}
+
+/**
+ * Payloads are stored as JSON and parsed again on replay, so a schema's output must be valid
+ * input to itself. Transforms (string to Date, string to number) break that and are rejected here.
+ */
+export type JsonRoundTrip<S extends z.ZodType> =
+  z.output<S> extends z.input<S>
+    ? unknown
+    : DslTypeError<'the payload schema transforms its input (its output type is not valid input); payloads are stored as JSON and parsed again, so use a schema without .transform() / z.coerce / z.date()'>
+
+/**
+ * Declares a signal type. With a zod `payload` schema, handlers see `ctx.trigger.payload`
+ * typed by the schema's output and `engine.emit` checks payloads against it.
+ *
+ * @example
+ * ```ts
+ * const heartbeatMissed = trigger('heartbeat.missed', {
+ *   source: 'heartbeat',
+ *   resourceType: 'service',
+ *   payload: z.object({ lastSeenAt: z.string().datetime() }),
+ * })
+ * ```
+ */
+export function trigger<const TType extends string, S extends z.ZodType<JsonObject>>(
+  type: TType,
+  options: TriggerOptions & { payload: S & JsonRoundTrip<S> },
+): Trigger<TType, z.output<S>>
+export function trigger<const TType extends string>(type: TType, options: TriggerOptions): Trigger<TType, JsonObject>
+export function trigger(type: string, options: TriggerOptions & { payload?: z.ZodType<JsonObject> }): Trigger<string, JsonObject> {
+  const subject = typeof type === 'string' && type.length > 0 ? `trigger "${type}"` : 'trigger'
+  throwIfAny(subject, triggerIssues(type, options))
+  const def: Trigger<string, JsonObject> = {
+    kind: 'trigger',
+    type,
+    source: options.source,
+    ...(options.resourceType !== undefined ? { resourceType: options.resourceType } : {}),
+    ...(options.payload !== undefined ? { payload: options.payload } : {}),
+    action: (name, handler, actionOptions) => makeActionDef(name, handler as AnyActionHandler, actionOptions),
+    condition: (name, handler) => makeConditionDef(name, handler as AnyConditionHandler),
+  }
+  return Object.freeze(def)
+}
+
+function triggerIssues(type: unknown, options: unknown): ValidationIssue[] {
+  const issues: ValidationIssue[] = []
+  if (typeof type !== 'string' || type.length === 0) {
+    issues.push({ path: ['type'], message: 'type is empty; name the signal, e.g. "heartbeat.missed"' })
+  } else if (type.length > LIMITS.maxKeyLength) {
+    issues.push({ path: ['type'], message: `type is longer than ${LIMITS.maxKeyLength} characters` })
+  } else if (!TRIGGER_TYPE_PATTERN.test(type)) {
+    issues.push({
+      path: ['type'],
+      message: `type "${type}" may use letters, digits, "_", ".", ":", "/" and "-", and must start with a letter or digit`,
+    })
+  }
+  if (typeof options !== 'object' || options === null) {
+    issues.push({ path: [], message: 'options are required: { source, resourceType?, payload? }' })
+    return issues
+  }
+  const { source, resourceType, payload } = options as Record<string, unknown>
+  if (typeof source !== 'string' || source.length === 0) {
+    issues.push({ path: ['source'], message: 'source is required: the system that emits this signal, e.g. "heartbeat"' })
+  }
+  if (resourceType !== undefined && (typeof resourceType !== 'string' || resourceType.length === 0)) {
+    issues.push({ path: ['resourceType'], message: 'resourceType must be a non-empty string; leave it out if signals have none' })
+  }
+  if (payload !== undefined && !isZodSchema(payload)) {
+    issues.push({ path: ['payload'], message: 'payload must be a zod schema such as z.object({ ... })' })
+  }
+  return issues
+}
+
+function isZodSchema(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as { safeParse?: unknown }).safeParse === 'function'
+}

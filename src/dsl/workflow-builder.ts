@@ -1,0 +1,298 @@
+import { cronProblem } from '../definition/cron.js'
+import type { WorkflowSpec } from '../definition/types.js'
+import { workflowSpecSchema } from '../definition/schema.js'
+import { validateDefinition } from '../definition/validate.js'
+import type { ValidationIssue } from '../errors.js'
+import type { JsonObject } from '../types.js'
+import { chainDo, chainParallel, chainWhen } from './branch-builder.js'
+import { addDelay, deepFreeze, emptyChain, type ChainProps, type RawStepOptions } from './chain.js'
+import type { ChainState, StartState, WithConfig } from './chain-state.js'
+import { throwIfAny, zodIssuesAt } from './issues.js'
+import type { StepMethods } from './step-methods.js'
+import type { PayloadOf, TriggerDef } from './trigger.js'
+import type { DslTypeError } from './type-errors.js'
+
+/** Narrows which signals of the trigger type start the workflow. */
+export interface TriggerFilters {
+  /** Only signals emitted with this `environment`. */
+  environment?: string
+  /** Only signals about this `resourceType`. */
+  resourceType?: string
+}
+
+/** Options of `workflow(key, options)`; each also has a builder method. */
+export interface WorkflowOptions {
+  /** Display name; defaults to the key. */
+  name?: string
+  description?: string
+  /** `false` stores the workflow disabled; default `true`. */
+  enabled?: boolean
+}
+
+/** Options of `.cron(expression, options)`. */
+export interface CronOptions {
+  /** IANA zone the expression is read in, e.g. `'Europe/Paris'`; UTC when absent. */
+  timezone?: string
+}
+
+/**
+ * Any workflow that has a trigger and at least one step: what `compile()`, `collectRegistrations()`
+ * and the engine's `sync` accept.
+ */
+export interface AnyWorkflow {
+  readonly kind: 'workflow'
+  /** The stable key sync matches stored definitions by. */
+  readonly key: string
+  compile(): WorkflowSpec
+}
+
+/** Settings a workflow can take before and after `.on()`. */
+interface WorkflowSettings<TSelf> {
+  /** The stable key given to `workflow(key)`. */
+  readonly key: string
+  /** Sets the display name (default: the key). */
+  name(name: string): TSelf
+  /** Sets a description shown in dashboards and the CLI. */
+  description(text: string): TSelf
+  /**
+   * Runs the workflow on a schedule as well: the engine emits its trigger at each tick.
+   * Five fields (minute hour day-of-month month day-of-week), or six with leading seconds.
+   *
+   * @example
+   * ```ts
+   * .cron('0 2 * * *', { timezone: 'Europe/Paris' })
+   * ```
+   */
+  cron(expression: string, options?: CronOptions): TSelf
+  /** Stores the workflow disabled; enable it later from the engine or CLI. */
+  disabled(): TSelf
+}
+
+/**
+ * A workflow before `.on(trigger)`: settings only, since steps are typed by the trigger's payload.
+ *
+ * @example
+ * ```ts
+ * const start = workflow('nightly-cleanup').name('Nightly cleanup').config({ keepDays: 30 })
+ * ```
+ */
+export interface WorkflowStart<TConfig> extends WorkflowSettings<WorkflowStart<TConfig>> {
+  /**
+   * Sets the workflow config, which handlers read as `ctx.config`.
+   *
+   * @example
+   * ```ts
+   * workflow('incident').config({ severity: 'high' })
+   * ```
+   */
+  config<C extends JsonObject>(config: C): WorkflowStart<C>
+  /**
+   * Picks the signal that starts the workflow, optionally narrowed by environment and resource
+   * type. Steps can be added after this.
+   *
+   * @example
+   * ```ts
+   * workflow('incident').on(heartbeatMissed, { environment: 'production' })
+   * ```
+   */
+  on<T extends TriggerDef<string, unknown>>(trigger: T, filters?: TriggerFilters): WorkflowBuilder<StartState<PayloadOf<T>, TConfig>>
+}
+
+type CompileArgs<S extends ChainState> = S['hasSteps'] extends true
+  ? []
+  : [add_a_step_first: DslTypeError<'a workflow needs at least one step before compile(): add .do(), .when(), .delay() or .parallel()'>]
+
+/**
+ * A workflow with a trigger. Every method returns a new builder over a frozen copy, so a
+ * half-built chain can be branched into several workflows.
+ *
+ * @example
+ * ```ts
+ * export const incident = workflow('incident-on-missed-heartbeat')
+ *   .on(heartbeatMissed)
+ *   .delay('5m')
+ *   .when(stillDown)
+ *   .do(createIncident)
+ * ```
+ */
+export interface WorkflowBuilder<S extends ChainState> extends StepMethods<'workflow', S>, WorkflowSettings<WorkflowBuilder<S>> {
+  readonly kind: 'workflow'
+  /**
+   * Sets the workflow config. Set it before the handlers that read it; a later call must keep
+   * the earlier fields' types, because handlers already added rely on them.
+   */
+  config<C extends JsonObject & S['config']>(config: C): WorkflowBuilder<WithConfig<S, C>>
+  /**
+   * Returns the workflow as plain, validated {@link WorkflowSpec} JSON. Throws a
+   * PulseValidationError if it breaks a rule only visible on the whole workflow, such as an
+   * `onFalse` that skips past the last step.
+   */
+  compile(...args: CompileArgs<S>): WorkflowSpec
+}
+
+interface WorkflowProps {
+  readonly key: string
+  readonly name?: string
+  readonly description?: string
+  readonly trigger?: TriggerDef<string, unknown>
+  readonly environmentFilter?: string
+  readonly resourceTypeFilter?: string
+  readonly config: JsonObject
+  readonly cronExpression?: string
+  readonly cronTimezone?: string
+  readonly isEnabled: boolean
+  readonly chain: ChainProps
+}
+
+/** The single implementation behind {@link WorkflowStart} and {@link WorkflowBuilder}. */
+export class WorkflowBuilderImpl {
+  readonly kind = 'workflow'
+
+  constructor(readonly props: WorkflowProps) {
+    Object.freeze(this)
+  }
+
+  get key(): string {
+    return this.props.key
+  }
+
+  name(name: string): WorkflowBuilderImpl {
+    this.fail(fieldIssues('name', name))
+    return this.with({ name })
+  }
+
+  description(description: string): WorkflowBuilderImpl {
+    this.fail(fieldIssues('description', description))
+    return this.with({ description })
+  }
+
+  config(config: JsonObject): WorkflowBuilderImpl {
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+      this.fail([{ path: ['config'], message: 'config must be a plain object such as { severity: "high" }' }])
+    }
+    return this.with({ config: deepFreeze(structuredClone(config)) })
+  }
+
+  cron(expression: string, options?: CronOptions): WorkflowBuilderImpl {
+    const timezone = options?.timezone
+    const problem = typeof expression === 'string' ? cronProblem(expression, timezone) : 'cron expression must be a string'
+    if (problem) this.fail([{ path: [problem.startsWith('time zone') ? 'cronTimezone' : 'cronExpression'], message: problem }])
+    return this.with({ cronExpression: expression, ...(timezone !== undefined ? { cronTimezone: timezone } : {}) })
+  }
+
+  disabled(): WorkflowBuilderImpl {
+    return this.with({ isEnabled: false })
+  }
+
+  on(trigger: TriggerDef<string, unknown>, filters?: TriggerFilters): WorkflowBuilderImpl {
+    const issues: ValidationIssue[] = []
+    if (this.props.trigger) issues.push({ path: ['triggerType'], message: 'on() was already called; a workflow has one trigger' })
+    if (typeof trigger !== 'object' || trigger === null || trigger.kind !== 'trigger') {
+      issues.push({ path: ['triggerType'], message: 'on() takes a trigger made with trigger("type", { source })' })
+    }
+    if (filters?.environment !== undefined && (typeof filters.environment !== 'string' || filters.environment === '')) {
+      issues.push({ path: ['environmentFilter'], message: 'environment filter must be a non-empty string; leave it out to match every environment' })
+    }
+    if (filters?.resourceType !== undefined && (typeof filters.resourceType !== 'string' || filters.resourceType === '')) {
+      issues.push({ path: ['resourceTypeFilter'], message: 'resourceType filter must be a non-empty string; leave it out to match every resource type' })
+    }
+    this.fail(issues)
+    return this.with({
+      trigger,
+      ...(filters?.environment !== undefined ? { environmentFilter: filters.environment } : {}),
+      ...(filters?.resourceType !== undefined ? { resourceTypeFilter: filters.resourceType } : {}),
+    })
+  }
+
+  do(first: unknown, second?: unknown, third?: unknown): WorkflowBuilderImpl {
+    return this.withChain(() => chainDo(this.props.chain, first, second, third))
+  }
+
+  when(first: unknown, second?: unknown, third?: unknown): WorkflowBuilderImpl {
+    return this.withChain(() => chainWhen(this.props.chain, first, second, third))
+  }
+
+  delay(duration: unknown, options?: RawStepOptions): WorkflowBuilderImpl {
+    return this.withChain(() => addDelay(this.props.chain, duration, options))
+  }
+
+  parallel(name: unknown, ...branches: unknown[]): WorkflowBuilderImpl {
+    return this.withChain(() => chainParallel(this.props.chain, name, branches))
+  }
+
+  compile(): WorkflowSpec {
+    const p = this.props
+    if (!p.trigger) this.fail([{ path: ['triggerType'], message: 'the workflow has no trigger; call .on(trigger) before compile()' }])
+    const spec: WorkflowSpec = {
+      key: p.key,
+      name: p.name ?? p.key,
+      ...(p.description !== undefined ? { description: p.description } : {}),
+      triggerType: p.trigger?.type ?? '',
+      ...(p.environmentFilter !== undefined ? { environmentFilter: p.environmentFilter } : {}),
+      ...(p.resourceTypeFilter !== undefined ? { resourceTypeFilter: p.resourceTypeFilter } : {}),
+      steps: p.chain.steps as WorkflowSpec['steps'],
+      config: p.config,
+      ...(p.cronExpression !== undefined ? { cronExpression: p.cronExpression } : {}),
+      ...(p.cronTimezone !== undefined ? { cronTimezone: p.cronTimezone } : {}),
+      isEnabled: p.isEnabled,
+    }
+    // validateDefinition returns a fresh, unfrozen clone, so callers may change what they get.
+    return validateDefinition(spec)
+  }
+
+  private withChain(add: () => ChainProps): WorkflowBuilderImpl {
+    if (!this.props.trigger) {
+      this.fail([{ path: ['steps'], message: 'call .on(trigger) before adding steps; handlers are typed by the trigger payload' }])
+    }
+    return this.with({ chain: add() })
+  }
+
+  private with(patch: Partial<WorkflowProps>): WorkflowBuilderImpl {
+    return new WorkflowBuilderImpl(Object.freeze({ ...this.props, ...patch }))
+  }
+
+  private fail(issues: ValidationIssue[]): void {
+    throwIfAny(this.props.chain.subject, issues)
+  }
+}
+
+/**
+ * Starts a workflow under a stable key. The key identifies the workflow across deploys: sync
+ * updates the stored definition with the same key instead of adding a new one.
+ *
+ * @example
+ * ```ts
+ * export const incident = workflow('incident-on-missed-heartbeat')
+ *   .name('Incident on missed heartbeat')
+ *   .on(heartbeatMissed, { environment: 'production' })
+ *   .delay('5m')
+ *   .when(stillDown)
+ *   .do(createIncident, { retry: { maxAttempts: 3, backoff: '5s' } })
+ * ```
+ */
+export function workflow(key: string, options?: WorkflowOptions): WorkflowStart<JsonObject> {
+  const subject = typeof key === 'string' && key.length > 0 ? `workflow "${key}"` : 'workflow'
+  throwIfAny(subject, fieldIssues('key', key))
+  if (options?.name !== undefined) throwIfAny(subject, fieldIssues('name', options.name))
+  if (options?.description !== undefined) throwIfAny(subject, fieldIssues('description', options.description))
+  const start = new WorkflowBuilderImpl(
+    Object.freeze({
+      key,
+      config: Object.freeze({}),
+      isEnabled: options?.enabled ?? true,
+      ...(options?.name !== undefined ? { name: options.name } : {}),
+      ...(options?.description !== undefined ? { description: options.description } : {}),
+      chain: emptyChain(subject, ['steps'], 0, new Map()),
+    }),
+  )
+  if (options?.enabled !== undefined && typeof options.enabled !== 'boolean') {
+    throwIfAny(subject, [{ path: ['isEnabled'], message: 'enabled must be true or false' }])
+  }
+  return start as unknown as WorkflowStart<JsonObject>
+}
+
+/** Checks one top-level field with the same rules (and messages) validateDefinition uses. */
+function fieldIssues(field: 'key' | 'name' | 'description', value: unknown): ValidationIssue[] {
+  const parsed = workflowSpecSchema.shape[field].safeParse(value)
+  return parsed.success ? [] : zodIssuesAt([field], parsed.error)
+}
