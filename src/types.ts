@@ -67,6 +67,8 @@ export interface WorkflowRun {
   currentStepIndex: number
   isReplay: boolean
   definitionSnapshot: DefinitionSnapshot
+  /** Why the run failed: the failing step and its last error. */
+  errorMessage?: string
   startedAt?: Date
   completedAt?: Date
   failedAt?: Date

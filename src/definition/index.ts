@@ -3,3 +3,4 @@ export { KEY_PATTERN, LIMITS, STEP_NAME_PATTERN, TRIGGER_TYPE_PATTERN } from './
 export { stepSchema, workflowSpecSchema } from './schema.js'
 export type { OnFalse, RetryPolicy, StepType, WorkflowSpec, WorkflowStep } from './types.js'
 export { validateDefinition, validateSpec, type ValidateOptions } from './validate.js'
+export { definitionHash } from './hash.js'

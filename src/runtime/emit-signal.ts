@@ -1,0 +1,76 @@
+import { PulseValidationError, type ValidationIssue } from '../errors.js'
+import type { StepQueue } from '../queue/index.js'
+import type { PersistedSignal, Store } from '../store/index.js'
+import type { EngineLogger, JsonObject, TriggerInput } from '../types.js'
+import { jobFor } from './executor.js'
+import type { Registry } from './registry.js'
+
+export interface EmitDeps {
+  store: Store
+  queue: StepQueue
+  registry: Registry
+  logger: EngineLogger
+  allowUnregisteredTriggers: boolean
+}
+
+const TEXT_FIELDS = ['tenantId', 'source', 'type', 'resourceType', 'resourceId', 'environment'] as const
+
+/**
+ * Checks a signal before anything is written: required fields, a registered type (unless the
+ * engine allows unregistered ones) and the payload against the trigger's zod schema. Returns the
+ * signal with the schema's parsed payload.
+ */
+export function checkSignal(input: TriggerInput, registry: Registry, allowUnregistered: boolean): Required<Pick<TriggerInput, 'tenantId' | 'source' | 'type'>> & TriggerInput & { payload: JsonObject } {
+  const issues: ValidationIssue[] = []
+  if (typeof input !== 'object' || input === null) {
+    throw new PulseValidationError('signal', [{ path: [], message: 'emit() needs an object such as { tenantId, type, source, payload }' }])
+  }
+  const registration = typeof input.type === 'string' ? registry.triggers.get(input.type) : undefined
+  const source = input.source ?? registration?.source
+  for (const field of TEXT_FIELDS) {
+    const value = field === 'source' ? source : input[field]
+    const required = field === 'tenantId' || field === 'type' || field === 'source'
+    if (value === undefined && !required) continue
+    if (typeof value !== 'string' || value.length === 0) {
+      issues.push({ path: [field], message: required ? `${field} is required and must be a non-empty string` : `${field} must be a non-empty string when given` })
+    } else if (value.length > 256) {
+      issues.push({ path: [field], message: `${field} is longer than 256 characters` })
+    }
+  }
+  if (issues.length === 0 && !registration && !allowUnregistered) {
+    issues.push({
+      path: ['type'],
+      message: `signal type "${input.type}" is not registered; register it with engine.registerTrigger("${input.type}", { source }) or engine.register(workflow), or create the engine with allowUnregisteredTriggers: true`,
+    })
+  }
+  let payload: unknown = input.payload ?? {}
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    issues.push({ path: ['payload'], message: 'payload must be a plain object' })
+  } else if (registration?.payloadSchema && issues.length === 0) {
+    const parsed = registration.payloadSchema.safeParse(payload)
+    if (parsed.success) payload = parsed.data
+    else {
+      for (const issue of parsed.error.issues) {
+        issues.push({ path: ['payload', ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))], message: issue.message })
+      }
+    }
+  }
+  if (issues.length > 0) {
+    const subject = typeof input.type === 'string' && input.type ? `signal "${input.type}"` : 'signal'
+    throw new PulseValidationError(subject, issues)
+  }
+  return { ...input, source: source as string, payload: payload as JsonObject }
+}
+
+/** Persists a signal, creates the runs it matches, and enqueues their first steps. */
+export async function emitSignal(deps: EmitDeps, input: TriggerInput): Promise<PersistedSignal> {
+  const signal = checkSignal(input, deps.registry, deps.allowUnregisteredTriggers)
+  const persisted = await deps.store.signals.persistAndMatch(signal)
+  if (persisted.firstSteps.length > 0) {
+    await deps.queue.enqueue(persisted.firstSteps.map(jobFor)).catch((err: unknown) => {
+      // The runs are committed; the reconciler enqueues their first steps if this did not.
+      deps.logger.warn({ err }, 'pulse-engine: could not enqueue first steps; the reconciler will pick them up')
+    })
+  }
+  return persisted
+}

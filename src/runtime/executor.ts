@@ -1,0 +1,257 @@
+import type { StepJob, StepJobData, StepQueue } from '../queue/index.js'
+import { ACTIVE_RUN_STATUSES, type Claim, type RunRecord, type StepRecord, type Store, type StoreSession } from '../store/index.js'
+import type { EngineLogger, JsonObject, TriggerEnvelope, TriggerInput, WorkflowStep } from '../types.js'
+import { noEffects, type Effects } from './effects.js'
+import { buildContext } from './handler-context.js'
+import { actionOutcome, conditionOutcome, errorMessage, type Outcome } from './handler-outcome.js'
+import type { HookFirer } from './hooks.js'
+import type { Registry } from './registry.js'
+import { stepAt } from './step-path.js'
+import { advance, failRun, finishList, recordOutput, skipAfter, startBranches } from './transitions.js'
+
+export interface ExecutorDeps {
+  store: Store
+  queue: StepQueue
+  registry: Registry
+  hooks: HookFirer
+  logger: EngineLogger
+  /** How long a claim lasts without a heartbeat before another worker may take the step over. */
+  leaseMs: number
+  emit: (input: TriggerInput) => Promise<TriggerEnvelope>
+}
+
+/** A handler currently running in this process. */
+interface InFlight {
+  stepId: string
+  runId: string
+  fence: number
+  controller: AbortController
+}
+
+class AbortReason extends Error {
+  constructor(
+    readonly kind: 'timeout' | 'canceled' | 'lost' | 'shutdown',
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export function jobFor(step: StepRecord): StepJob {
+  const delayMs = step.status === 'scheduled' && step.scheduledFor ? Math.max(0, step.scheduledFor.getTime() - Date.now()) : 0
+  return { stepRunId: step.id, runId: step.runId, tenantId: step.tenantId, fence: step.fence, delayMs }
+}
+
+/**
+ * Executes step jobs: claims the step, runs it by type, and records the outcome in one
+ * transaction with the run locked. Jobs and hooks follow only after that transaction commits.
+ */
+export function createExecutor(deps: ExecutorDeps) {
+  const { store, queue, registry, hooks, logger } = deps
+  const inflight = new Map<string, InFlight>()
+
+  async function commit(runId: string, fn: (tx: StoreSession, run: RunRecord, fx: Effects) => Promise<void>): Promise<void> {
+    const fx = noEffects()
+    await store.transaction(async (tx) => {
+      const run = await tx.runs.lock(runId)
+      if (run) await fn(tx, run, fx)
+    })
+    await applyEffects(fx)
+  }
+
+  async function applyEffects(fx: Effects): Promise<void> {
+    if (fx.removeJobs.length > 0) await queue.remove(fx.removeJobs.map(jobFor)).catch(() => undefined)
+    if (fx.enqueue.length > 0) {
+      // The rows are committed, so a failure here only delays them until the reconciler runs.
+      await queue.enqueue(fx.enqueue.map(jobFor)).catch((err: unknown) => {
+        logger.warn({ err }, 'pulse-engine: could not enqueue next steps; the reconciler will pick them up')
+      })
+    }
+    if (fx.finishedSteps.length > 0 || fx.endedRun) {
+      const run = fx.endedRun ?? (await store.runs.get(fx.finishedSteps[0]!.runId))
+      if (run) {
+        for (const step of fx.finishedSteps) hooks.stepFinished(run, step)
+        if (fx.endedRun) hooks.runEnded(fx.endedRun)
+      }
+    }
+  }
+
+  async function processJob(job: StepJobData): Promise<void> {
+    const claim = await store.steps.claim(job.stepRunId, job.runId, deps.leaseMs)
+    if ('reason' in claim) {
+      if (claim.reason === 'not-due') {
+        await queue.enqueue([{ ...job, fence: claim.fence, delayMs: claim.dueInMs }])
+      }
+      return
+    }
+    const def = stepAt(claim.run.definitionSnapshot.steps, claim.step.path)
+    switch (def.type) {
+      case 'delay':
+        return finishAndAdvance(claim, { status: 'completed', result: { delayedMs: def.delayMs ?? 0 } })
+      case 'parallel':
+        return commit(claim.run.id, (tx, run, fx) => startBranches(tx, run, claim.step, fx))
+      case 'condition':
+        return runCondition(claim, def)
+      case 'action':
+        return runAction(claim, def)
+    }
+  }
+
+  async function finishAndAdvance(
+    claim: Claim,
+    outcome: { status: 'completed' | 'skipped'; result?: JsonObject },
+    output?: JsonObject,
+  ): Promise<void> {
+    await commit(claim.run.id, async (tx, run, fx) => {
+      const done = await tx.steps.finish(claim.step.id, claim.step.fence, outcome)
+      if (!done) return
+      fx.finishedSteps.push(done)
+      if (output !== undefined) await recordOutput(tx, run, done.stepName, output)
+      await advance(tx, run, done, fx)
+    })
+  }
+
+  async function runAction(claim: Claim, def: WorkflowStep): Promise<void> {
+    const { run } = claim
+    if (run.isDryRun) return finishAndAdvance(claim, { status: 'skipped', result: { reason: 'dry run: actions do not run' } })
+    const registered = registry.actions.get(def.name)
+    if (run.isReplay && registered && !registered.replaySafe) {
+      return finishAndAdvance(claim, { status: 'skipped', result: { reason: 'replay: the action is not replay-safe' } })
+    }
+    const outcome: Outcome = registered
+      ? await runHandler(claim, def, async (ctx) => actionOutcome(await registered.handler(ctx)))
+      : { ok: false, error: unregistered('action', def.name) }
+    if (outcome.ok) return finishAndAdvance(claim, { status: 'completed', result: outcome.data }, outcome.data)
+    return failAttempt(claim, def, outcome.error)
+  }
+
+  async function runCondition(claim: Claim, def: WorkflowStep): Promise<void> {
+    const registered = registry.conditions.get(def.name)
+    let value: boolean | undefined
+    const outcome: Outcome = registered
+      ? await runHandler(claim, def, async (ctx) => {
+          const read = conditionOutcome(await registered.handler(ctx))
+          if (!read.ok) return read
+          value = read.value
+          return { ok: true }
+        })
+      : { ok: false, error: unregistered('condition', def.name) }
+    if (!outcome.ok) return failAttempt(claim, def, outcome.error)
+    await commit(claim.run.id, async (tx, run, fx) => {
+      const done = await tx.steps.finish(claim.step.id, claim.step.fence, { status: 'completed', result: { value: value === true } })
+      if (!done) return
+      fx.finishedSteps.push(done)
+      if (value) return advance(tx, run, done, fx)
+      const onFalse = def.onFalse ?? 'complete'
+      if (onFalse === 'complete') return finishList(tx, run, done, fx)
+      return skipAfter(tx, run, done, onFalse === 'skip' ? 1 : onFalse, fx)
+    })
+  }
+
+  /** Records a failed attempt: another attempt after backoff while the retry policy allows, else the run fails. */
+  async function failAttempt(claim: Claim, def: WorkflowStep, error: string): Promise<void> {
+    const { step } = claim
+    const maxAttempts = def.retryPolicy?.maxAttempts ?? 1
+    await commit(claim.run.id, async (tx, run, fx) => {
+      if (step.attempt < maxAttempts) {
+        const backoff = Math.min((def.retryPolicy?.backoffMs ?? 0) * 2 ** (step.attempt - 1), 3_600_000)
+        const retry = await tx.steps.scheduleRetry(step.id, step.fence, backoff, error)
+        if (!retry) return
+        await tx.logs.insert({
+          runId: run.id,
+          stepRunId: step.id,
+          tenantId: run.tenantId,
+          level: 'warn',
+          message: `attempt ${step.attempt} of ${maxAttempts} failed; retrying in ${backoff} ms`,
+          data: { error, attempt: step.attempt },
+        })
+        fx.enqueue.push(retry)
+        return
+      }
+      const failed = await tx.steps.finish(step.id, step.fence, { status: 'failed', errorMessage: error })
+      if (!failed) return
+      fx.finishedSteps.push(failed)
+      if (ACTIVE_RUN_STATUSES.includes(run.status)) await failRun(tx, run, failed, error, fx)
+    })
+  }
+
+  /**
+   * Runs a handler with its abort signal wired to the step's timeout, to cancel and to shutdown,
+   * and a heartbeat that keeps the claim alive and notices when the run was canceled elsewhere.
+   */
+  async function runHandler(
+    claim: Claim,
+    def: WorkflowStep,
+    call: (ctx: ReturnType<typeof buildContext>['ctx']) => Promise<Outcome>,
+  ): Promise<Outcome> {
+    const { step, run } = claim
+    const controller = new AbortController()
+    const entry: InFlight = { stepId: step.id, runId: run.id, fence: step.fence, controller }
+    inflight.set(step.id, entry)
+    const { ctx, pendingLogs } = buildContext({ store, emit: deps.emit }, claim, def, controller.signal)
+    const timers: NodeJS.Timeout[] = []
+    const aborted = new Promise<Outcome>((resolve) => {
+      controller.signal.addEventListener('abort', () => {
+        const reason = controller.signal.reason
+        resolve({ ok: false, error: reason instanceof Error ? reason.message : 'aborted' })
+      })
+    })
+    if (def.timeoutMs) {
+      timers.push(
+        setTimeout(() => controller.abort(new AbortReason('timeout', `timed out after ${def.timeoutMs} ms`)), def.timeoutMs),
+      )
+    }
+    const beat = setInterval(() => {
+      store.steps
+        .heartbeat(step.id, step.fence, deps.leaseMs)
+        .then((runStatus) => {
+          if (runStatus === null) controller.abort(new AbortReason('lost', 'the step was taken over by another worker'))
+          else if (runStatus === 'canceled') controller.abort(new AbortReason('canceled', 'the run was canceled'))
+        })
+        .catch(() => undefined)
+    }, Math.max(250, Math.floor(deps.leaseMs / 3)))
+    timers.push(beat)
+    try {
+      const invoked = Promise.resolve()
+        .then(() => call(ctx))
+        .catch((err: unknown): Outcome => ({ ok: false, error: errorMessage(err) }))
+      return await Promise.race([invoked, aborted])
+    } finally {
+      for (const t of timers) clearTimeout(t)
+      clearInterval(beat)
+      inflight.delete(step.id)
+      await Promise.all(pendingLogs)
+    }
+  }
+
+  /** Aborts a handler running here for a run that was canceled. */
+  function abortRun(runId: string): void {
+    for (const entry of inflight.values()) {
+      if (entry.runId === runId) entry.controller.abort(new AbortReason('canceled', 'the run was canceled'))
+    }
+  }
+
+  /**
+   * Shutdown: abort every handler still running and hand its step back, so another process can
+   * claim it at once instead of waiting for the lease to run out.
+   */
+  async function releaseAll(): Promise<void> {
+    const entries = [...inflight.values()]
+    for (const entry of entries) entry.controller.abort(new AbortReason('shutdown', 'the engine is shutting down'))
+    const released: StepRecord[] = []
+    for (const entry of entries) {
+      const step = await store.steps.release(entry.stepId, entry.fence).catch(() => null)
+      if (step) released.push(step)
+    }
+    if (released.length > 0) await queue.enqueue(released.map(jobFor)).catch(() => undefined)
+  }
+
+  return { processJob, applyEffects, commit, abortRun, releaseAll, inflightCount: () => inflight.size }
+}
+
+export type Executor = ReturnType<typeof createExecutor>
+
+function unregistered(kind: 'action' | 'condition', name: string): string {
+  const method = kind === 'action' ? 'registerAction' : 'registerCondition'
+  return `${kind} "${name}" is not registered in this process; register it with engine.${method}("${name}", ...) before start()`
+}

@@ -1,0 +1,43 @@
+import { publicRun, publicStep, type Claim, type Store } from '../store/index.js'
+import type { HandlerContext, JsonObject, LogLevel, StepLogger, TriggerEnvelope, TriggerInput, WorkflowStep } from '../types.js'
+
+export interface ContextDeps {
+  store: Store
+  emit: (input: TriggerInput) => Promise<TriggerEnvelope>
+}
+
+/**
+ * Builds the `ctx` a handler receives. Log writes are collected so the executor can wait for
+ * them before it records the step's result: a step's log lines are never missing once it is done.
+ */
+export function buildContext(
+  deps: ContextDeps,
+  claim: Claim,
+  def: WorkflowStep,
+  signal: AbortSignal,
+): { ctx: HandlerContext; pendingLogs: Promise<unknown>[] } {
+  const { run, step, trigger } = claim
+  const pendingLogs: Promise<unknown>[] = []
+  const write = (level: LogLevel) => (message: string, data?: JsonObject) => {
+    pendingLogs.push(
+      deps.store.logs
+        .insert({ runId: run.id, stepRunId: step.id, tenantId: run.tenantId, level, message: String(message), data })
+        .catch(() => undefined),
+    )
+  }
+  const log = Object.assign(write('info'), { info: write('info'), warn: write('warn'), error: write('error') }) satisfies StepLogger
+  const config: JsonObject = { ...run.definitionSnapshot.config, ...def.config }
+  const ctx: HandlerContext = {
+    tenantId: run.tenantId,
+    trigger,
+    run: publicRun(run),
+    step: publicStep(step),
+    steps: run.context as Record<string, JsonObject | undefined>,
+    config,
+    isReplay: run.isReplay,
+    emit: deps.emit,
+    log,
+    signal,
+  }
+  return { ctx, pendingLogs }
+}

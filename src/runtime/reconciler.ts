@@ -1,0 +1,40 @@
+import type { StepQueue } from '../queue/index.js'
+import type { Store } from '../store/index.js'
+import type { EngineLogger } from '../types.js'
+import { jobFor } from './executor.js'
+
+export interface ReconcilerOptions {
+  store: Store
+  queue: StepQueue
+  logger: EngineLogger
+  intervalMs: number
+  /** How overdue a step must be before it counts as stranded, so normal queue latency is left alone. */
+  graceMs: number
+}
+
+/**
+ * Postgres is the truth and the queue only delivers, so a lost job (a crash between commit and
+ * enqueue, a flushed Redis, an expired lease) must not leave a run stuck. Every interval this
+ * finds steps that should be moving and enqueues a job for each; job ids are derived from the
+ * step's fence, so a job that still exists is not duplicated.
+ */
+export function startReconciler(options: ReconcilerOptions): { stop(): void; runOnce(): Promise<number> } {
+  let running = false
+  const runOnce = async (): Promise<number> => {
+    if (running) return 0
+    running = true
+    try {
+      const stranded = await options.store.steps.listStranded(options.graceMs, 1000)
+      if (stranded.length > 0) await options.queue.enqueue(stranded.map((s) => ({ ...jobFor(s), delayMs: 0 })))
+      return stranded.length
+    } catch (err) {
+      options.logger.warn({ err }, 'pulse-engine: reconciler pass failed; it will try again')
+      return 0
+    } finally {
+      running = false
+    }
+  }
+  const timer = setInterval(() => void runOnce(), options.intervalMs)
+  timer.unref()
+  return { stop: () => clearInterval(timer), runOnce }
+}

@@ -1,0 +1,61 @@
+import { PulseNotFoundError, PulseStateError } from '../errors.js'
+import { ACTIVE_RUN_STATUSES, type RunRecord } from '../store/index.js'
+import type { WorkflowStatus } from '../types.js'
+import type { Executor } from './executor.js'
+
+/**
+ * The run state machine: for each status, the statuses it may move to. Every guarded UPDATE in
+ * the store encodes one of these edges; operations check here first to give a clear error.
+ */
+export const RUN_TRANSITIONS: Readonly<Record<WorkflowStatus, readonly WorkflowStatus[]>> = {
+  pending: ['running', 'canceled'],
+  running: ['waiting', 'completed', 'failed', 'canceled'],
+  waiting: ['running', 'canceled'],
+  failed: ['running'],
+  completed: [],
+  canceled: [],
+}
+
+export function canTransition(from: WorkflowStatus, to: WorkflowStatus): boolean {
+  return RUN_TRANSITIONS[from].includes(to)
+}
+
+/** Cancels a run: pending and scheduled steps are skipped, queued jobs removed, running handlers aborted. */
+export async function cancelRun(executor: Executor, runId: string, reason: string | undefined, tenantId?: string): Promise<RunRecord> {
+  let result: RunRecord | undefined
+  await executor.commit(runId, async (tx, run, fx) => {
+    if (tenantId !== undefined && run.tenantId !== tenantId) return
+    if (!canTransition(run.status, 'canceled')) {
+      throw new PulseStateError(`run "${runId}" is ${run.status} and cannot be canceled; only pending, running or waiting runs can`)
+    }
+    const ended = await tx.runs.transition(runId, ACTIVE_RUN_STATUSES, 'canceled', { cancelReason: reason })
+    const skipped = await tx.steps.skipUnfinished(runId, reason ? `canceled: ${reason}` : 'canceled', true)
+    fx.removeJobs.push(...skipped)
+    fx.finishedSteps.push(...skipped)
+    if (ended) {
+      fx.endedRun = ended
+      result = ended
+    }
+  })
+  if (!result) throw new PulseNotFoundError('run', runId)
+  executor.abortRun(runId)
+  return result
+}
+
+/** Retries a failed run from where it failed: the failed steps start over with fresh attempts. */
+export async function retryRun(executor: Executor, runId: string, tenantId?: string): Promise<RunRecord> {
+  let result: RunRecord | undefined
+  await executor.commit(runId, async (tx, run, fx) => {
+    if (tenantId !== undefined && run.tenantId !== tenantId) return
+    if (!canTransition(run.status, 'running')) {
+      throw new PulseStateError(`run "${runId}" is ${run.status}; only a failed run can be retried`)
+    }
+    const reset = await tx.steps.resetForRetry(runId)
+    const resumed = await tx.runs.transition(runId, ['failed'], 'running', { errorMessage: null })
+    await tx.logs.insert({ runId, tenantId: run.tenantId, level: 'info', message: 'retry requested', data: { steps: reset.map((s) => s.stepName) } })
+    fx.enqueue.push(...reset.filter((s) => s.stepType !== 'parallel'))
+    if (resumed) result = resumed
+  })
+  if (!result) throw new PulseNotFoundError('run', runId)
+  return result
+}

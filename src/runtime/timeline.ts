@@ -1,0 +1,48 @@
+import type { StepRecord } from '../store/index.js'
+import type { ExecutionLog, RunTimelineEntry, WorkflowRun } from '../types.js'
+
+/**
+ * Builds a run's timeline from what is stored: the run's timestamps, each step row's
+ * timestamps and every execution log line, in chronological order. Entries with the same
+ * timestamp keep their natural order (created before started before finished).
+ */
+export function buildTimeline(run: WorkflowRun, steps: StepRecord[], logs: ExecutionLog[]): RunTimelineEntry[] {
+  const entries: { entry: RunTimelineEntry; order: number }[] = []
+  let order = 0
+  const add = (entry: RunTimelineEntry) => entries.push({ entry, order: order++ })
+
+  add({ timestamp: run.createdAt, type: 'run_created', detail: { triggerId: run.triggerId, isReplay: run.isReplay } })
+  for (const step of steps) {
+    const about = { stepIndex: step.stepIndex, stepName: step.stepName, stepType: step.stepType }
+    add({
+      timestamp: step.createdAt,
+      type: 'step_scheduled',
+      ...about,
+      detail: {
+        stepRunId: step.id,
+        ...(step.scheduledFor ? { scheduledFor: step.scheduledFor.toISOString() } : {}),
+        ...(step.branchIndex !== undefined ? { branchIndex: step.branchIndex } : {}),
+      },
+    })
+    if (step.startedAt) add({ timestamp: step.startedAt, type: 'step_started', ...about, detail: { attempt: step.attempt } })
+    if (step.completedAt) {
+      if (step.status === 'completed') {
+        add({ timestamp: step.completedAt, type: 'step_completed', ...about, ...(step.result ? { detail: step.result } : {}) })
+      } else if (step.status === 'failed') {
+        add({ timestamp: step.completedAt, type: 'step_failed', ...about, detail: { error: step.errorMessage ?? '', attempt: step.attempt } })
+      } else if (step.status === 'skipped') {
+        const reason = step.errorMessage ?? (typeof step.result?.reason === 'string' ? step.result.reason : undefined)
+        add({ timestamp: step.completedAt, type: 'step_skipped', ...about, detail: { ...step.result, ...(reason ? { reason } : {}) } })
+      }
+    }
+  }
+  for (const log of logs) {
+    add({ timestamp: log.createdAt, type: 'log', detail: { level: log.level, message: log.message, ...(log.data ? { data: log.data } : {}) } })
+  }
+  if (run.completedAt) add({ timestamp: run.completedAt, type: 'run_completed' })
+  if (run.failedAt) add({ timestamp: run.failedAt, type: 'run_failed', detail: { error: run.errorMessage ?? '' } })
+  if (run.canceledAt) add({ timestamp: run.canceledAt, type: 'run_canceled', detail: { reason: run.cancelReason ?? '' } })
+
+  entries.sort((a, b) => a.entry.timestamp.getTime() - b.entry.timestamp.getTime() || a.order - b.order)
+  return entries.map((e) => e.entry)
+}

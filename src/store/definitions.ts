@@ -1,0 +1,112 @@
+import type { WorkflowDefinition, WorkflowSpec } from '../types.js'
+import type { Queryable } from './db.js'
+import { newId } from './ids.js'
+import { toDefinition } from './rows.js'
+import type { Tables } from './tables.js'
+
+export interface NewDefinition extends Omit<WorkflowSpec, 'key'> {
+  tenantId: string
+  key?: string
+  hash: string
+}
+
+/** Workflow definitions, one row per tenant and key. */
+export class DefinitionStore {
+  constructor(
+    private readonly q: Queryable,
+    private readonly t: Tables,
+  ) {}
+
+  async insert(def: NewDefinition): Promise<WorkflowDefinition> {
+    const { rows } = await this.q.query(
+      `INSERT INTO ${this.t.definitions}
+        (id, tenant_id, key, version, hash, name, description, trigger_type, environment_filter, resource_type_filter,
+         steps, config, is_enabled, cron_expression, cron_timezone)
+       VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       RETURNING *`,
+      [
+        newId('wfd'),
+        def.tenantId,
+        def.key ?? null,
+        def.hash,
+        def.name,
+        def.description ?? null,
+        def.triggerType,
+        def.environmentFilter ?? null,
+        def.resourceTypeFilter ?? null,
+        JSON.stringify(def.steps),
+        def.config,
+        def.isEnabled,
+        def.cronExpression ?? null,
+        def.cronTimezone ?? null,
+      ],
+    )
+    return toDefinition(rows[0]!)
+  }
+
+  /** Replaces the content of a keyed definition and bumps its version, unless the hash is unchanged. */
+  async update(id: string, def: NewDefinition): Promise<WorkflowDefinition | null> {
+    const { rows } = await this.q.query(
+      `UPDATE ${this.t.definitions} SET
+         version = version + 1, hash = $2, name = $3, description = $4, trigger_type = $5,
+         environment_filter = $6, resource_type_filter = $7, steps = $8, config = $9,
+         is_enabled = $10, cron_expression = $11, cron_timezone = $12, updated_at = now()
+       WHERE id = $1 AND hash <> $2
+       RETURNING *`,
+      [
+        id,
+        def.hash,
+        def.name,
+        def.description ?? null,
+        def.triggerType,
+        def.environmentFilter ?? null,
+        def.resourceTypeFilter ?? null,
+        JSON.stringify(def.steps),
+        def.config,
+        def.isEnabled,
+        def.cronExpression ?? null,
+        def.cronTimezone ?? null,
+      ],
+    )
+    return rows[0] ? toDefinition(rows[0]) : null
+  }
+
+  async get(id: string, tenantId?: string): Promise<WorkflowDefinition | null> {
+    const { rows } = await this.q.query(
+      `SELECT * FROM ${this.t.definitions} WHERE id = $1 AND ($2::text IS NULL OR tenant_id = $2)`,
+      [id, tenantId ?? null],
+    )
+    return rows[0] ? toDefinition(rows[0]) : null
+  }
+
+  async listForTenant(tenantId: string, options: { lock?: boolean } = {}): Promise<WorkflowDefinition[]> {
+    const { rows } = await this.q.query(
+      `SELECT * FROM ${this.t.definitions} WHERE tenant_id = $1 ORDER BY created_at, id${options.lock ? ' FOR UPDATE' : ''}`,
+      [tenantId],
+    )
+    return rows.map(toDefinition)
+  }
+
+  /** Every enabled definition with a cron schedule, across tenants. */
+  async listScheduled(): Promise<WorkflowDefinition[]> {
+    const { rows } = await this.q.query(
+      `SELECT * FROM ${this.t.definitions} WHERE cron_expression IS NOT NULL AND is_enabled ORDER BY id`,
+    )
+    return rows.map(toDefinition)
+  }
+
+  async setEnabled(id: string, enabled: boolean, tenantId?: string): Promise<WorkflowDefinition | null> {
+    const { rows } = await this.q.query(
+      `UPDATE ${this.t.definitions} SET is_enabled = $2, updated_at = now()
+       WHERE id = $1 AND ($3::text IS NULL OR tenant_id = $3)
+       RETURNING *`,
+      [id, enabled, tenantId ?? null],
+    )
+    return rows[0] ? toDefinition(rows[0]) : null
+  }
+
+  /** Serialises syncs of one tenant across processes for the rest of the transaction. */
+  async lockTenant(tenantId: string): Promise<void> {
+    await this.q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`pulse-engine:sync:${this.t.prefix}:${tenantId}`])
+  }
+}

@@ -1,0 +1,27 @@
+import { randomBytes } from 'node:crypto'
+
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'
+
+/**
+ * A new id such as `run_01jd5x...`: a millisecond timestamp then 80 random bits, in Crockford
+ * base32, so ids of one kind sort roughly by creation time.
+ */
+export function newId(prefix: string): string {
+  let time = Date.now()
+  let head = ''
+  for (let i = 0; i < 10; i++) {
+    head = ALPHABET[time % 32] + head
+    time = Math.floor(time / 32)
+  }
+  const bytes = randomBytes(10)
+  let tail = ''
+  for (let i = 0; i < 16; i++) {
+    // 16 characters x 5 bits = the 80 random bits, read 5 at a time.
+    const bit = i * 5
+    const byte = bit >> 3
+    const offset = bit & 7
+    const word = ((bytes[byte] ?? 0) << 8) | (bytes[byte + 1] ?? 0)
+    tail += ALPHABET[(word >> (11 - offset)) & 31]
+  }
+  return `${prefix}_${head}${tail}`
+}

@@ -1,0 +1,151 @@
+import type {
+  DefinitionSnapshot,
+  ExecutionLog,
+  JsonObject,
+  LogLevel,
+  StepStatus,
+  StepType,
+  TriggerEnvelope,
+  WorkflowDefinition,
+  WorkflowRun,
+  WorkflowStatus,
+  WorkflowStep,
+  WorkflowStepRun,
+} from '../types.js'
+
+/** A step row with the columns the runtime needs beyond the public shape. */
+export interface StepRecord extends WorkflowStepRun {
+  path: number[]
+  fence: number
+  lockedUntil?: Date
+  branchesDone: number
+}
+
+/** A run row with the columns the runtime needs beyond the public shape. */
+export interface RunRecord extends WorkflowRun {
+  isDryRun: boolean
+}
+
+type Row = Record<string, unknown>
+
+const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T))
+
+export function toTrigger(r: Row): TriggerEnvelope {
+  return {
+    id: r.id as string,
+    tenantId: r.tenant_id as string,
+    source: r.source as string,
+    type: r.type as string,
+    resourceType: opt(r.resource_type),
+    resourceId: opt(r.resource_id),
+    environment: opt(r.environment),
+    payload: (r.payload ?? {}) as JsonObject,
+    createdAt: r.created_at as Date,
+  }
+}
+
+export function toDefinition(r: Row): WorkflowDefinition {
+  return {
+    id: r.id as string,
+    tenantId: r.tenant_id as string,
+    key: (r.key as string | null) ?? null,
+    version: r.version as number,
+    hash: r.hash as string,
+    name: r.name as string,
+    description: opt(r.description),
+    triggerType: r.trigger_type as string,
+    environmentFilter: opt(r.environment_filter),
+    resourceTypeFilter: opt(r.resource_type_filter),
+    steps: r.steps as WorkflowStep[],
+    config: (r.config ?? {}) as JsonObject,
+    isEnabled: r.is_enabled as boolean,
+    cronExpression: opt(r.cron_expression),
+    cronTimezone: opt(r.cron_timezone),
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+  }
+}
+
+export function toRun(r: Row): RunRecord {
+  return {
+    id: r.id as string,
+    definitionId: r.definition_id as string,
+    tenantId: r.tenant_id as string,
+    triggerId: r.trigger_id as string,
+    status: r.status as WorkflowStatus,
+    context: (r.context ?? {}) as JsonObject,
+    currentStepIndex: r.current_step_index as number,
+    isReplay: r.is_replay as boolean,
+    isDryRun: r.is_dry_run as boolean,
+    definitionSnapshot: r.definition_snapshot as DefinitionSnapshot,
+    errorMessage: opt(r.error_message),
+    startedAt: opt(r.started_at),
+    completedAt: opt(r.completed_at),
+    failedAt: opt(r.failed_at),
+    canceledAt: opt(r.canceled_at),
+    cancelReason: opt(r.cancel_reason),
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+  }
+}
+
+export function toStep(r: Row): StepRecord {
+  return {
+    id: r.id as string,
+    runId: r.run_id as string,
+    tenantId: r.tenant_id as string,
+    stepIndex: r.step_index as number,
+    path: r.step_path as number[],
+    stepType: r.step_type as StepType,
+    stepName: r.step_name as string,
+    status: r.status as StepStatus,
+    attempt: r.attempt as number,
+    fence: Number(r.fence),
+    lockedUntil: opt(r.locked_until),
+    branchesDone: r.branches_done as number,
+    scheduledFor: opt(r.scheduled_for),
+    startedAt: opt(r.started_at),
+    completedAt: opt(r.completed_at),
+    result: opt(r.result),
+    errorMessage: opt(r.error_message),
+    branchIndex: opt(r.branch_index),
+    parentStepRunId: opt(r.parent_step_run_id),
+    createdAt: r.created_at as Date,
+  }
+}
+
+export function toLog(r: Row): ExecutionLog {
+  return {
+    id: r.id as string,
+    runId: r.run_id as string,
+    stepRunId: opt(r.step_run_id),
+    tenantId: r.tenant_id as string,
+    level: r.level as LogLevel,
+    message: r.message as string,
+    data: opt(r.data),
+    createdAt: r.created_at as Date,
+  }
+}
+
+/** The public view of a step row: internal bookkeeping columns stripped. */
+export function publicStep(s: StepRecord): WorkflowStepRun {
+  const { path: _path, fence: _fence, lockedUntil: _locked, branchesDone: _done, ...rest } = s
+  return rest
+}
+
+/** The public view of a run row. */
+export function publicRun(r: RunRecord): WorkflowRun {
+  const { isDryRun: _dry, ...rest } = r
+  return rest
+}
+
+const DATE_COLUMNS = ['created_at', 'updated_at', 'started_at', 'completed_at', 'failed_at', 'canceled_at', 'scheduled_for', 'locked_until']
+
+/** `to_jsonb` turns timestamps into ISO strings; the mappers expect Date objects as pg returns them. */
+export function reviveDates(row: Record<string, unknown>): Record<string, unknown> {
+  for (const col of DATE_COLUMNS) {
+    const v = row[col]
+    if (typeof v === 'string') row[col] = new Date(v)
+  }
+  return row
+}

@@ -1,0 +1,287 @@
+import type { JsonObject, StepType, TriggerEnvelope } from '../types.js'
+import type { Queryable } from './db.js'
+import { newId } from './ids.js'
+import { reviveDates, toRun, toStep, toTrigger, type RunRecord, type StepRecord } from './rows.js'
+import type { Tables } from './tables.js'
+
+/** error_message prefix of steps stopped because a sibling branch failed; retry resumes them. */
+export const STOPPED_PREFIX = 'stopped: '
+
+export interface NewStep {
+  runId: string
+  tenantId: string
+  path: number[]
+  stepType: StepType
+  stepName: string
+  parentStepRunId?: string
+  status: 'pending' | 'scheduled' | 'skipped'
+  /** Milliseconds from now until a scheduled step is due. */
+  dueInMs?: number
+  result?: JsonObject
+  errorMessage?: string
+}
+
+export interface Claim {
+  step: StepRecord
+  run: RunRecord
+  trigger: TriggerEnvelope
+}
+
+export type ClaimMiss = { reason: 'not-due'; dueInMs: number; fence: number } | { reason: 'gone' }
+
+/** Step rows: claims, fenced completions and the bookkeeping of parallel branches. */
+export class StepStore {
+  constructor(
+    private readonly q: Queryable,
+    private readonly t: Tables,
+  ) {}
+
+  /**
+   * Claims a step for execution: a compare-and-set from pending/scheduled (or from running when the
+   * previous holder's lease ran out) that bumps the attempt and the fence. The run row is locked
+   * first, so a claim and a cancel of the same run never interleave.
+   */
+  async claim(stepId: string, runId: string, leaseMs: number): Promise<Claim | ClaimMiss> {
+    const t = this.t
+    const { rows } = await this.q.query(
+      `WITH r AS (
+         SELECT * FROM ${t.runs} WHERE id = $2 AND status IN ('pending', 'running', 'waiting') FOR UPDATE
+       ),
+       s AS (
+         UPDATE ${t.steps} SET status = 'running', attempt = attempt + 1, fence = fence + 1,
+           started_at = now(), completed_at = NULL, locked_until = now() + $3 * interval '1 millisecond'
+         WHERE id = $1 AND run_id = $2 AND EXISTS (SELECT 1 FROM r)
+           AND (status IN ('pending', 'scheduled') OR (status = 'running' AND locked_until < now()))
+           AND (scheduled_for IS NULL OR scheduled_for <= now() + interval '25 milliseconds')
+         RETURNING *
+       ),
+       ru AS (
+         UPDATE ${t.runs} SET status = 'running', started_at = coalesce(started_at, now()), updated_at = now()
+         WHERE id = $2 AND status IN ('pending', 'waiting') AND EXISTS (SELECT 1 FROM s)
+         RETURNING *
+       )
+       SELECT to_jsonb(s.*) AS step,
+              coalesce((SELECT to_jsonb(ru.*) FROM ru), (SELECT to_jsonb(r.*) FROM r)) AS run,
+              to_jsonb(tr.*) AS trigger
+       FROM s JOIN ${t.triggers} tr ON tr.id = (SELECT trigger_id FROM r)`,
+      [stepId, runId, leaseMs],
+    )
+    const row = rows[0]
+    if (row) {
+      return {
+        step: toStep(reviveDates(row.step)),
+        run: toRun(reviveDates(row.run)),
+        trigger: toTrigger(reviveDates(row.trigger)),
+      }
+    }
+    const { rows: left } = await this.q.query<{ due_in_ms: number | null; fence: string }>(
+      `SELECT greatest(0, extract(epoch FROM (s.scheduled_for - now())) * 1000)::float8 AS due_in_ms, s.fence
+       FROM ${t.steps} s JOIN ${t.runs} r ON r.id = s.run_id
+       WHERE s.id = $1 AND s.status IN ('pending', 'scheduled') AND r.status IN ('pending', 'running', 'waiting')
+         AND s.scheduled_for > now() + interval '25 milliseconds'`,
+      [stepId],
+    )
+    const miss = left[0]
+    if (!miss || miss.due_in_ms === null) return { reason: 'gone' }
+    return { reason: 'not-due', dueInMs: Math.ceil(miss.due_in_ms), fence: Number(miss.fence) }
+  }
+
+  /**
+   * Ends the current attempt of a claimed step. Fenced: it only applies while the step is still
+   * running under the same claim, so a worker whose step was reclaimed changes nothing.
+   */
+  async finish(
+    stepId: string,
+    fence: number,
+    outcome: { status: 'completed' | 'failed' | 'skipped'; result?: JsonObject; errorMessage?: string },
+  ): Promise<StepRecord | null> {
+    const { rows } = await this.q.query(
+      `UPDATE ${this.t.steps} SET status = $3, result = $4, error_message = $5, completed_at = now(), locked_until = NULL
+       WHERE id = $1 AND fence = $2 AND status = 'running'
+       RETURNING *`,
+      [stepId, fence, outcome.status, outcome.result ?? null, outcome.errorMessage ?? null],
+    )
+    return rows[0] ? toStep(rows[0]) : null
+  }
+
+  /** Puts a failed attempt back in line for another one after `backoffMs` (fenced like finish). */
+  async scheduleRetry(stepId: string, fence: number, backoffMs: number, errorMessage: string): Promise<StepRecord | null> {
+    const { rows } = await this.q.query(
+      `UPDATE ${this.t.steps} SET status = 'scheduled', error_message = $4, locked_until = NULL,
+         scheduled_for = now() + $3 * interval '1 millisecond'
+       WHERE id = $1 AND fence = $2 AND status = 'running'
+       RETURNING *`,
+      [stepId, fence, backoffMs, errorMessage],
+    )
+    return rows[0] ? toStep(rows[0]) : null
+  }
+
+  /** Extends a running step's lease; returns the run's status, or null when the claim was lost. */
+  async heartbeat(stepId: string, fence: number, leaseMs: number): Promise<string | null> {
+    const { rows } = await this.q.query<{ run_status: string }>(
+      `UPDATE ${this.t.steps} s SET locked_until = now() + $3 * interval '1 millisecond'
+       FROM ${this.t.runs} r
+       WHERE s.id = $1 AND s.fence = $2 AND s.status = 'running' AND r.id = s.run_id
+       RETURNING r.status AS run_status`,
+      [stepId, fence, leaseMs],
+    )
+    return rows[0]?.run_status ?? null
+  }
+
+  /**
+   * Hands a claimed step back without counting the attempt, for a process that is shutting down;
+   * moving the fence makes the abandoned handler's late result count for nothing.
+   */
+  async release(stepId: string, fence: number): Promise<StepRecord | null> {
+    const { rows } = await this.q.query(
+      `UPDATE ${this.t.steps} SET status = 'pending', fence = fence + 1, attempt = greatest(attempt - 1, 0), locked_until = NULL
+       WHERE id = $1 AND fence = $2 AND status = 'running'
+       RETURNING *`,
+      [stepId, fence],
+    )
+    return rows[0] ? toStep(rows[0]) : null
+  }
+
+  /** A parallel step holds no worker while its branches run, so it must never look like an expired lease. */
+  async releaseLease(stepId: string, fence: number): Promise<void> {
+    await this.q.query(`UPDATE ${this.t.steps} SET locked_until = NULL WHERE id = $1 AND fence = $2`, [stepId, fence])
+  }
+
+  /** Creates step rows; a row that already exists at the same position is left alone (idempotent). */
+  async insert(steps: NewStep[]): Promise<StepRecord[]> {
+    if (steps.length === 0) return []
+    const { rows } = await this.q.query(
+      `INSERT INTO ${this.t.steps} (id, run_id, tenant_id, step_index, step_path, step_type, step_name, status,
+         scheduled_for, result, error_message, branch_index, parent_step_run_id, completed_at)
+       SELECT x.id, x.run_id, x.tenant_id, x.step_index, x.step_path, x.step_type, x.step_name, x.status,
+         CASE WHEN x.due_in_ms IS NULL THEN NULL ELSE now() + x.due_in_ms * interval '1 millisecond' END,
+         x.result, x.error_message, x.branch_index, x.parent_step_run_id,
+         CASE WHEN x.status = 'skipped' THEN now() END
+       FROM jsonb_to_recordset($1::jsonb) AS x(id text, run_id text, tenant_id text, step_index int, step_path int[],
+         step_type text, step_name text, status text, due_in_ms float8, result jsonb, error_message text,
+         branch_index int, parent_step_run_id text)
+       ON CONFLICT (run_id, step_path) DO NOTHING
+       RETURNING *`,
+      [
+        JSON.stringify(
+          steps.map((s) => ({
+            id: newId('stp'),
+            run_id: s.runId,
+            tenant_id: s.tenantId,
+            step_index: s.path[s.path.length - 1],
+            step_path: `{${s.path.join(',')}}`,
+            step_type: s.stepType,
+            step_name: s.stepName,
+            status: s.status,
+            due_in_ms: s.dueInMs ?? null,
+            result: s.result ?? null,
+            error_message: s.errorMessage ?? null,
+            branch_index: s.path.length > 1 ? s.path[s.path.length - 2] : null,
+            parent_step_run_id: s.parentStepRunId ?? null,
+          })),
+        ),
+      ],
+    )
+    return rows.map(toStep)
+  }
+
+  /**
+   * Counts one more finished branch of a parallel step and returns the updated row. It counts even
+   * while the parallel step is failed, so that after a retry the count still adds up.
+   */
+  async branchDone(parallelStepId: string): Promise<StepRecord | null> {
+    const { rows } = await this.q.query(
+      `UPDATE ${this.t.steps} SET branches_done = branches_done + 1 WHERE id = $1 RETURNING *`,
+      [parallelStepId],
+    )
+    return rows[0] ? toStep(rows[0]) : null
+  }
+
+  /** Completes or fails a parallel step whose branches have settled. */
+  async settleParallel(stepId: string, status: 'completed' | 'failed', errorMessage?: string): Promise<StepRecord | null> {
+    const { rows } = await this.q.query(
+      `UPDATE ${this.t.steps} SET status = $2, error_message = $3, completed_at = now(), locked_until = NULL
+       WHERE id = $1 AND status = 'running'
+       RETURNING *`,
+      [stepId, status, errorMessage ?? null],
+    )
+    return rows[0] ? toStep(rows[0]) : null
+  }
+
+  async get(stepId: string): Promise<StepRecord | null> {
+    const { rows } = await this.q.query(`SELECT * FROM ${this.t.steps} WHERE id = $1`, [stepId])
+    return rows[0] ? toStep(rows[0]) : null
+  }
+
+  async listForRun(runId: string, tenantId?: string): Promise<StepRecord[]> {
+    const { rows } = await this.q.query(
+      `SELECT * FROM ${this.t.steps} WHERE run_id = $1 AND ($2::text IS NULL OR tenant_id = $2) ORDER BY created_at, step_path`,
+      [runId, tenantId ?? null],
+    )
+    return rows.map(toStep)
+  }
+
+  /**
+   * Skips every step of a run that has not finished. `running` steps are included only when
+   * `includeRunning` is set (cancel); their fence moves so a late write from their worker is ignored.
+   */
+  async skipUnfinished(runId: string, errorMessage: string, includeRunning: boolean): Promise<StepRecord[]> {
+    const { rows } = await this.q.query(
+      `UPDATE ${this.t.steps} SET status = 'skipped', error_message = $2, completed_at = now(), locked_until = NULL,
+         fence = CASE WHEN status = 'running' THEN fence + 1 ELSE fence END
+       WHERE run_id = $1 AND (status IN ('pending', 'scheduled') OR ($3 AND status = 'running'))
+       RETURNING *`,
+      [runId, errorMessage, includeRunning],
+    )
+    return rows.map(toStep)
+  }
+
+  /** Fails the parallel steps that contain a failed branch (they are still running). */
+  async failParallelAncestors(ids: string[], errorMessage: string): Promise<void> {
+    if (ids.length === 0) return
+    await this.q.query(
+      `UPDATE ${this.t.steps} SET status = 'failed', error_message = $2, completed_at = now(), locked_until = NULL
+       WHERE id = ANY($1::text[]) AND status = 'running'`,
+      [ids, errorMessage],
+    )
+  }
+
+  /**
+   * Puts a failed run's steps back in line: failed actions and conditions start over with fresh
+   * attempts, failed parallel steps run again, and steps stopped by the failure resume.
+   */
+  async resetForRetry(runId: string): Promise<StepRecord[]> {
+    const { rows } = await this.q.query(
+      `UPDATE ${this.t.steps} SET
+         status = CASE
+           WHEN step_type = 'parallel' THEN 'running'
+           WHEN scheduled_for IS NOT NULL AND step_type = 'delay' THEN 'scheduled'
+           ELSE 'pending' END,
+         attempt = CASE WHEN status = 'failed' THEN 0 ELSE attempt END,
+         error_message = NULL, completed_at = NULL, locked_until = NULL,
+         scheduled_for = CASE WHEN step_type = 'delay' THEN scheduled_for END
+       WHERE run_id = $1 AND (status = 'failed' OR (status = 'skipped' AND error_message LIKE $2))
+       RETURNING *`,
+      [runId, `${STOPPED_PREFIX}%`],
+    )
+    return rows.map(toStep)
+  }
+
+  /**
+   * Steps that should be making progress but may have no queue job: due and unclaimed, or claimed
+   * by a worker whose lease ran out. The reconciler enqueues a job for each.
+   */
+  async listStranded(graceMs: number, limit: number): Promise<StepRecord[]> {
+    const { rows } = await this.q.query(
+      `SELECT s.* FROM ${this.t.steps} s JOIN ${this.t.runs} r ON r.id = s.run_id
+       WHERE r.status IN ('pending', 'running', 'waiting')
+         AND ((s.status IN ('pending', 'scheduled') AND coalesce(s.scheduled_for, s.created_at) < now() - $1 * interval '1 millisecond')
+           OR (s.status = 'running' AND s.locked_until < now()))
+       ORDER BY coalesce(s.scheduled_for, s.created_at)
+       LIMIT $2`,
+      [graceMs, limit],
+    )
+    return rows.map(toStep)
+  }
+}
+

@@ -1,0 +1,47 @@
+import type { Pool } from 'pg'
+import { inTransaction, type Queryable } from './db.js'
+import { DefinitionStore } from './definitions.js'
+import { LogStore } from './logs.js'
+import { migrate, schemaVersion } from './migrate.js'
+import { RunStore } from './runs.js'
+import { SignalStore } from './signals.js'
+import { StepStore } from './steps.js'
+import { tablesFor, type Tables } from './tables.js'
+
+/** The stores, bound to one connection: the pool, or a client inside a transaction. */
+export interface StoreSession {
+  signals: SignalStore
+  definitions: DefinitionStore
+  runs: RunStore
+  steps: StepStore
+  logs: LogStore
+}
+
+/** All persistence of one engine: Postgres tables under one prefix. */
+export interface Store extends StoreSession {
+  readonly tables: Tables
+  readonly pool: Pool
+  migrate(): Promise<{ applied: number[] }>
+  schemaVersion(): Promise<number | null>
+  /** Runs `fn` in one transaction; everything it does through `tx` commits or rolls back together. */
+  transaction<T>(fn: (tx: StoreSession) => Promise<T>): Promise<T>
+}
+
+export function createStore(pool: Pool, tablePrefix: string): Store {
+  const tables = tablesFor(tablePrefix)
+  const session = (q: Queryable): StoreSession => ({
+    signals: new SignalStore(q, tables),
+    definitions: new DefinitionStore(q, tables),
+    runs: new RunStore(q, tables),
+    steps: new StepStore(q, tables),
+    logs: new LogStore(q, tables),
+  })
+  return {
+    ...session(pool),
+    tables,
+    pool,
+    migrate: () => migrate(pool, tables),
+    schemaVersion: () => schemaVersion(pool, tables),
+    transaction: (fn) => inTransaction(pool, (client) => fn(session(client))),
+  }
+}

@@ -1,0 +1,37 @@
+import { PulseConfigError } from '../errors.js'
+
+/** Table prefixes become part of SQL identifiers, so they are checked against this pattern. */
+export const TABLE_PREFIX_PATTERN = /^[a-z_][a-z0-9_]{0,40}$/
+
+/** Quoted names of every table for one prefix. Built once, reused by every statement. */
+export interface Tables {
+  prefix: string
+  migrations: string
+  triggers: string
+  definitions: string
+  runs: string
+  steps: string
+  logs: string
+}
+
+/**
+ * Resolves table names for a prefix, refusing anything that is not a plain lower-case identifier:
+ * the prefix is the one piece of SQL that cannot be a bound parameter.
+ */
+export function tablesFor(prefix: string): Tables {
+  if (typeof prefix !== 'string' || !TABLE_PREFIX_PATTERN.test(prefix)) {
+    throw new PulseConfigError(
+      `tablePrefix ${JSON.stringify(prefix)} is not allowed; use 1 to 41 lower-case letters, digits or "_", starting with a letter or "_" (for example "pulse_")`,
+    )
+  }
+  const q = (name: string) => `"${prefix}${name}"`
+  return {
+    prefix,
+    migrations: q('migrations'),
+    triggers: q('triggers'),
+    definitions: q('workflow_definitions'),
+    runs: q('workflow_runs'),
+    steps: q('workflow_step_runs'),
+    logs: q('execution_logs'),
+  }
+}
