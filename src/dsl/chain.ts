@@ -67,7 +67,7 @@ export function addDelay(chain: ChainProps, duration: unknown, options: RawStepO
   const issues = optionsIssues(at, options, ['name'])
   const reading = readDuration(duration)
   const explicitName = options?.name
-  const name = explicitName ?? (typeof duration === 'string' ? `wait_${duration}` : reading.ok ? `wait_${formatDuration(reading.ms)}` : 'wait')
+  const name = explicitName ?? (!reading.ok ? 'wait' : typeof duration === 'string' ? `wait_${duration}` : `wait_${formatDuration(reading.ms)}`)
   const step: WorkflowStep = { type: 'delay', name: name as string, delayMs: reading.ok ? reading.ms : 0 }
   if (!reading.ok) {
     issues.push({ path: [...at, 'delayMs'], message: reading.message })

@@ -294,5 +294,6 @@ export function workflow(key: string, options?: WorkflowOptions): WorkflowStart<
 /** Checks one top-level field with the same rules (and messages) validateDefinition uses. */
 function fieldIssues(field: 'key' | 'name' | 'description', value: unknown): ValidationIssue[] {
   const parsed = workflowSpecSchema.shape[field].safeParse(value)
-  return parsed.success ? [] : zodIssuesAt([field], parsed.error)
+  // One field has one problem worth fixing first; an empty key need not also be told about its pattern.
+  return parsed.success ? [] : zodIssuesAt([field], parsed.error).slice(0, 1)
 }
