@@ -66,7 +66,7 @@ export function createEngine(config: EngineConfig): Engine {
       if (started) return
       await assertSchema()
       await queue.startWorker((job) => executor.processJob(job), cfg.concurrency)
-      reconciler = startReconciler({ store, queue, logger: cfg.logger, intervalMs: cfg.reconcileIntervalMs, graceMs: 5_000 })
+      reconciler = startReconciler({ store, queue, logger: cfg.logger, intervalMs: cfg.reconcileIntervalMs, graceMs: Math.min(5_000, cfg.reconcileIntervalMs) })
       started = true
     },
 

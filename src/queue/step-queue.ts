@@ -42,25 +42,32 @@ export function stepJobId(job: Pick<StepJob, 'stepRunId' | 'fence'>): string {
  */
 export function createRedisStepQueue(options: RedisStepQueueOptions): StepQueue {
   const name = `${options.queuePrefix}-steps`
-  const queueConnection = options.redis.duplicate({ maxRetriesPerRequest: null })
-  const queue = new Queue<StepJobData>(name, {
-    connection: queueConnection,
-    prefix: options.queuePrefix,
-    defaultJobOptions: {
-      // Completed and failed jobs are removed so a reconciler can re-add the same job id later.
-      removeOnComplete: true,
-      removeOnFail: true,
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 500 },
-    },
-  })
+  let queue: Queue<StepJobData> | undefined
+  let queueConnection: Redis | undefined
+  // Created on first use, so an engine that only migrates or reads never opens a Redis connection.
+  const getQueue = (): Queue<StepJobData> => {
+    if (queue) return queue
+    queueConnection = options.redis.duplicate({ maxRetriesPerRequest: null })
+    queue = new Queue<StepJobData>(name, {
+      connection: queueConnection,
+      prefix: options.queuePrefix,
+      defaultJobOptions: {
+        // Completed and failed jobs are removed so a reconciler can re-add the same job id later.
+        removeOnComplete: true,
+        removeOnFail: true,
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 500 },
+      },
+    })
+    return queue
+  }
   let worker: Worker<StepJobData> | undefined
   let workerConnection: Redis | undefined
 
   return {
     async enqueue(jobs) {
       if (jobs.length === 0) return
-      await queue.addBulk(
+      await getQueue().addBulk(
         jobs.map((job) => ({
           name: 'step',
           data: { stepRunId: job.stepRunId, runId: job.runId, tenantId: job.tenantId },
@@ -69,7 +76,7 @@ export function createRedisStepQueue(options: RedisStepQueueOptions): StepQueue 
       )
     },
     async remove(jobs) {
-      await Promise.all(jobs.map((job) => queue.remove(stepJobId(job)).catch(() => 0)))
+      await Promise.all(jobs.map((job) => getQueue().remove(stepJobId(job)).catch(() => 0)))
     },
     async startWorker(processor, concurrency) {
       if (worker) return
@@ -94,8 +101,12 @@ export function createRedisStepQueue(options: RedisStepQueueOptions): StepQueue 
     },
     async close() {
       await this.stopWorker(true)
-      await queue.close()
-      await queueConnection.quit().catch(() => undefined)
+      const q = queue
+      const connection = queueConnection
+      queue = undefined
+      queueConnection = undefined
+      if (q) await q.close()
+      if (connection) await connection.quit().catch(() => undefined)
     },
   }
 }

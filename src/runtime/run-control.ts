@@ -47,7 +47,8 @@ export async function retryRun(executor: Executor, runId: string, tenantId?: str
   let result: RunRecord | undefined
   await executor.commit(runId, async (tx, run, fx) => {
     if (tenantId !== undefined && run.tenantId !== tenantId) return
-    if (!canTransition(run.status, 'running')) {
+    // waiting -> running is a legal edge too, but it belongs to delays, not to retry.
+    if (run.status !== 'failed' || !canTransition(run.status, 'running')) {
       throw new PulseStateError(`run "${runId}" is ${run.status}; only a failed run can be retried`)
     }
     const reset = await tx.steps.resetForRetry(runId)

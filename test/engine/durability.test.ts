@@ -1,0 +1,199 @@
+import pg from 'pg'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createEngine, PulseConfigError, PulseError } from '../../src/index.js'
+import { eventually, sleep, startTestEngine, waitForRun, type TestEngine } from '../support/engine.js'
+import { DATABASE_URL, servicesMissing } from '../support/services.js'
+
+describe.skipIf(servicesMissing())('durability: several engines, lost jobs, shutdown, migrations', () => {
+  let t: TestEngine | undefined
+  afterEach(async () => {
+    await t?.close()
+    t = undefined
+  })
+
+  it('runs every step exactly once with two engines on one database and queue', async () => {
+    t = await startTestEngine({ concurrency: 8 })
+    const second = t.sibling({ concurrency: 8 })
+    const executions = new Map<string, number>()
+    for (const engine of [t.engine, second]) {
+      engine.registerTrigger('order.placed', { source: 'shop' })
+      for (const name of ['reserve', 'charge', 'ship']) {
+        engine.registerAction(name, (ctx) => {
+          const key = `${ctx.run.id}:${name}`
+          executions.set(key, (executions.get(key) ?? 0) + 1)
+          return { success: true, data: { by: name } }
+        })
+      }
+    }
+    await second.start()
+    await t.engine.createWorkflow({
+      tenantId: 'shop_1',
+      name: 'fulfil',
+      triggerType: 'order.placed',
+      steps: [{ type: 'action', name: 'reserve' }, { type: 'action', name: 'charge' }, { type: 'action', name: 'ship' }],
+      config: {},
+      isEnabled: true,
+    })
+    const triggers = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? t!.engine : second).emit({ tenantId: 'shop_1', type: 'order.placed' })))
+    const runIds = (await Promise.all(triggers.map((trg) => t!.engine.getRunsByTrigger(trg.id)))).flat().map((r) => r.id)
+    expect(runIds).toHaveLength(60)
+    for (const id of runIds) expect((await waitForRun(t.engine, id)).status).toBe('completed')
+    expect(executions.size).toBe(180)
+    expect([...executions.values()].every((n) => n === 1)).toBe(true)
+    const { rows } = await t.pool.query(
+      `SELECT count(*)::int AS steps, count(*) FILTER (WHERE status = 'completed')::int AS completed FROM "${t.tablePrefix}workflow_step_runs"`,
+    )
+    expect(rows[0]).toEqual({ steps: 180, completed: 180 })
+  })
+
+  it('finishes a run whose queue jobs were lost, from the state in Postgres', async () => {
+    t = await startTestEngine({ reconcileIntervalMs: 300 }, { start: false })
+    const { engine, redis, queuePrefix } = t
+    engine.registerTrigger('x.happened', { source: 'app' })
+    engine.registerAction('only_step', () => ({ success: true, data: { ok: true } }))
+    await engine.createWorkflow({ tenantId: 'w', name: 'w', triggerType: 'x.happened', steps: [{ type: 'action', name: 'only_step' }], config: {}, isEnabled: true })
+    const trg = await engine.emit({ tenantId: 'w', type: 'x.happened' })
+    const keys = await redis.keys(`${queuePrefix}:*`)
+    expect(keys.length).toBeGreaterThan(0)
+    await redis.del(...keys)
+    await engine.start()
+    const [run] = await engine.getRunsByTrigger(trg.id)
+    expect((await waitForRun(engine, run!.id, undefined, 10_000)).status).toBe('completed')
+  })
+
+  it('ignores the late write of a worker whose step was taken over (fenced by attempt)', async () => {
+    t = await startTestEngine({ leaseMs: 1000, reconcileIntervalMs: 300 })
+    const { engine } = t
+    let calls = 0
+    let releaseFirst!: () => void
+    engine.registerTrigger('x.happened', { source: 'app' })
+    engine.registerAction('contended', async () => {
+      calls += 1
+      if (calls === 1) {
+        // The first attempt stalls well past its lease without heartbeats reaching the database.
+        await new Promise<void>((resolve) => (releaseFirst = resolve))
+        return { success: true, data: { winner: 'stale' } }
+      }
+      return { success: true, data: { winner: 'fresh' } }
+    })
+    await engine.createWorkflow({ tenantId: 'w', name: 'w', triggerType: 'x.happened', steps: [{ type: 'action', name: 'contended' }], config: {}, isEnabled: true })
+    const trg = await engine.emit({ tenantId: 'w', type: 'x.happened' })
+    const [run] = await engine.getRunsByTrigger(trg.id)
+    await eventually(() => (calls === 1 ? true : undefined))
+    // Keep expiring the first claim's lease, as a frozen process that sends no heartbeat would,
+    // until the reconciler hands the step to a new attempt.
+    await eventually(async () => {
+      const { rows } = await t!.pool.query(
+        `UPDATE "${t!.tablePrefix}workflow_step_runs" SET locked_until = now() - interval '1 second'
+         WHERE run_id = $1 AND attempt = 1 AND status = 'running' RETURNING id`,
+        [run!.id],
+      )
+      return rows.length === 0 ? true : undefined
+    })
+    const done = await waitForRun(engine, run!.id)
+    expect(done.context).toEqual({ contended: { winner: 'fresh' } })
+    releaseFirst()
+    await sleep(300)
+    const after = await engine.getRun(run!.id)
+    expect(after!.context).toEqual({ contended: { winner: 'fresh' } })
+    const [step] = await engine.getRunSteps(run!.id)
+    expect(step!.attempt).toBe(2)
+  })
+
+  it('hands back unfinished steps on stop() so another engine finishes them', async () => {
+    t = await startTestEngine({ shutdownGraceMs: 300 })
+    const { engine } = t
+    const aborts: string[] = []
+    const finishedBy: string[] = []
+    for (const [e, label] of [[engine, 'first'], [t.sibling({ shutdownGraceMs: 300 }), 'second']] as const) {
+      e.registerTrigger('x.happened', { source: 'app' })
+      e.registerAction('slow_step', async (ctx) => {
+        if (label === 'first') {
+          await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()))
+          aborts.push(String((ctx.signal.reason as Error).message))
+          return { success: true, data: { by: label } }
+        }
+        finishedBy.push(label)
+        return { success: true, data: { by: label } }
+      })
+    }
+    await engine.createWorkflow({ tenantId: 'w', name: 'w', triggerType: 'x.happened', steps: [{ type: 'action', name: 'slow_step' }], config: {}, isEnabled: true })
+    const trg = await engine.emit({ tenantId: 'w', type: 'x.happened' })
+    const [run] = await engine.getRunsByTrigger(trg.id)
+    await eventually(async () => ((await engine.getRunSteps(run!.id))[0]?.status === 'running' ? true : undefined))
+    await engine.stop()
+    expect(aborts).toEqual(['the engine is shutting down'])
+    const second = t.sibling()
+    second.registerTrigger('x.happened', { source: 'app' })
+    second.registerAction('slow_step', () => {
+      finishedBy.push('second')
+      return { success: true, data: { by: 'second' } }
+    })
+    await second.start()
+    const done = await waitForRun(second, run!.id, undefined, 5000)
+    expect(done.context).toEqual({ slow_step: { by: 'second' } })
+    expect(finishedBy).toEqual(['second'])
+  })
+
+  it('keeps running a workflow when lifecycle hooks throw or never return', async () => {
+    t = await startTestEngine({
+      onStepComplete: () => {
+        throw new Error('hook exploded')
+      },
+      onRunComplete: () => new Promise<void>(() => undefined),
+      logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    })
+    const { engine } = t
+    engine.registerTrigger('x.happened', { source: 'app' })
+    engine.registerAction('one', () => undefined)
+    engine.registerAction('two', () => undefined)
+    await engine.createWorkflow({ tenantId: 'w', name: 'w', triggerType: 'x.happened', steps: [{ type: 'action', name: 'one' }, { type: 'action', name: 'two' }], config: {}, isEnabled: true })
+    const trg = await engine.emit({ tenantId: 'w', type: 'x.happened' })
+    const [run] = await engine.getRunsByTrigger(trg.id)
+    expect((await waitForRun(engine, run!.id)).status).toBe('completed')
+  })
+
+  it('migrates once when several processes migrate at the same moment', async () => {
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 10 })
+    const prefix = `mig${Date.now().toString(36)}_`
+    const engines = Array.from({ length: 5 }, () => createEngine({ db: pool, redis: fakeRedisForMigrations(), tablePrefix: prefix }))
+    try {
+      await Promise.all(engines.map((e) => e.migrate()))
+      const { rows } = await pool.query(`SELECT version FROM "${prefix}migrations"`)
+      expect(rows).toEqual([{ version: 1 }])
+      await pool.query(`INSERT INTO "${prefix}migrations" (version, name) VALUES (999, 'from the future')`)
+      const err = await engines[0]!.migrate().catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(PulseError)
+      expect((err as PulseError).code).toBe('SCHEMA_TOO_NEW')
+    } finally {
+      const tables = ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations']
+      await pool.query(tables.map((x) => `DROP TABLE IF EXISTS "${prefix}${x}" CASCADE`).join(';'))
+      await pool.end()
+    }
+  })
+
+  it('refuses to start before migrate(), and refuses unsafe table prefixes', async () => {
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 })
+    try {
+      const engine = createEngine({ db: pool, redis: fakeRedisForMigrations(), tablePrefix: `never_${Date.now().toString(36)}_` })
+      await expect(engine.start()).rejects.toThrow(/call engine.migrate\(\) before engine.start\(\)/)
+      for (const bad of ['Pulse_', 'pulse;drop', '1abc', '', 'x'.repeat(42), 'a"b', 'pulse-']) {
+        expect(() => createEngine({ db: pool, redis: fakeRedisForMigrations(), tablePrefix: bad })).toThrow(PulseConfigError)
+      }
+    } finally {
+      await pool.end()
+    }
+  })
+})
+
+/**
+ * migrate() and the start-up schema check never touch Redis; the engine still wants a client
+ * object, so these tests hand it one that fails loudly if it is ever used.
+ */
+function fakeRedisForMigrations() {
+  return {
+    duplicate() {
+      throw new Error('Redis was used by a code path that should not need it')
+    },
+  } as never
+}
