@@ -56,8 +56,10 @@ expectAssignable<AnyActionHandler>(createIncident.handler)
 // A schema whose output is not valid input cannot describe a JSON payload.
 expectError(trigger('bad.transform', { source: 's', payload: z.object({ at: z.string().transform((s) => new Date(s)) }) }))
 expectError(trigger('bad.scalar', { source: 's', payload: z.string() }))
-// Defaults are fine: the output is still valid input.
-expectAssignable<TriggerDef>(trigger('ok.default', { source: 's', payload: z.object({ n: z.number().default(1) }) }))
+expectError(trigger('bad.date', { source: 's', payload: z.object({ at: z.date() }) }))
+expectError(trigger('bad.bigint', { source: 's', payload: z.object({ list: z.array(z.object({ n: z.bigint() })) }) }))
+// Defaults and coercion are fine: the output is still valid input and plain JSON.
+expectAssignable<TriggerDef>(trigger('ok.default', { source: 's', payload: z.object({ n: z.number().default(1), c: z.coerce.number() }) }))
 
 // A plain action sees a JSON object payload, never any.
 action('reads_payload', (ctx) => {

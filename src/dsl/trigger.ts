@@ -80,14 +80,28 @@ export interface TriggerOptions {
   resourceType?: string
 }
 
+/** The part of `T` that JSON cannot hold (dates, bigints, maps, sets, functions), or `never`. */
+type NotJson<T> = T extends string | number | boolean | null | undefined
+  ? never
+  : T extends Date | bigint | symbol | Map<unknown, unknown> | Set<unknown> | ((...args: never[]) => unknown)
+    ? T
+    : T extends readonly (infer E)[]
+      ? NotJson<E>
+      : T extends object
+        ? { [K in keyof T]-?: NotJson<T[K]> }[keyof T]
+        : T
+
 /**
- * Payloads are stored as JSON and parsed again on replay, so a schema's output must be valid
- * input to itself. Transforms (string to Date, string to number) break that and are rejected here.
+ * Payloads are stored as JSON and parsed again on replay, so a schema's output must survive
+ * JSON and be valid input to itself. Transforms (string to number) and non-JSON values
+ * (`z.date()`, `z.bigint()`) break that and are rejected here; `.default()` and `z.coerce` are fine.
  */
 export type JsonRoundTrip<S extends z.ZodType> =
   z.output<S> extends z.input<S>
-    ? unknown
-    : DslTypeError<'the payload schema transforms its input (its output type is not valid input); payloads are stored as JSON and parsed again, so use a schema without .transform() / z.coerce / z.date()'>
+    ? [NotJson<z.output<S>>] extends [never]
+      ? unknown
+      : DslTypeError<'the payload schema outputs values JSON cannot hold (Date, bigint, Map, Set, functions); payloads are stored as JSON, so use strings such as z.string().datetime()'>
+    : DslTypeError<'the payload schema transforms its input (its output is not valid input); payloads are stored as JSON and parsed again on replay, so remove the .transform()'>
 
 /**
  * Declares a signal type. With a zod `payload` schema, handlers see `ctx.trigger.payload`
