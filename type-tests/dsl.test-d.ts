@@ -59,7 +59,7 @@ expectError(trigger('bad.scalar', { source: 's', payload: z.string() }))
 expectError(trigger('bad.date', { source: 's', payload: z.object({ at: z.date() }) }))
 expectError(trigger('bad.bigint', { source: 's', payload: z.object({ list: z.array(z.object({ n: z.bigint() })) }) }))
 // Defaults and coercion are fine: the output is still valid input and plain JSON.
-expectAssignable<TriggerDef>(trigger('ok.default', { source: 's', payload: z.object({ n: z.number().default(1), c: z.coerce.number() }) }))
+expectAssignable<TriggerDef>(trigger('ok.default', { source: 's', payload: z.object({ n: z.number().default(1), c: z.coerce.number(), meta: z.record(z.string(), z.unknown()) }) }))
 
 // A plain action sees a JSON object payload, never any.
 action('reads_payload', (ctx) => {

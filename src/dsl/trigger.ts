@@ -81,7 +81,9 @@ export interface TriggerOptions {
 }
 
 /** The part of `T` that JSON cannot hold (dates, bigints, maps, sets, functions), or `never`. */
-type NotJson<T> = T extends string | number | boolean | null | undefined
+type NotJson<T> = unknown extends T
+  ? never // z.unknown() and friends: nothing to check statically, the schema decides at run time
+  : T extends string | number | boolean | null | undefined
   ? never
   : T extends Date | bigint | symbol | Map<unknown, unknown> | Set<unknown> | ((...args: never[]) => unknown)
     ? T
