@@ -84,14 +84,14 @@ export interface TriggerOptions {
 type NotJson<T> = unknown extends T
   ? never // z.unknown() and friends: nothing to check statically, the schema decides at run time
   : T extends string | number | boolean | null | undefined
-  ? never
-  : T extends Date | bigint | symbol | Map<unknown, unknown> | Set<unknown> | ((...args: never[]) => unknown)
-    ? T
-    : T extends readonly (infer E)[]
-      ? NotJson<E>
-      : T extends object
-        ? { [K in keyof T]-?: NotJson<T[K]> }[keyof T]
-        : T
+    ? never
+    : T extends Date | bigint | symbol | Map<unknown, unknown> | Set<unknown> | ((...args: never[]) => unknown)
+      ? T
+      : T extends readonly (infer E)[]
+        ? NotJson<E>
+        : T extends object
+          ? { [K in keyof T]-?: NotJson<T[K]> }[keyof T]
+          : T
 
 /**
  * Payloads are stored as JSON and parsed again on replay, so a schema's output must survive
