@@ -2,4 +2,16 @@ export * from './errors.js'
 export type * from './types.js'
 export { LIMITS, validateDefinition } from './definition/index.js'
 export * from './dsl/index.js'
-export { createEngine, type CreateWorkflowInput, type Engine, type EngineConfig, type ListRunsFilter, type TriggerRegistrationInput, type TypedEmitInput } from './engine/index.js'
+export {
+  createEngine,
+  type CreateWorkflowInput,
+  type Engine,
+  type EngineConfig,
+  type ListRunsFilter,
+  type SyncOptions,
+  type SyncPlan,
+  type SyncPlanEntry,
+  type TriggerRegistrationInput,
+  type TypedEmitInput,
+} from './engine/index.js'
+export type { CronMisfirePolicy } from './runtime/cron.js'

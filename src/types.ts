@@ -8,7 +8,8 @@ export type JsonObject = Record<string, unknown>
 /** A signal as the application emits it. */
 export interface TriggerInput<TPayload = JsonObject> {
   tenantId: string
-  source: string
+  /** The emitting system; defaults to the source the trigger type was registered with. */
+  source?: string
   type: string
   resourceType?: string
   resourceId?: string
@@ -189,7 +190,7 @@ export type ActionHandler<TPayload = JsonObject, TData extends JsonObject = Json
 export type ConditionHandler<TPayload = JsonObject> = (ctx: HandlerContext<TPayload>) => Promise<boolean> | boolean
 
 export interface ActionOptions {
-  /** Whether the action may run again when its signal is replayed. Default `true`. */
+  /** Whether the action may run again when its signal is replayed. Default `false`: replays skip it. */
   replaySafe: boolean
 }
 

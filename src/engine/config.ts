@@ -1,6 +1,7 @@
 import type { Pool } from 'pg'
 import type { Redis } from 'ioredis'
 import { PulseConfigError } from '../errors.js'
+import type { CronMisfirePolicy } from '../runtime/cron.js'
 import type { EngineLogger, LifecycleHook, RunCompleteEvent, StepCompleteEvent } from '../types.js'
 
 /**
@@ -42,6 +43,19 @@ export interface EngineConfig {
   reconcileIntervalMs?: number
   /** How long `stop()` waits for running handlers before aborting them and handing their steps back. Default 10 s. */
   shutdownGraceMs?: number
+  /**
+   * Cron ticks that fell due while no engine ran: `'run-once'` (default) fires one late tick on
+   * start, `'skip'` drops ticks delivered more than `cronMisfireGraceMs` late.
+   */
+  cronMisfire?: CronMisfirePolicy
+  /** With `cronMisfire: 'skip'`, how late a tick may be and still fire. Default 60 s. */
+  cronMisfireGraceMs?: number
+  /**
+   * What `start()` does when enabled workflows use handlers this process has not registered:
+   * `'throw'` (default) refuses to start, `'warn'` logs them (for deployments that split
+   * handlers across services).
+   */
+  missingHandlers?: 'throw' | 'warn'
 }
 
 export interface ResolvedConfig extends Required<Omit<EngineConfig, 'onStepComplete' | 'onRunComplete'>> {
@@ -76,7 +90,16 @@ export function resolveConfig(config: EngineConfig): ResolvedConfig {
     leaseMs: positiveInt('leaseMs', config.leaseMs, 30_000, 3_600_000, 1000),
     reconcileIntervalMs: positiveInt('reconcileIntervalMs', config.reconcileIntervalMs, 30_000, 3_600_000, 100),
     shutdownGraceMs: positiveInt('shutdownGraceMs', config.shutdownGraceMs, 10_000, 3_600_000, 0),
+    cronMisfire: oneOf('cronMisfire', config.cronMisfire, ['run-once', 'skip'] as const, 'run-once'),
+    cronMisfireGraceMs: positiveInt('cronMisfireGraceMs', config.cronMisfireGraceMs, 60_000, 86_400_000, 0),
+    missingHandlers: oneOf('missingHandlers', config.missingHandlers, ['throw', 'warn'] as const, 'throw'),
   }
+}
+
+function oneOf<T extends string>(name: string, value: T | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback
+  if (!allowed.includes(value)) throw new PulseConfigError(`${name} must be one of ${allowed.map((a) => `"${a}"`).join(', ')}; got ${JSON.stringify(value)}`)
+  return value
 }
 
 function positiveInt(name: string, value: number | undefined, fallback: number, max: number, min = 1): number {

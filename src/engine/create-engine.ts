@@ -1,17 +1,19 @@
 import { definitionHash, validateSpec } from '../definition/index.js'
 import { collectRegistrations, type AnyWorkflow } from '../dsl/index.js'
-import { PulseConfigError, PulseError, PulseNotFoundError } from '../errors.js'
-import { createRedisStepQueue, type StepQueue } from '../queue/index.js'
-import { createExecutor } from '../runtime/executor.js'
+import { PulseConfigError, PulseError, PulseNotFoundError, PulseValidationError } from '../errors.js'
+import { createRedisCronQueue, createRedisStepQueue, type CronQueue, type StepQueue } from '../queue/index.js'
+import { applySchedule, fireTick, restoreSchedules } from '../runtime/cron.js'
 import { emitSignal } from '../runtime/emit-signal.js'
+import { createExecutor, jobFor } from '../runtime/executor.js'
+import { describeMissing, handlersIn, missingHandlers, missingMessage } from '../runtime/handler-check.js'
 import { createHookFirer } from '../runtime/hooks.js'
-import { Registry } from '../runtime/registry.js'
 import { startReconciler } from '../runtime/reconciler.js'
+import { Registry } from '../runtime/registry.js'
 import { cancelRun, retryRun } from '../runtime/run-control.js'
-import { jobFor } from '../runtime/executor.js'
+import { syncTenant } from '../runtime/sync.js'
 import { buildTimeline } from '../runtime/timeline.js'
 import { createStore, LATEST_SCHEMA_VERSION, publicRun, publicStep } from '../store/index.js'
-import type { TriggerInput } from '../types.js'
+import type { TriggerInput, WorkflowDefinition, WorkflowSpec } from '../types.js'
 import { resolveConfig, type EngineConfig } from './config.js'
 import type { Engine } from './engine.js'
 
@@ -33,29 +35,34 @@ export function createEngine(config: EngineConfig): Engine {
   const registry = new Registry()
   const hooks = createHookFirer({ onStepComplete: cfg.onStepComplete, onRunComplete: cfg.onRunComplete }, cfg.logger)
   const queue: StepQueue = createRedisStepQueue({ redis: cfg.redis, queuePrefix: cfg.queuePrefix })
+  const cron: CronQueue = createRedisCronQueue({ redis: cfg.redis, queuePrefix: cfg.queuePrefix })
+  const emitDeps = { store, queue, registry, logger: cfg.logger, allowUnregisteredTriggers: cfg.allowUnregisteredTriggers }
 
-  const emit = async (input: TriggerInput) =>
-    (await emitSignal({ store, queue, registry, logger: cfg.logger, allowUnregisteredTriggers: cfg.allowUnregisteredTriggers }, input))
-      .trigger
+  const emit = async (input: TriggerInput) => (await emitSignal(emitDeps, input))!.trigger
   const executor = createExecutor({ store, queue, registry, hooks, logger: cfg.logger, leaseMs: cfg.leaseMs, emit })
+  const cronDeps = { store, queue, cron, registry, logger: cfg.logger, misfire: cfg.cronMisfire, misfireGraceMs: cfg.cronMisfireGraceMs }
   let reconciler: ReturnType<typeof startReconciler> | undefined
   let started = false
+
+  const registerWorkflow = (wf: AnyWorkflow) => {
+    const { trigger, actions, conditions } = collectRegistrations(wf)
+    registry.registerTrigger(trigger.type, { source: trigger.source, resourceType: trigger.resourceType, payloadSchema: trigger.payload })
+    for (const a of actions) registry.registerAction(a.name, a.handler, a.options)
+    for (const c of conditions) registry.registerCondition(c.name, c.handler)
+  }
+
+  const setEnabled = async (definitionId: string, enabled: boolean) => {
+    const def = await store.definitions.setEnabled(definitionId, enabled)
+    if (!def) throw new PulseNotFoundError('workflow definition', definitionId)
+    if (def.cronExpression) await applySchedule(cron, def)
+  }
 
   const engine: Engine = {
     registerTrigger: (type, registration) => registry.registerTrigger(type, registration),
     registerAction: (name, handler, options) => registry.registerAction(name, handler, options),
     registerCondition: (name, handler) => registry.registerCondition(name, handler),
-    register(...workflows: AnyWorkflow[]) {
-      for (const wf of workflows) {
-        const { trigger, actions, conditions } = collectRegistrations(wf)
-        registry.registerTrigger(trigger.type, {
-          source: trigger.source,
-          resourceType: trigger.resourceType,
-          payloadSchema: trigger.payload,
-        })
-        for (const a of actions) registry.registerAction(a.name, a.handler, a.options)
-        for (const c of conditions) registry.registerCondition(c.name, c.handler)
-      }
+    register(...workflows) {
+      for (const wf of workflows) registerWorkflow(wf)
     },
 
     async migrate() {
@@ -65,8 +72,17 @@ export function createEngine(config: EngineConfig): Engine {
     async start() {
       if (started) return
       await assertSchema()
+      await checkHandlers()
       await queue.startWorker((job) => executor.processJob(job), cfg.concurrency)
-      reconciler = startReconciler({ store, queue, logger: cfg.logger, intervalMs: cfg.reconcileIntervalMs, graceMs: Math.min(5_000, cfg.reconcileIntervalMs) })
+      await restoreSchedules(store, cron)
+      await cron.startWorker((tick) => fireTick(cronDeps, tick))
+      reconciler = startReconciler({
+        store,
+        queue,
+        logger: cfg.logger,
+        intervalMs: cfg.reconcileIntervalMs,
+        graceMs: Math.min(5_000, cfg.reconcileIntervalMs),
+      })
       started = true
     },
 
@@ -75,6 +91,7 @@ export function createEngine(config: EngineConfig): Engine {
       reconciler = undefined
       if (started) {
         started = false
+        await cron.stopWorker()
         const drained = queue.stopWorker(false).then(() => true)
         const timedOut = new Promise<false>((resolve) => setTimeout(() => resolve(false), cfg.shutdownGraceMs).unref())
         if (!(await Promise.race([drained, timedOut]))) {
@@ -82,29 +99,59 @@ export function createEngine(config: EngineConfig): Engine {
           await queue.stopWorker(true)
         }
       }
+      await cron.close()
       await queue.close()
     },
 
     async createWorkflow(input) {
       const { tenantId, ...spec } = input
       if (typeof tenantId !== 'string' || tenantId.length === 0) {
-        throw new PulseConfigError('createWorkflow needs a tenantId')
+        throw new PulseValidationError('workflow definition', [{ path: ['tenantId'], message: 'tenantId is required' }])
       }
       const clean = validateSpec(spec, { keyOptional: true })
+      let def: WorkflowDefinition
       try {
-        return await store.definitions.insert({ ...clean, tenantId, hash: definitionHash(clean) })
+        def = await store.definitions.insert({ ...clean, tenantId, hash: definitionHash(clean) })
       } catch (err) {
         if ((err as { code?: string }).code === '23505') {
           throw new PulseError('CONFLICT', `tenant "${tenantId}" already has a workflow with key "${clean.key}"; use engine.sync() to update it`, { cause: err })
         }
         throw err
       }
+      if (def.cronExpression) await applySchedule(cron, def)
+      return def
     },
-    async enableWorkflow(definitionId) {
-      if (!(await store.definitions.setEnabled(definitionId, true))) throw new PulseNotFoundError('workflow definition', definitionId)
-    },
-    async disableWorkflow(definitionId) {
-      if (!(await store.definitions.setEnabled(definitionId, false))) throw new PulseNotFoundError('workflow definition', definitionId)
+    enableWorkflow: (definitionId) => setEnabled(definitionId, true),
+    disableWorkflow: (definitionId) => setEnabled(definitionId, false),
+
+    async sync(options) {
+      const specs: WorkflowSpec[] = []
+      const carried = new Set<string>()
+      for (const wf of options.workflows) {
+        if (isWorkflow(wf)) {
+          specs.push(wf.compile())
+          const { actions, conditions } = collectRegistrations(wf)
+          for (const h of [...actions, ...conditions]) carried.add(`${h.kind}:${h.name}`)
+        } else {
+          specs.push(wf)
+        }
+      }
+      const missing = missingHandlers(
+        registry,
+        specs.flatMap((s) => handlersIn(s.steps, s.key ?? s.name)),
+      ).filter((m) => !carried.has(`${m.type}:${m.name}`))
+      if (missing.length > 0) {
+        const issues = missing.map((m) => ({ path: ['workflows', m.workflow, 'steps', m.name], message: missingMessage(m) }))
+        throw new PulseValidationError(`sync of tenant "${options.tenantId}"`, issues)
+      }
+      const plan = await syncTenant(store, { tenantId: options.tenantId, specs, prune: options.prune, dryRun: options.dryRun, config: options.config })
+      if (!plan.dryRun) {
+        const touched = new Set([...plan.created, ...plan.updated, ...plan.disabled].map((e) => e.definitionId))
+        for (const def of plan.definitions) {
+          if (touched.has(def.id) && (def.cronExpression || !def.isEnabled)) await applySchedule(cron, def)
+        }
+      }
+      return plan
     },
 
     emit(...args: unknown[]) {
@@ -150,7 +197,7 @@ export function createEngine(config: EngineConfig): Engine {
       const trigger = await store.signals.get(triggerId)
       if (!trigger) throw new PulseNotFoundError('trigger', triggerId)
       const persisted = await store.signals.rematch(trigger, { isReplay: true, isDryRun: options.dryRun === true })
-      await queue.enqueue(persisted.firstSteps.map(jobFor))
+      if (persisted.firstSteps.length > 0) await queue.enqueue(persisted.firstSteps.map(jobFor))
       return persisted.runs.map(publicRun)
     },
   }
@@ -165,4 +212,16 @@ export function createEngine(config: EngineConfig): Engine {
       throw new PulseConfigError(`the engine's tables are at schema version ${version}, this version needs ${LATEST_SCHEMA_VERSION}; call engine.migrate() before engine.start()`)
     }
   }
+
+  async function checkHandlers(): Promise<void> {
+    const missing = missingHandlers(registry, await store.definitions.usedHandlers())
+    if (missing.length === 0) return
+    const message = `pulse-engine: enabled workflows use handlers this process did not register. ${describeMissing(missing)}`
+    if (cfg.missingHandlers === 'throw') throw new PulseConfigError(message)
+    cfg.logger.warn({ missing }, message)
+  }
+}
+
+function isWorkflow(value: AnyWorkflow | WorkflowSpec): value is AnyWorkflow {
+  return (value as AnyWorkflow).kind === 'workflow' && typeof (value as AnyWorkflow).compile === 'function'
 }

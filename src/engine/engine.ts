@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import type { AnyWorkflow, PayloadOf, TriggerDef } from '../dsl/index.js'
+import type { SyncPlan } from '../runtime/sync.js'
 import type {
   ActionHandler,
   ConditionHandler,
@@ -35,6 +36,19 @@ export interface TypedEmitInput<TPayload> {
   payload: TPayload
 }
 
+/** What `engine.sync()` takes for one tenant. */
+export interface SyncOptions {
+  tenantId: string
+  /** The workflows in code: DSL workflows or compiled specs. */
+  workflows: (AnyWorkflow | WorkflowSpec)[]
+  /** Disable this tenant's workflows whose key is no longer in `workflows`. */
+  prune?: boolean
+  /** Report what would change without writing. */
+  dryRun?: boolean
+  /** Per-workflow config for this tenant, by workflow key, merged over the workflow's config. */
+  config?: Record<string, JsonObject>
+}
+
 export interface ListRunsFilter {
   tenantId?: string
   status?: WorkflowStatus
@@ -46,6 +60,8 @@ export interface ListRunsFilter {
  * A running pulse-engine: registers handlers, stores workflows, takes signals and executes runs.
  * Made by {@link createEngine}.
  */
+export type { SyncPlan, SyncPlanEntry } from '../runtime/sync.js'
+
 export interface Engine {
   /** Declares a signal type, its source and optionally a zod schema its payloads must satisfy. */
   registerTrigger(type: string, registration: TriggerRegistrationInput): void
@@ -79,6 +95,18 @@ export interface Engine {
    * ```
    */
   createWorkflow(definition: CreateWorkflowInput): Promise<WorkflowDefinition>
+  /**
+   * Makes a tenant's stored workflows match the code: creates new keys, stores a new version of
+   * changed ones (runs in flight keep the version they started with), leaves the rest alone and,
+   * with `prune`, disables keys that left the code. Returns the plan it carried out.
+   *
+   * @example
+   * ```ts
+   * const plan = await engine.sync({ tenantId: 'workspace_1', workflows: [incident, trialExpiration], prune: true })
+   * console.log(plan.created, plan.updated, plan.unchanged, plan.disabled)
+   * ```
+   */
+  sync(options: SyncOptions): Promise<SyncPlan>
   enableWorkflow(definitionId: string): Promise<void>
   disableWorkflow(definitionId: string): Promise<void>
 

@@ -63,10 +63,14 @@ export function checkSignal(input: TriggerInput, registry: Registry, allowUnregi
 }
 
 /** Persists a signal, creates the runs it matches, and enqueues their first steps. */
-export async function emitSignal(deps: EmitDeps, input: TriggerInput): Promise<PersistedSignal> {
+export async function emitSignal(
+  deps: EmitDeps,
+  input: TriggerInput,
+  options: { id?: string; onlyDefinitionId?: string } = {},
+): Promise<PersistedSignal | null> {
   const signal = checkSignal(input, deps.registry, deps.allowUnregisteredTriggers)
-  const persisted = await deps.store.signals.persistAndMatch(signal)
-  if (persisted.firstSteps.length > 0) {
+  const persisted = await deps.store.signals.persistAndMatch(signal, options)
+  if (persisted && persisted.firstSteps.length > 0) {
     await deps.queue.enqueue(persisted.firstSteps.map(jobFor)).catch((err: unknown) => {
       // The runs are committed; the reconciler enqueues their first steps if this did not.
       deps.logger.warn({ err }, 'pulse-engine: could not enqueue first steps; the reconciler will pick them up')

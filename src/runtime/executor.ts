@@ -121,7 +121,8 @@ export function createExecutor(deps: ExecutorDeps) {
     const outcome: Outcome = registered
       ? await runHandler(claim, def, async (ctx) => actionOutcome(await registered.handler(ctx)))
       : { ok: false, error: unregistered('action', def.name) }
-    if (outcome.ok) return finishAndAdvance(claim, { status: 'completed', result: outcome.data }, outcome.data)
+    // An action without data still gets an (empty) entry, so `ctx.steps[name]` exists for later steps.
+    if (outcome.ok) return finishAndAdvance(claim, { status: 'completed', result: outcome.data }, outcome.data ?? {})
     return failAttempt(claim, def, outcome.error)
   }
 

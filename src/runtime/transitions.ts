@@ -67,7 +67,7 @@ export async function createStep(tx: StoreSession, run: RunRecord, at: Position,
       stepName: def.name,
       parentStepRunId: at.parentStepRunId,
       status: stopped ? 'skipped' : isDelay ? 'scheduled' : 'pending',
-      dueInMs: isDelay ? def.delayMs : undefined,
+      dueInMs: isDelay ? (run.isDryRun ? 0 : def.delayMs) : undefined,
       errorMessage: stopped ? `${STOPPED_PREFIX}the run failed before this step started` : undefined,
     },
   ])

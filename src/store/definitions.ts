@@ -105,6 +105,21 @@ export class DefinitionStore {
     return rows[0] ? toDefinition(rows[0]) : null
   }
 
+  /**
+   * Every handler name that enabled definitions use, with one workflow that uses it, so start()
+   * can report handlers this process never registered before any run trips over them.
+   */
+  async usedHandlers(): Promise<{ type: 'action' | 'condition'; name: string; workflow: string; tenantId: string }[]> {
+    const { rows } = await this.q.query<{ type: 'action' | 'condition'; name: string; workflow: string; tenant_id: string }>(
+      `SELECT s ->> 'type' AS type, s ->> 'name' AS name, min(coalesce(d.key, d.name)) AS workflow, min(d.tenant_id) AS tenant_id
+       FROM ${this.t.definitions} d, jsonb_path_query(d.steps, 'strict $.**') AS s
+       WHERE d.is_enabled AND jsonb_typeof(s) = 'object' AND s ->> 'type' IN ('action', 'condition')
+       GROUP BY 1, 2
+       ORDER BY 1, 2`,
+    )
+    return rows.map((r) => ({ type: r.type, name: r.name, workflow: r.workflow, tenantId: r.tenant_id }))
+  }
+
   /** Serialises syncs of one tenant across processes for the rest of the transaction. */
   async lockTenant(tenantId: string): Promise<void> {
     await this.q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`pulse-engine:sync:${this.t.prefix}:${tenantId}`])

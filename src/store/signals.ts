@@ -35,16 +35,21 @@ export class SignalStore {
   /**
    * Persists a signal, matches the tenant's enabled definitions and creates a run plus its first
    * step row for each, in one statement: either all of it is written or none of it.
+   *
+   * With `options.id`, a signal whose id already exists is not written again and starts nothing;
+   * cron ticks use this to stay exactly-once when a tick is delivered twice. With
+   * `options.onlyDefinitionId`, only that definition is matched.
    */
-  async persistAndMatch(signal: NewSignal): Promise<PersistedSignal> {
-    const id = newId('trg')
+  async persistAndMatch(signal: NewSignal, options: { id?: string; onlyDefinitionId?: string } = {}): Promise<PersistedSignal | null> {
+    const id = options.id ?? newId('trg')
     const { rows } = await this.q.query(
       `WITH trg AS (
         INSERT INTO ${this.t.triggers} (id, tenant_id, source, type, resource_type, resource_id, environment, payload)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT (id) DO NOTHING
         RETURNING *
       )
-      ${this.matchAndCreate('(SELECT id FROM trg)', '$2', '$4', '$7', '$5', 'false', 'false')}
+      ${this.matchAndCreate('(SELECT id FROM trg)', '$2', '$4', '$7', '$5', 'false', 'false', '$9')}
       SELECT 'trigger' AS kind, to_jsonb(trg.*) AS row FROM trg
       UNION ALL SELECT 'run', to_jsonb(runs.*) FROM runs
       UNION ALL SELECT 'step', to_jsonb(steps.*) FROM steps`,
@@ -57,15 +62,18 @@ export class SignalStore {
         signal.resourceId ?? null,
         signal.environment ?? null,
         signal.payload,
+        options.onlyDefinitionId ?? null,
       ],
     )
-    return splitRows(rows)
+    const persisted = splitRows(rows)
+    return persisted.trigger ? persisted : null
   }
 
   /** Matches a stored signal again against the tenant's current definitions (replay). */
   async rematch(trigger: TriggerEnvelope, seed: RunSeed): Promise<PersistedSignal> {
     const { rows } = await this.q.query(
-      `WITH ${this.matchAndCreate('$1::text', '$2', '$3', '$4', '$5', '$6', '$7').replace(/^,\s*/, '')}
+      `WITH trg AS (SELECT $1::text AS id)
+      ${this.matchAndCreate('$1::text', '$2', '$3', '$4', '$5', '$6', '$7', 'NULL')}
       SELECT 'run' AS kind, to_jsonb(runs.*) AS row FROM runs
       UNION ALL SELECT 'step', to_jsonb(steps.*) FROM steps`,
       [
@@ -102,6 +110,7 @@ export class SignalStore {
     resourceType: string,
     isReplay: string,
     isDryRun: string,
+    onlyDefinitionId: string,
   ): string {
     const t = this.t
     return `,
@@ -111,6 +120,8 @@ export class SignalStore {
         WHERE d.tenant_id = ${tenant} AND d.trigger_type = ${type} AND d.is_enabled
           AND (d.environment_filter IS NULL OR d.environment_filter = ${environment})
           AND (d.resource_type_filter IS NULL OR d.resource_type_filter = ${resourceType})
+          AND (${onlyDefinitionId}::text IS NULL OR d.id = ${onlyDefinitionId})
+          AND EXISTS (SELECT 1 FROM trg)
       ),
       planned AS (
         SELECT d.*, 'run_' || replace(gen_random_uuid()::text, '-', '') AS run_id,
@@ -133,8 +144,8 @@ export class SignalStore {
         INSERT INTO ${t.steps} (id, run_id, tenant_id, step_index, step_path, step_type, step_name, status, scheduled_for)
         SELECT p.step_id, p.run_id, p.tenant_id, 0, ARRAY[0], p.first_step ->> 'type', p.first_step ->> 'name',
                CASE WHEN p.starts_with_delay THEN 'scheduled' ELSE 'pending' END,
-               CASE WHEN p.starts_with_delay
-                    THEN now() + ((p.first_step ->> 'delayMs')::bigint * interval '1 millisecond')
+               CASE WHEN p.starts_with_delay AND ${isDryRun} THEN now()
+                    WHEN p.starts_with_delay THEN now() + ((p.first_step ->> 'delayMs')::bigint * interval '1 millisecond')
                END
         FROM planned p
         JOIN runs r ON r.id = p.run_id

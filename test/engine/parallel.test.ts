@@ -51,7 +51,7 @@ describe.skipIf(servicesMissing())('parallel branches', () => {
     const run = await emitFor('w1')
     const done = await waitForRun(engine, run.id)
     expect(done.status).toBe('completed')
-    expect(done.context).toEqual({ send_email: { messageId: 'm1' }, send_slack: { ts: 't1' }, send_sms: { sid: 's1' } })
+    expect(done.context).toEqual({ send_email: { messageId: 'm1' }, send_slack: { ts: 't1' }, send_sms: { sid: 's1' }, mark_notified: {} })
     expect(order.slice(-2)).toEqual(['sms', 'mark:m1:t1'])
     const steps = await engine.getRunSteps(run.id)
     const parallel = steps.find((s) => s.stepName === 'notify_all')!
@@ -134,7 +134,7 @@ describe.skipIf(servicesMissing())('parallel branches', () => {
     await engine.retryRun(run.id)
     const done = await waitForRun(engine, run.id)
     expect(done.status).toBe('completed')
-    expect(done.context).toEqual({ flaky_branch: { fixed: true }, steady: { steady: true } })
+    expect(done.context).toEqual({ flaky_branch: { fixed: true }, steady: { steady: true }, after: {} })
     expect(calls.filter((c) => c === 'after')).toHaveLength(1)
     expect(calls.filter((c) => c === 'steady')).toHaveLength(1)
   })
