@@ -113,8 +113,12 @@ export function createExecutor(deps: ExecutorDeps) {
 
   async function runAction(claim: Claim, def: WorkflowStep): Promise<void> {
     const { run } = claim
-    if (run.isDryRun) return finishAndAdvance(claim, { status: 'skipped', result: { reason: 'dry run: actions do not run' } })
     const registered = registry.actions.get(def.name)
+    if (run.isDryRun) {
+      // A dry run says what a real replay would do with this action, without doing it.
+      const wouldRun = registered?.replaySafe === true
+      return finishAndAdvance(claim, { status: 'skipped', result: { reason: 'dry run: actions do not run', wouldRun } })
+    }
     if (run.isReplay && registered && !registered.replaySafe) {
       return finishAndAdvance(claim, { status: 'skipped', result: { reason: 'replay: the action is not replay-safe' } })
     }
