@@ -18,10 +18,27 @@ import type { EngineLogger, LifecycleHook, RunCompleteEvent, StepCompleteEvent }
  * ```
  */
 export interface EngineConfig {
-  /** The application's pg Pool. The engine's tables live in this database. */
-  db: Pool
-  /** The application's ioredis client. The engine duplicates it for BullMQ; it never closes yours. */
-  redis: Redis
+  /**
+   * The application's pg Pool; the engine's tables live in this database. Without it the engine
+   * runs embedded: an in-process Postgres (PGlite) on `dataDir`.
+   */
+  db?: Pool
+  /**
+   * The application's ioredis client: BullMQ runs on Redis (the engine duplicates the client and
+   * never closes yours). Without it, BullMQ runs on Postgres: the `db` database, or the embedded one.
+   */
+  redis?: Redis
+  /** Embedded mode only: where the database lives. Default `.pulse`; `false` or `':memory:'` keeps it in memory. */
+  dataDir?: string | false
+  /** Schema of the engine's tables. Default `public`. */
+  schema?: string
+  /** Postgres mode: schema of BullMQ's job tables. Default `bullmq`. */
+  queueSchema?: string
+  /**
+   * Postgres mode: how BullMQ connects (it opens small pools of its own). By default the
+   * connection settings of `db` are reused.
+   */
+  queueConnection?: string | Record<string, unknown>
   /** Prefix of the engine's table names. Default `pulse_`. */
   tablePrefix?: string
   /** Prefix of the engine's BullMQ queues. Default `pulse`. */
@@ -58,28 +75,31 @@ export interface EngineConfig {
   missingHandlers?: 'throw' | 'warn'
 }
 
-export interface ResolvedConfig extends Required<Omit<EngineConfig, 'onStepComplete' | 'onRunComplete'>> {
+/** Which of the three deployments a config describes. */
+export type EngineMode =
+  | { kind: 'redis'; db: Pool; redis: Redis }
+  | { kind: 'postgres'; db: Pool; queueConnection: string | Record<string, unknown> }
+  | { kind: 'embedded'; dataDir: string | false }
+
+export interface ResolvedConfig
+  extends Required<Omit<EngineConfig, 'onStepComplete' | 'onRunComplete' | 'db' | 'redis' | 'dataDir' | 'queueConnection'>> {
+  mode: EngineMode
   onStepComplete?: LifecycleHook<StepCompleteEvent>
   onRunComplete?: LifecycleHook<RunCompleteEvent>
 }
 
 const QUEUE_PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 
-export function resolveConfig(config: EngineConfig): ResolvedConfig {
-  if (!config || typeof config !== 'object') throw new PulseConfigError('createEngine needs a config object: { db, redis }')
-  if (!config.db || typeof (config.db as Partial<Pool>).query !== 'function') {
-    throw new PulseConfigError('createEngine needs db: a pg Pool, e.g. new Pool({ connectionString: process.env.DATABASE_URL })')
-  }
-  if (!config.redis || typeof (config.redis as Partial<Redis>).duplicate !== 'function') {
-    throw new PulseConfigError('createEngine needs redis: an ioredis client, e.g. new Redis(process.env.REDIS_URL)')
-  }
+export function resolveConfig(config: EngineConfig = {}): ResolvedConfig {
+  if (typeof config !== 'object' || config === null) throw new PulseConfigError('createEngine takes a config object, e.g. { db, redis }, or nothing for the embedded mode')
   const queuePrefix = config.queuePrefix ?? 'pulse'
   if (!QUEUE_PREFIX_PATTERN.test(queuePrefix)) {
     throw new PulseConfigError(`queuePrefix ${JSON.stringify(queuePrefix)} is not allowed; use 1 to 64 letters, digits, "_" or "-"`)
   }
   return {
-    db: config.db,
-    redis: config.redis,
+    mode: resolveMode(config),
+    schema: config.schema ?? 'public',
+    queueSchema: identifier('queueSchema', config.queueSchema ?? 'bullmq'),
     tablePrefix: config.tablePrefix ?? 'pulse_',
     queuePrefix,
     concurrency: positiveInt('concurrency', config.concurrency, 5, 1000),
@@ -94,6 +114,47 @@ export function resolveConfig(config: EngineConfig): ResolvedConfig {
     cronMisfireGraceMs: positiveInt('cronMisfireGraceMs', config.cronMisfireGraceMs, 60_000, 86_400_000, 0),
     missingHandlers: oneOf('missingHandlers', config.missingHandlers, ['throw', 'warn'] as const, 'throw'),
   }
+}
+
+function resolveMode(config: EngineConfig): EngineMode {
+  const { db, redis } = config
+  if (db !== undefined && typeof (db as Partial<Pool>).query !== 'function') {
+    throw new PulseConfigError('db must be a pg Pool, e.g. new Pool({ connectionString: process.env.DATABASE_URL })')
+  }
+  if (redis !== undefined && typeof (redis as Partial<Redis>).duplicate !== 'function') {
+    throw new PulseConfigError('redis must be an ioredis client, e.g. new Redis(process.env.REDIS_URL)')
+  }
+  if (redis && !db) {
+    throw new PulseConfigError('redis was given without db: the engine keeps its state in Postgres, so pass db (a pg Pool) too')
+  }
+  if (db && config.dataDir !== undefined) {
+    throw new PulseConfigError('dataDir is for the embedded mode; with db the engine uses your database, so leave dataDir out')
+  }
+  if (db && redis) return { kind: 'redis', db, redis }
+  if (db) {
+    const queueConnection = config.queueConnection ?? poolSettings(db)
+    return { kind: 'postgres', db, queueConnection }
+  }
+  const dataDir = config.dataDir === undefined ? '.pulse' : config.dataDir === ':memory:' ? false : config.dataDir
+  if (dataDir !== false && (typeof dataDir !== 'string' || dataDir.length === 0)) {
+    throw new PulseConfigError('dataDir must be a directory path, or false / ":memory:" for an in-memory database')
+  }
+  return { kind: 'embedded', dataDir }
+}
+
+/** The connection settings a pg Pool was made with, so BullMQ can open its own pools to the same database. */
+function poolSettings(db: Pool): Record<string, unknown> {
+  const options = (db as unknown as { options?: Record<string, unknown> }).options ?? {}
+  const { max: _max, min: _min, Client: _client, ...settings } = options
+  if (Object.keys(settings).length === 0) {
+    throw new PulseConfigError('could not read the connection settings of db; pass queueConnection (a connection string) as well')
+  }
+  return settings
+}
+
+function identifier(name: string, value: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) throw new PulseConfigError(`${name} ${JSON.stringify(value)} must be a lower-case identifier`)
+  return value
 }
 
 function oneOf<T extends string>(name: string, value: T | undefined, allowed: readonly T[], fallback: T): T {

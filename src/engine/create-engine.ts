@@ -1,7 +1,9 @@
 import { definitionHash, validateSpec } from '../definition/index.js'
 import { collectRegistrations, type AnyWorkflow } from '../dsl/index.js'
 import { PulseConfigError, PulseError, PulseNotFoundError, PulseValidationError } from '../errors.js'
-import { createRedisCronQueue, createRedisStepQueue, type CronQueue, type StepQueue } from '../queue/index.js'
+import type { EmbeddedDatabase } from '../embedded/embedded-database.js'
+import { lazyPool } from '../embedded/lazy-pool.js'
+import { createCronQueue, createStepQueue, type BackendSource, type CronQueue, type StepQueue } from '../queue/index.js'
 import { applySchedule, fireTick, restoreSchedules } from '../runtime/cron.js'
 import { emitSignal } from '../runtime/emit-signal.js'
 import { createExecutor, jobFor } from '../runtime/executor.js'
@@ -12,9 +14,9 @@ import { Registry } from '../runtime/registry.js'
 import { cancelRun, retryRun } from '../runtime/run-control.js'
 import { syncTenant } from '../runtime/sync.js'
 import { buildTimeline } from '../runtime/timeline.js'
-import { createStore, LATEST_SCHEMA_VERSION, publicRun, publicStep } from '../store/index.js'
+import { createStore, LATEST_SCHEMA_VERSION, publicRun, publicStep, type PoolLike } from '../store/index.js'
 import type { TriggerInput, WorkflowDefinition, WorkflowSpec } from '../types.js'
-import { resolveConfig, type EngineConfig } from './config.js'
+import { resolveConfig, type EngineConfig, type ResolvedConfig } from './config.js'
 import type { Engine } from './engine.js'
 
 /**
@@ -29,13 +31,14 @@ import type { Engine } from './engine.js'
  * await engine.start()
  * ```
  */
-export function createEngine(config: EngineConfig): Engine {
+export function createEngine(config: EngineConfig = {}): Engine {
   const cfg = resolveConfig(config)
-  const store = createStore(cfg.db, cfg.tablePrefix)
+  const { pool, backend, closeDatabase } = connect(cfg)
+  const store = createStore(pool, cfg.tablePrefix, cfg.schema)
   const registry = new Registry()
   const hooks = createHookFirer({ onStepComplete: cfg.onStepComplete, onRunComplete: cfg.onRunComplete }, cfg.logger)
-  const queue: StepQueue = createRedisStepQueue({ redis: cfg.redis, queuePrefix: cfg.queuePrefix })
-  const cron: CronQueue = createRedisCronQueue({ redis: cfg.redis, queuePrefix: cfg.queuePrefix })
+  const queue: StepQueue = createStepQueue({ backend, queuePrefix: cfg.queuePrefix })
+  const cron: CronQueue = createCronQueue({ backend, queuePrefix: cfg.queuePrefix })
   const emitDeps = { store, queue, registry, logger: cfg.logger, allowUnregisteredTriggers: cfg.allowUnregisteredTriggers }
 
   const emit = async (input: TriggerInput) => (await emitSignal(emitDeps, input))!.trigger
@@ -101,6 +104,7 @@ export function createEngine(config: EngineConfig): Engine {
       }
       await cron.close()
       await queue.close()
+      await closeDatabase()
     },
 
     async createWorkflow(input) {
@@ -219,6 +223,40 @@ export function createEngine(config: EngineConfig): Engine {
     const message = `pulse-engine: enabled workflows use handlers this process did not register. ${describeMissing(missing)}`
     if (cfg.missingHandlers === 'throw') throw new PulseConfigError(message)
     cfg.logger.warn({ missing }, message)
+  }
+}
+
+/**
+ * The one place that tells the modes apart: where the store's pool comes from and which backend
+ * BullMQ uses. Everything after this is the same code in all three modes.
+ */
+function connect(cfg: ResolvedConfig): { pool: PoolLike; backend: BackendSource; closeDatabase: () => Promise<void> } {
+  const mode = cfg.mode
+  if (mode.kind === 'redis') {
+    return { pool: mode.db, backend: async () => ({ kind: 'redis', redis: mode.redis }), closeDatabase: async () => undefined }
+  }
+  if (mode.kind === 'postgres') {
+    return {
+      pool: mode.db,
+      backend: async () => ({ kind: 'postgres', connection: mode.queueConnection, schema: cfg.queueSchema }),
+      closeDatabase: async () => undefined,
+    }
+  }
+  let embedded: Promise<EmbeddedDatabase> | undefined
+  // Loaded on demand: an application on its own Postgres never loads PGlite.
+  const open = () =>
+    (embedded ??= import('../embedded/embedded-database.js').then(({ startEmbeddedDatabase }) =>
+      startEmbeddedDatabase({ dataDir: mode.dataDir, queueSchema: cfg.queueSchema }),
+    ))
+  return {
+    pool: lazyPool(async () => (await open()).pool),
+    // The embedded server delivers no NOTIFY between connections, so its workers poll briefly.
+    backend: async () => ({ kind: 'postgres', connection: (await open()).connectionString, schema: cfg.queueSchema, pollSeconds: 0.05 }),
+    async closeDatabase() {
+      const db = embedded
+      embedded = undefined
+      if (db) await (await db).close()
+    },
   }
 }
 

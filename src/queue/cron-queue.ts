@@ -1,5 +1,5 @@
-import { Queue, Worker, type Job } from 'bullmq'
-import type { Redis } from 'ioredis'
+import type { Job, Queue, Worker } from 'bullmq'
+import { openQueue, openWorker, type BackendSource } from './backend.js'
 
 export interface CronTick {
   definitionId: string
@@ -32,65 +32,62 @@ export interface CronQueue {
 
 const schedulerId = (definitionId: string) => `cron-${definitionId}`
 
-export function createRedisCronQueue(options: { redis: Redis; queuePrefix: string }): CronQueue {
+export function createCronQueue(options: { backend: BackendSource; queuePrefix: string }): CronQueue {
   const name = `${options.queuePrefix}-cron`
-  let queue: Queue<{ definitionId: string; tenantId: string }> | undefined
-  let connection: Redis | undefined
-  let worker: Worker | undefined
-  let workerConnection: Redis | undefined
-  const getQueue = () => {
-    if (queue) return queue
-    connection = options.redis.duplicate({ maxRetriesPerRequest: null })
-    queue = new Queue(name, {
-      connection,
-      prefix: options.queuePrefix,
-      defaultJobOptions: { removeOnComplete: true, removeOnFail: 100, attempts: 5, backoff: { type: 'exponential', delay: 1000 } },
-    })
-    return queue
+  type TickData = { definitionId: string; tenantId: string }
+  let queue: Promise<{ queue: Queue<TickData>; cleanup: () => Promise<void> }> | undefined
+  let worker: { worker: Worker<TickData>; cleanup: () => Promise<void> } | undefined
+  const getQueue = async () => {
+    queue ??= options.backend().then((backend) =>
+      openQueue<TickData>(backend, name, options.queuePrefix, {
+        defaultJobOptions: { removeOnComplete: true, removeOnFail: 100, attempts: 5, backoff: { type: 'exponential', delay: 1000 } },
+      }),
+    )
+    return (await queue).queue
   }
 
   return {
     async upsert(schedule) {
-      await getQueue().upsertJobScheduler(
+      await (await getQueue()).upsertJobScheduler(
         schedulerId(schedule.definitionId),
         { pattern: schedule.pattern, ...(schedule.timezone ? { tz: schedule.timezone } : {}) },
         { name: 'tick', data: { definitionId: schedule.definitionId, tenantId: schedule.tenantId } },
       )
     },
     async remove(definitionId) {
-      await getQueue().removeJobScheduler(schedulerId(definitionId))
+      await (await getQueue()).removeJobScheduler(schedulerId(definitionId))
     },
     async list() {
-      const schedulers = await getQueue().getJobSchedulers(0, -1)
-      return schedulers.map((s) => (s.key ?? s.id ?? '').toString()).filter((id) => id.startsWith('cron-')).map((id) => id.slice(5))
+      const schedulers = await (await getQueue()).getJobSchedulers(0, -1)
+      return schedulers.map((s) => String(s.key ?? s.id ?? '')).filter((id) => id.startsWith('cron-')).map((id) => id.slice(5))
     },
     async startWorker(onTick) {
       if (worker) return
-      workerConnection = options.redis.duplicate({ maxRetriesPerRequest: null })
-      worker = new Worker(
+      worker = openWorker<TickData>(
+        await options.backend(),
         name,
-        async (job: Job<{ definitionId: string; tenantId: string }>) => {
-          await onTick({ definitionId: job.data.definitionId, tenantId: job.data.tenantId, scheduledAt: tickTime(job) })
-        },
-        { connection: workerConnection, prefix: options.queuePrefix, concurrency: 5 },
+        options.queuePrefix,
+        (job) => onTick({ definitionId: job.data.definitionId, tenantId: job.data.tenantId, scheduledAt: tickTime(job) }),
+        { concurrency: 5 },
       )
-      worker.on('error', () => undefined)
-      await worker.waitUntilReady()
+      await worker.worker.waitUntilReady()
     },
     async stopWorker() {
       const w = worker
       worker = undefined
-      if (w) await w.close()
-      if (workerConnection) await workerConnection.quit().catch(() => undefined)
-      workerConnection = undefined
+      if (!w) return
+      await w.worker.close()
+      await w.cleanup()
     },
     async close() {
       await this.stopWorker()
       const q = queue
       queue = undefined
-      if (q) await q.close()
-      if (connection) await connection.quit().catch(() => undefined)
-      connection = undefined
+      if (!q) return
+      const opened = await q.catch(() => undefined)
+      if (!opened) return
+      await opened.queue.close()
+      await opened.cleanup()
     },
   }
 }

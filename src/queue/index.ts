@@ -1,2 +1,3 @@
-export { createRedisCronQueue, type CronQueue, type CronSchedule, type CronTick } from './cron-queue.js'
-export { createRedisStepQueue, stepJobId, type StepJob, type StepJobData, type StepQueue } from './step-queue.js'
+export { type BackendSource, type QueueBackend } from './backend.js'
+export { createCronQueue, type CronQueue, type CronSchedule, type CronTick } from './cron-queue.js'
+export { createStepQueue, stepJobId, type StepJob, type StepJobData, type StepQueue } from './step-queue.js'

@@ -1,5 +1,5 @@
-import { Queue, Worker, type Job } from 'bullmq'
-import type { Redis } from 'ioredis'
+import type { Queue, Worker } from 'bullmq'
+import { openQueue, openWorker, type BackendSource } from './backend.js'
 
 /** What a step job carries: enough to claim the step; everything else is read from Postgres. */
 export interface StepJobData {
@@ -25,49 +25,40 @@ export interface StepQueue {
   close(): Promise<void>
 }
 
-export interface RedisStepQueueOptions {
-  redis: Redis
-  queuePrefix: string
-}
-
 /** BullMQ job ids may not contain ":"; ours are `<stepRunId>-<fence>`. */
 export function stepJobId(job: Pick<StepJob, 'stepRunId' | 'fence'>): string {
   return `${job.stepRunId}-${job.fence}`
 }
 
 /**
- * Step queue on BullMQ with Redis. Connections are duplicated from the application's client so
- * that closing the engine never closes the application's Redis connection, and so the worker's
- * blocking connection gets the `maxRetriesPerRequest: null` BullMQ requires.
+ * The step queue on BullMQ, on whichever backend the engine was configured with. The queue is
+ * opened on first use, so an engine that only migrates or reads opens no queue connection.
  */
-export function createRedisStepQueue(options: RedisStepQueueOptions): StepQueue {
+export function createStepQueue(options: { backend: BackendSource; queuePrefix: string }): StepQueue {
   const name = `${options.queuePrefix}-steps`
-  let queue: Queue<StepJobData> | undefined
-  let queueConnection: Redis | undefined
-  // Created on first use, so an engine that only migrates or reads never opens a Redis connection.
-  const getQueue = (): Queue<StepJobData> => {
-    if (queue) return queue
-    queueConnection = options.redis.duplicate({ maxRetriesPerRequest: null })
-    queue = new Queue<StepJobData>(name, {
-      connection: queueConnection,
-      prefix: options.queuePrefix,
-      defaultJobOptions: {
-        // Completed and failed jobs are removed so a reconciler can re-add the same job id later.
-        removeOnComplete: true,
-        removeOnFail: true,
-        attempts: 5,
-        backoff: { type: 'exponential', delay: 500 },
-      },
-    })
-    return queue
+  let queue: Promise<{ queue: Queue<StepJobData>; cleanup: () => Promise<void> }> | undefined
+  let worker: { worker: Worker<StepJobData>; cleanup: () => Promise<void> } | undefined
+
+  const getQueue = async () => {
+    queue ??= options.backend().then((backend) =>
+      openQueue<StepJobData>(backend, name, options.queuePrefix, {
+        defaultJobOptions: {
+          // Finished jobs are removed so the reconciler can add the same job id again later.
+          removeOnComplete: true,
+          removeOnFail: true,
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 500 },
+        },
+      }),
+    )
+    return (await queue).queue
   }
-  let worker: Worker<StepJobData> | undefined
-  let workerConnection: Redis | undefined
 
   return {
     async enqueue(jobs) {
       if (jobs.length === 0) return
-      await getQueue().addBulk(
+      const q = await getQueue()
+      await q.addBulk(
         jobs.map((job) => ({
           name: 'step',
           data: { stepRunId: job.stepRunId, runId: job.runId, tenantId: job.tenantId },
@@ -76,37 +67,30 @@ export function createRedisStepQueue(options: RedisStepQueueOptions): StepQueue 
       )
     },
     async remove(jobs) {
-      await Promise.all(jobs.map((job) => getQueue().remove(stepJobId(job)).catch(() => 0)))
+      const q = await getQueue()
+      await Promise.all(jobs.map((job) => q.remove(stepJobId(job)).catch(() => 0)))
     },
     async startWorker(processor, concurrency) {
       if (worker) return
-      workerConnection = options.redis.duplicate({ maxRetriesPerRequest: null })
-      worker = new Worker<StepJobData>(name, (job: Job<StepJobData>) => processor(job.data), {
-        connection: workerConnection,
-        prefix: options.queuePrefix,
-        concurrency,
-      })
-      // A Worker without an error listener logs through console; the engine reports failures itself.
-      worker.on('error', () => undefined)
-      await worker.waitUntilReady()
+      worker = openWorker<StepJobData>(await options.backend(), name, options.queuePrefix, (job) => processor(job.data), { concurrency })
+      await worker.worker.waitUntilReady()
     },
     async stopWorker(force) {
       const w = worker
       worker = undefined
-      if (w) await w.close(force)
-      if (workerConnection) {
-        await workerConnection.quit().catch(() => undefined)
-        workerConnection = undefined
-      }
+      if (!w) return
+      await w.worker.close(force)
+      await w.cleanup()
     },
     async close() {
       await this.stopWorker(true)
       const q = queue
-      const connection = queueConnection
       queue = undefined
-      queueConnection = undefined
-      if (q) await q.close()
-      if (connection) await connection.quit().catch(() => undefined)
+      if (!q) return
+      const opened = await q.catch(() => undefined)
+      if (!opened) return
+      await opened.queue.close()
+      await opened.cleanup()
     },
   }
 }

@@ -1,6 +1,5 @@
-import type { Pool } from 'pg'
 import { PulseError } from '../errors.js'
-import { inTransaction } from './db.js'
+import { inTransaction, type PoolLike } from './db.js'
 import { initialSchema } from './migrations/001-initial.js'
 import type { Tables } from './tables.js'
 
@@ -20,9 +19,9 @@ export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version 
  * a transaction-scoped advisory lock per prefix lets one of them apply the migrations while the
  * others wait and then find nothing left to do.
  */
-export async function migrate(pool: Pool, t: Tables): Promise<{ applied: number[] }> {
+export async function migrate(pool: PoolLike, t: Tables): Promise<{ applied: number[] }> {
   return inTransaction(pool, async (client) => {
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`pulse-engine:migrate:${t.prefix}`])
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`pulse-engine:migrate:${t.schema}.${t.prefix}`])
     await client.query(`CREATE TABLE IF NOT EXISTS ${t.migrations} (
       version INTEGER PRIMARY KEY,
       name TEXT NOT NULL,
@@ -49,7 +48,7 @@ export async function migrate(pool: Pool, t: Tables): Promise<{ applied: number[
 }
 
 /** The schema version applied for a prefix, or null when its tables were never created. */
-export async function schemaVersion(pool: Pool, t: Tables): Promise<number | null> {
+export async function schemaVersion(pool: PoolLike, t: Tables): Promise<number | null> {
   const { rows } = await pool.query<{ exists: string | null }>('SELECT to_regclass($1) AS exists', [t.migrations])
   if (!rows[0]?.exists) return null
   const { rows: versions } = await pool.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${t.migrations}`)

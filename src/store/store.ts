@@ -1,5 +1,4 @@
-import type { Pool } from 'pg'
-import { inTransaction, type Queryable } from './db.js'
+import { inTransaction, type PoolLike, type Queryable } from './db.js'
 import { DefinitionStore } from './definitions.js'
 import { LogStore } from './logs.js'
 import { migrate, schemaVersion } from './migrate.js'
@@ -20,15 +19,15 @@ export interface StoreSession {
 /** All persistence of one engine: Postgres tables under one prefix. */
 export interface Store extends StoreSession {
   readonly tables: Tables
-  readonly pool: Pool
+  readonly pool: PoolLike
   migrate(): Promise<{ applied: number[] }>
   schemaVersion(): Promise<number | null>
   /** Runs `fn` in one transaction; everything it does through `tx` commits or rolls back together. */
   transaction<T>(fn: (tx: StoreSession) => Promise<T>): Promise<T>
 }
 
-export function createStore(pool: Pool, tablePrefix: string): Store {
-  const tables = tablesFor(tablePrefix)
+export function createStore(pool: PoolLike, tablePrefix: string, schema = 'public'): Store {
+  const tables = tablesFor(tablePrefix, schema)
   const session = (q: Queryable): StoreSession => ({
     signals: new SignalStore(q, tables),
     definitions: new DefinitionStore(q, tables),

@@ -3,9 +3,13 @@ import { PulseConfigError } from '../errors.js'
 /** Table prefixes become part of SQL identifiers, so they are checked against this pattern. */
 export const TABLE_PREFIX_PATTERN = /^[a-z_][a-z0-9_]{0,40}$/
 
+/** Schema names are identifiers too. */
+export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/
+
 /** Quoted names of every table for one prefix. Built once, reused by every statement. */
 export interface Tables {
   prefix: string
+  schema: string
   migrations: string
   triggers: string
   definitions: string
@@ -18,15 +22,20 @@ export interface Tables {
  * Resolves table names for a prefix, refusing anything that is not a plain lower-case identifier:
  * the prefix is the one piece of SQL that cannot be a bound parameter.
  */
-export function tablesFor(prefix: string): Tables {
+export function tablesFor(prefix: string, schema = 'public'): Tables {
   if (typeof prefix !== 'string' || !TABLE_PREFIX_PATTERN.test(prefix)) {
     throw new PulseConfigError(
       `tablePrefix ${JSON.stringify(prefix)} is not allowed; use 1 to 41 lower-case letters, digits or "_", starting with a letter or "_" (for example "pulse_")`,
     )
   }
-  const q = (name: string) => `"${prefix}${name}"`
+  if (typeof schema !== 'string' || !SCHEMA_PATTERN.test(schema)) {
+    throw new PulseConfigError(`schema ${JSON.stringify(schema)} is not allowed; use a lower-case identifier such as "public"`)
+  }
+  // Always schema-qualified: the embedded database shares one search_path among all connections.
+  const q = (name: string) => `"${schema}"."${prefix}${name}"`
   return {
     prefix,
+    schema,
     migrations: q('migrations'),
     triggers: q('triggers'),
     definitions: q('workflow_definitions'),
