@@ -1,13 +1,27 @@
 import { defineConfig } from 'vitest/config'
 
+const engineProject = (mode: 'redis' | 'postgres' | 'embedded') => ({
+  extends: true as const,
+  test: {
+    name: mode,
+    include: ['test/engine/**/*.test.ts'],
+    env: { PULSE_TEST_MODE: mode },
+  },
+})
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Two cores: two test files at a time keeps Postgres and the workers from starving each other.
     maxWorkers: 2,
-    reporters: ['default'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/dsl/**/*.test.ts', 'test/definition/**/*.test.ts'] } },
+      // The same engine suite, unchanged, against each deployment.
+      engineProject('redis'),
+      engineProject('postgres'),
+      engineProject('embedded'),
+    ],
   },
 })

@@ -6,6 +6,7 @@ export {
   createEngine,
   type CreateWorkflowInput,
   type Engine,
+  type EngineInfo,
   type EngineConfig,
   type ListRunsFilter,
   type SyncOptions,

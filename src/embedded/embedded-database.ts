@@ -38,6 +38,7 @@ export async function startEmbeddedDatabase(options: { dataDir: string | false; 
     }
   }
   await db.exec(`SET search_path TO "${options.queueSchema}", public`)
+  keepExtendedQueriesTogether(db)
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 200 })
   await server.start()
   const connectionString = `postgres://postgres@${server.getServerConn()}/postgres`
@@ -52,5 +53,34 @@ export async function startEmbeddedDatabase(options: { dataDir: string | false; 
       await server.stop().catch(() => undefined)
       await db.close().catch(() => undefined)
     },
+  }
+}
+
+/** Message types of the extended query protocol that leave a Parse/Bind/Execute group open. */
+const GROUP_MESSAGES = new Set(['P', 'B', 'D', 'E', 'C', 'H'].map((c) => c.charCodeAt(0)))
+const SYNC = 'S'.charCodeAt(0)
+const SIMPLE_QUERY = 'Q'.charCodeAt(0)
+
+/**
+ * pglite-socket serves many client connections from one PGlite session and queues their
+ * protocol messages one by one. It keeps a connection's messages together while a transaction is
+ * open, but not within one extended query (Parse, Bind, Execute ... Sync): another connection's
+ * Parse can replace the unnamed statement between them ("bind message supplies 2 parameters").
+ * The queue asks `isInTransaction()` to decide whether it must stay with the same connection, so
+ * reporting an open extended-query group there keeps each group whole.
+ */
+function keepExtendedQueriesTogether(db: PGlite): void {
+  let groupOpen = false
+  const isInTransaction = db.isInTransaction.bind(db)
+  const execProtocolRawStream = db.execProtocolRawStream.bind(db)
+  db.isInTransaction = () => groupOpen || isInTransaction()
+  db.execProtocolRawStream = async (message, options) => {
+    const type = message[0]
+    try {
+      return await execProtocolRawStream(message, options)
+    } finally {
+      if (type !== undefined && GROUP_MESSAGES.has(type)) groupOpen = true
+      else if (type === SYNC || type === SIMPLE_QUERY) groupOpen = false
+    }
   }
 }

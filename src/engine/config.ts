@@ -39,6 +39,12 @@ export interface EngineConfig {
    * connection settings of `db` are reused.
    */
   queueConnection?: string | Record<string, unknown>
+  /**
+   * Postgres mode: also poll for new jobs every this many ms. Workers are woken by
+   * LISTEN/NOTIFY; set this where notifications do not arrive (PgBouncer in transaction mode,
+   * a database served by PGlite). The embedded mode always polls.
+   */
+  queuePollMs?: number
   /** Prefix of the engine's table names. Default `pulse_`. */
   tablePrefix?: string
   /** Prefix of the engine's BullMQ queues. Default `pulse`. */
@@ -78,11 +84,11 @@ export interface EngineConfig {
 /** Which of the three deployments a config describes. */
 export type EngineMode =
   | { kind: 'redis'; db: Pool; redis: Redis }
-  | { kind: 'postgres'; db: Pool; queueConnection: string | Record<string, unknown> }
+  | { kind: 'postgres'; db: Pool; queueConnection: string | Record<string, unknown>; pollMs?: number }
   | { kind: 'embedded'; dataDir: string | false }
 
 export interface ResolvedConfig
-  extends Required<Omit<EngineConfig, 'onStepComplete' | 'onRunComplete' | 'db' | 'redis' | 'dataDir' | 'queueConnection'>> {
+  extends Required<Omit<EngineConfig, 'onStepComplete' | 'onRunComplete' | 'db' | 'redis' | 'dataDir' | 'queueConnection' | 'queuePollMs'>> {
   mode: EngineMode
   onStepComplete?: LifecycleHook<StepCompleteEvent>
   onRunComplete?: LifecycleHook<RunCompleteEvent>
@@ -133,7 +139,8 @@ function resolveMode(config: EngineConfig): EngineMode {
   if (db && redis) return { kind: 'redis', db, redis }
   if (db) {
     const queueConnection = config.queueConnection ?? poolSettings(db)
-    return { kind: 'postgres', db, queueConnection }
+    const pollMs = config.queuePollMs === undefined ? undefined : positiveInt('queuePollMs', config.queuePollMs, 0, 60_000, 10)
+    return { kind: 'postgres', db, queueConnection, pollMs }
   }
   const dataDir = config.dataDir === undefined ? '.pulse' : config.dataDir === ':memory:' ? false : config.dataDir
   if (dataDir !== false && (typeof dataDir !== 'string' || dataDir.length === 0)) {

@@ -33,7 +33,7 @@ import type { Engine } from './engine.js'
  */
 export function createEngine(config: EngineConfig = {}): Engine {
   const cfg = resolveConfig(config)
-  const { pool, backend, closeDatabase } = connect(cfg)
+  const { pool, backend, closeDatabase, databaseUrl } = connect(cfg)
   const store = createStore(pool, cfg.tablePrefix, cfg.schema)
   const registry = new Registry()
   const hooks = createHookFirer({ onStepComplete: cfg.onStepComplete, onRunComplete: cfg.onRunComplete }, cfg.logger)
@@ -61,6 +61,14 @@ export function createEngine(config: EngineConfig = {}): Engine {
   }
 
   const engine: Engine = {
+    async info() {
+      return {
+        mode: cfg.mode.kind,
+        tablePrefix: cfg.tablePrefix,
+        queuePrefix: cfg.queuePrefix,
+        ...(databaseUrl ? { databaseUrl: await databaseUrl() } : {}),
+      }
+    },
     registerTrigger: (type, registration) => registry.registerTrigger(type, registration),
     registerAction: (name, handler, options) => registry.registerAction(name, handler, options),
     registerCondition: (name, handler) => registry.registerCondition(name, handler),
@@ -230,7 +238,12 @@ export function createEngine(config: EngineConfig = {}): Engine {
  * The one place that tells the modes apart: where the store's pool comes from and which backend
  * BullMQ uses. Everything after this is the same code in all three modes.
  */
-function connect(cfg: ResolvedConfig): { pool: PoolLike; backend: BackendSource; closeDatabase: () => Promise<void> } {
+function connect(cfg: ResolvedConfig): {
+  pool: PoolLike
+  backend: BackendSource
+  databaseUrl?: () => Promise<string>
+  closeDatabase: () => Promise<void>
+} {
   const mode = cfg.mode
   if (mode.kind === 'redis') {
     return { pool: mode.db, backend: async () => ({ kind: 'redis', redis: mode.redis }), closeDatabase: async () => undefined }
@@ -238,7 +251,12 @@ function connect(cfg: ResolvedConfig): { pool: PoolLike; backend: BackendSource;
   if (mode.kind === 'postgres') {
     return {
       pool: mode.db,
-      backend: async () => ({ kind: 'postgres', connection: mode.queueConnection, schema: cfg.queueSchema }),
+      backend: async () => ({
+        kind: 'postgres',
+        connection: mode.queueConnection,
+        schema: cfg.queueSchema,
+        ...(mode.pollMs ? { pollSeconds: mode.pollMs / 1000 } : {}),
+      }),
       closeDatabase: async () => undefined,
     }
   }
@@ -252,6 +270,7 @@ function connect(cfg: ResolvedConfig): { pool: PoolLike; backend: BackendSource;
     pool: lazyPool(async () => (await open()).pool),
     // The embedded server delivers no NOTIFY between connections, so its workers poll briefly.
     backend: async () => ({ kind: 'postgres', connection: (await open()).connectionString, schema: cfg.queueSchema, pollSeconds: 0.05 }),
+    databaseUrl: async () => (await open()).connectionString,
     async closeDatabase() {
       const db = embedded
       embedded = undefined

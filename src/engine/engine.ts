@@ -62,7 +62,28 @@ export interface ListRunsFilter {
  */
 export type { SyncPlan, SyncPlanEntry } from '../runtime/sync.js'
 
+/** Which deployment an engine runs in, and where. */
+export interface EngineInfo {
+  mode: 'redis' | 'postgres' | 'embedded'
+  tablePrefix: string
+  queuePrefix: string
+  /**
+   * Embedded mode: the loopback URL the in-process database is served on while the engine runs,
+   * for psql or a second engine in the same process.
+   */
+  databaseUrl?: string
+}
+
 export interface Engine {
+  /**
+   * Says which mode the engine runs in. In embedded mode this opens the database if needed.
+   *
+   * @example
+   * ```ts
+   * const { mode, databaseUrl } = await engine.info()
+   * ```
+   */
+  info(): Promise<EngineInfo>
   /** Declares a signal type, its source and optionally a zod schema its payloads must satisfy. */
   registerTrigger(type: string, registration: TriggerRegistrationInput): void
   /** Registers the function an action step named `name` runs. */

@@ -48,11 +48,17 @@ export function createCronQueue(options: { backend: BackendSource; queuePrefix: 
 
   return {
     async upsert(schedule) {
-      await (await getQueue()).upsertJobScheduler(
-        schedulerId(schedule.definitionId),
-        { pattern: schedule.pattern, ...(schedule.timezone ? { tz: schedule.timezone } : {}) },
-        { name: 'tick', data: { definitionId: schedule.definitionId, tenantId: schedule.tenantId } },
-      )
+      try {
+        await (await getQueue()).upsertJobScheduler(
+          schedulerId(schedule.definitionId),
+          { pattern: schedule.pattern, ...(schedule.timezone ? { tz: schedule.timezone } : {}) },
+          { name: 'tick', data: { definitionId: schedule.definitionId, tenantId: schedule.tenantId } },
+        )
+      } catch (err) {
+        // Several engines starting together upsert the same scheduler; the loser finds the next
+        // tick's job already created by the winner, which is exactly the state it wanted.
+        if (!/job ID already exists/i.test((err as Error).message)) throw err
+      }
     },
     async remove(definitionId) {
       await (await getQueue()).removeJobScheduler(schedulerId(definitionId))

@@ -1,8 +1,7 @@
-import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createEngine, PulseConfigError, PulseError } from '../../src/index.js'
 import { eventually, sleep, startTestEngine, waitForRun, type TestEngine } from '../support/engine.js'
-import { DATABASE_URL, servicesMissing } from '../support/services.js'
+import { servicesMissing } from '../support/services.js'
 
 describe.skipIf(servicesMissing())('durability: several engines, lost jobs, shutdown, migrations', () => {
   let t: TestEngine | undefined
@@ -48,14 +47,12 @@ describe.skipIf(servicesMissing())('durability: several engines, lost jobs, shut
 
   it('finishes a run whose queue jobs were lost, from the state in Postgres', async () => {
     t = await startTestEngine({ reconcileIntervalMs: 300 }, { start: false })
-    const { engine, redis, queuePrefix } = t
+    const { engine } = t
     engine.registerTrigger('x.happened', { source: 'app' })
     engine.registerAction('only_step', () => ({ success: true, data: { ok: true } }))
     await engine.createWorkflow({ tenantId: 'w', name: 'w', triggerType: 'x.happened', steps: [{ type: 'action', name: 'only_step' }], config: {}, isEnabled: true })
     const trg = await engine.emit({ tenantId: 'w', type: 'x.happened' })
-    const keys = await redis.keys(`${queuePrefix}:*`)
-    expect(keys.length).toBeGreaterThan(0)
-    await redis.del(...keys)
+    expect(await t.loseQueuedJobs()).toBeGreaterThan(0)
     await engine.start()
     const [run] = await engine.getRunsByTrigger(trg.id)
     expect((await waitForRun(engine, run!.id, undefined, 10_000)).status).toBe('completed')
@@ -101,38 +98,36 @@ describe.skipIf(servicesMissing())('durability: several engines, lost jobs, shut
   })
 
   it('hands back unfinished steps on stop() so another engine finishes them', async () => {
-    t = await startTestEngine({ shutdownGraceMs: 300 })
+    // The engine that stops is a sibling: in embedded mode the first engine owns the database.
+    t = await startTestEngine({}, { start: false })
     const { engine } = t
+    const stopping = t.sibling({ shutdownGraceMs: 300 })
     const aborts: string[] = []
     const finishedBy: string[] = []
-    for (const [e, label] of [[engine, 'first'], [t.sibling({ shutdownGraceMs: 300 }), 'second']] as const) {
-      e.registerTrigger('x.happened', { source: 'app' })
-      e.registerAction('slow_step', async (ctx) => {
-        if (label === 'first') {
-          await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()))
-          aborts.push(String((ctx.signal.reason as Error).message))
-          return { success: true, data: { by: label } }
-        }
-        finishedBy.push(label)
-        return { success: true, data: { by: label } }
-      })
-    }
+    stopping.registerTrigger('x.happened', { source: 'app' })
+    stopping.registerAction('slow_step', async (ctx) => {
+      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()))
+      aborts.push(String((ctx.signal.reason as Error).message))
+      return { success: true, data: { by: 'stopping' } }
+    })
+    engine.registerTrigger('x.happened', { source: 'app' })
+    engine.registerAction('slow_step', () => {
+      finishedBy.push('successor')
+      return { success: true, data: { by: 'successor' } }
+    })
     await engine.createWorkflow({ tenantId: 'w', name: 'w', triggerType: 'x.happened', steps: [{ type: 'action', name: 'slow_step' }], config: {}, isEnabled: true })
+    await stopping.start()
     const trg = await engine.emit({ tenantId: 'w', type: 'x.happened' })
     const [run] = await engine.getRunsByTrigger(trg.id)
     await eventually(async () => ((await engine.getRunSteps(run!.id))[0]?.status === 'running' ? true : undefined))
-    await engine.stop()
+    await stopping.stop()
     expect(aborts).toEqual(['the engine is shutting down'])
-    const second = t.sibling()
-    second.registerTrigger('x.happened', { source: 'app' })
-    second.registerAction('slow_step', () => {
-      finishedBy.push('second')
-      return { success: true, data: { by: 'second' } }
-    })
-    await second.start()
-    const done = await waitForRun(second, run!.id, undefined, 5000)
-    expect(done.context).toEqual({ slow_step: { by: 'second' } })
-    expect(finishedBy).toEqual(['second'])
+    const [released] = await engine.getRunSteps(run!.id)
+    expect(released).toMatchObject({ status: 'pending', attempt: 0 })
+    await engine.start()
+    const done = await waitForRun(engine, run!.id, undefined, 5000)
+    expect(done.context).toEqual({ slow_step: { by: 'successor' } })
+    expect(finishedBy).toEqual(['successor'])
   })
 
   it('keeps running a workflow when lifecycle hooks throw or never return', async () => {
@@ -154,46 +149,30 @@ describe.skipIf(servicesMissing())('durability: several engines, lost jobs, shut
   })
 
   it('migrates once when several processes migrate at the same moment', async () => {
-    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 10 })
+    t = await startTestEngine({}, { start: false })
     const prefix = `mig${Date.now().toString(36)}_`
-    const engines = Array.from({ length: 5 }, () => createEngine({ db: pool, redis: fakeRedisForMigrations(), tablePrefix: prefix }))
+    // migrate() touches only the database, so these engines never open a queue.
+    const engines = Array.from({ length: 5 }, () => createEngine({ db: t!.pool, tablePrefix: prefix }))
     try {
       await Promise.all(engines.map((e) => e.migrate()))
-      const { rows } = await pool.query(`SELECT version FROM "${prefix}migrations"`)
+      const { rows } = await t.pool.query(`SELECT version FROM "${prefix}migrations"`)
       expect(rows).toEqual([{ version: 1 }])
-      await pool.query(`INSERT INTO "${prefix}migrations" (version, name) VALUES (999, 'from the future')`)
+      await t.pool.query(`INSERT INTO "${prefix}migrations" (version, name) VALUES (999, 'from the future')`)
       const err = await engines[0]!.migrate().catch((e: unknown) => e)
       expect(err).toBeInstanceOf(PulseError)
       expect((err as PulseError).code).toBe('SCHEMA_TOO_NEW')
     } finally {
       const tables = ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations']
-      await pool.query(tables.map((x) => `DROP TABLE IF EXISTS "${prefix}${x}" CASCADE`).join(';'))
-      await pool.end()
+      await t.pool.query(tables.map((x) => `DROP TABLE IF EXISTS "${prefix}${x}" CASCADE`).join(';'))
     }
   })
 
   it('refuses to start before migrate(), and refuses unsafe table prefixes', async () => {
-    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 })
-    try {
-      const engine = createEngine({ db: pool, redis: fakeRedisForMigrations(), tablePrefix: `never_${Date.now().toString(36)}_` })
-      await expect(engine.start()).rejects.toThrow(/call engine.migrate\(\) before engine.start\(\)/)
-      for (const bad of ['Pulse_', 'pulse;drop', '1abc', '', 'x'.repeat(42), 'a"b', 'pulse-']) {
-        expect(() => createEngine({ db: pool, redis: fakeRedisForMigrations(), tablePrefix: bad })).toThrow(PulseConfigError)
-      }
-    } finally {
-      await pool.end()
+    t = await startTestEngine({}, { start: false })
+    const engine = createEngine({ db: t.pool, tablePrefix: `never_${Date.now().toString(36)}_` })
+    await expect(engine.start()).rejects.toThrow(/call engine.migrate\(\) before engine.start\(\)/)
+    for (const bad of ['Pulse_', 'pulse;drop', '1abc', '', 'x'.repeat(42), 'a"b', 'pulse-']) {
+      expect(() => createEngine({ db: t!.pool, tablePrefix: bad })).toThrow(PulseConfigError)
     }
   })
 })
-
-/**
- * migrate() and the start-up schema check never touch Redis; the engine still wants a client
- * object, so these tests hand it one that fails loudly if it is ever used.
- */
-function fakeRedisForMigrations() {
-  return {
-    duplicate() {
-      throw new Error('Redis was used by a code path that should not need it')
-    },
-  } as never
-}
