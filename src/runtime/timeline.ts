@@ -7,12 +7,14 @@ import type { ExecutionLog, RunTimelineEntry, WorkflowRun } from '../types.js'
  * timestamp keep their natural order (created before started before finished).
  */
 export function buildTimeline(run: WorkflowRun, steps: StepRecord[], logs: ExecutionLog[]): RunTimelineEntry[] {
-  const entries: { entry: RunTimelineEntry; order: number }[] = []
+  const entries: { entry: RunTimelineEntry; order: number; depth: number }[] = []
   let order = 0
-  const add = (entry: RunTimelineEntry) => entries.push({ entry, order: order++ })
+  let depth = 0
+  const add = (entry: RunTimelineEntry) => entries.push({ entry, order: order++, depth })
 
   add({ timestamp: run.createdAt, type: 'run_created', detail: { triggerId: run.triggerId, isReplay: run.isReplay } })
   for (const step of steps) {
+    depth = step.path.length
     const about = { stepIndex: step.stepIndex, stepName: step.stepName, stepType: step.stepType }
     add({
       timestamp: step.createdAt,
@@ -36,6 +38,7 @@ export function buildTimeline(run: WorkflowRun, steps: StepRecord[], logs: Execu
       }
     }
   }
+  depth = 0
   for (const log of logs) {
     add({ timestamp: log.createdAt, type: 'log', detail: { level: log.level, message: log.message, ...(log.data ? { data: log.data } : {}) } })
   }
@@ -43,6 +46,13 @@ export function buildTimeline(run: WorkflowRun, steps: StepRecord[], logs: Execu
   if (run.failedAt) add({ timestamp: run.failedAt, type: 'run_failed', detail: { error: run.errorMessage ?? '' } })
   if (run.canceledAt) add({ timestamp: run.canceledAt, type: 'run_canceled', detail: { reason: run.cancelReason ?? '' } })
 
-  entries.sort((a, b) => a.entry.timestamp.getTime() - b.entry.timestamp.getTime() || a.order - b.order)
+  const finishes = new Set(['step_completed', 'step_failed', 'step_skipped'])
+  entries.sort(
+    (a, b) =>
+      a.entry.timestamp.getTime() - b.entry.timestamp.getTime() ||
+      // A parallel step and its last branch step finish in the same transaction: branch first.
+      (finishes.has(a.entry.type) && finishes.has(b.entry.type) ? b.depth - a.depth : 0) ||
+      a.order - b.order,
+  )
   return entries.map((e) => e.entry)
 }
