@@ -52,7 +52,19 @@ export function buildTimeline(run: WorkflowRun, steps: StepRecord[], logs: Execu
       a.entry.timestamp.getTime() - b.entry.timestamp.getTime() ||
       // A parallel step and its last branch step finish in the same transaction: branch first.
       (finishes.has(a.entry.type) && finishes.has(b.entry.type) ? b.depth - a.depth : 0) ||
+      logTie(a.entry, b.entry) ||
       a.order - b.order,
   )
   return entries.map((e) => e.entry)
+}
+
+/**
+ * Log lines are listed after the step rows they belong to, so within one millisecond a log line
+ * goes after starts but before the finishes and schedules that follow it.
+ */
+function logTie(a: RunTimelineEntry, b: RunTimelineEntry): number {
+  if ((a.type === 'log') === (b.type === 'log')) return 0
+  const other = a.type === 'log' ? b : a
+  const logFirst = other.type !== 'step_started' && other.type !== 'run_created'
+  return (a.type === 'log') === logFirst ? -1 : 1
 }
