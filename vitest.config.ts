@@ -22,6 +22,8 @@ export default defineConfig({
       engineProject('redis'),
       engineProject('postgres'),
       engineProject('embedded'),
+      // Packs the built package and installs it into a fresh project; needs `npm run build` first.
+      { extends: true, test: { name: 'package', include: ['test/package/**/*.test.ts'] } },
     ],
   },
 })

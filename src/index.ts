@@ -16,3 +16,4 @@ export {
   type TypedEmitInput,
 } from './engine/index.js'
 export type { CronMisfirePolicy } from './runtime/cron.js'
+export { defineConfig, type PulseConfig, type PulseConfigTenants, type PulseConfigWorkflows } from './config/define-config.js'

@@ -1,0 +1,143 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DATABASE_URL, REDIS_URL, servicesMissing } from '../support/services.js'
+
+const exec = promisify(execFile)
+const root = resolve(import.meta.dirname, '../..')
+const tsc = join(root, 'node_modules/typescript/bin/tsc')
+
+/**
+ * What users get is the tarball, not this source tree: pack it, install it into a fresh project
+ * and use it from there, as ESM and as CommonJS, with its types, in each deployment mode.
+ */
+describe('the packed package in a fresh project', () => {
+  let project: string
+
+  beforeAll(async () => {
+    project = await mkdtemp(join(tmpdir(), 'pulse-pack-'))
+    const { stdout } = await exec('npm', ['pack', '--pack-destination', project, '--json'], { cwd: root })
+    const [{ filename }] = JSON.parse(stdout) as [{ filename: string }]
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true, type: 'module' }))
+    await exec('npm', ['install', join(project, filename), 'zod@4', '--prefer-offline', '--no-audit', '--no-fund'], {
+      cwd: project,
+      timeout: 240_000,
+    })
+  }, 300_000)
+  afterAll(async () => {
+    if (project) await rm(project, { recursive: true, force: true })
+  })
+
+  it('ships only the build output and the README', async () => {
+    const files = await readdir(join(project, 'node_modules/pulse-engine'))
+    expect(files.sort()).toEqual(['README.md', 'dist', 'package.json'])
+  })
+
+  it('runs a workflow through the ESM entry in embedded mode', async () => {
+    await writeFile(
+      join(project, 'embedded.mjs'),
+      `import { createEngine, trigger, workflow } from 'pulse-engine'
+const ping = trigger('ping', { source: 'test' })
+const wf = workflow('pong').on(ping).do('answer', () => ({ success: true, data: { pong: true } }))
+const engine = createEngine({ dataDir: false })
+engine.register(wf)
+await engine.migrate()
+await engine.start()
+await engine.sync({ tenantId: 't1', workflows: [wf] })
+const envelope = await engine.emit(ping, { tenantId: 't1', payload: {} })
+const [run] = await engine.getRunsByTrigger(envelope.id)
+let status = run.status
+for (let i = 0; i < 200 && status !== 'completed'; i++) {
+  await new Promise((r) => setTimeout(r, 50))
+  status = (await engine.getRun(run.id)).status
+}
+console.log(JSON.stringify({ mode: (await engine.info()).mode, status }))
+await engine.stop()
+`,
+    )
+    const { stdout } = await exec(process.execPath, ['embedded.mjs'], { cwd: project, timeout: 60_000 })
+    expect(JSON.parse(stdout.trim())).toEqual({ mode: 'embedded', status: 'completed' })
+  }, 90_000)
+
+  it.skipIf(servicesMissing())('runs a workflow through the CommonJS entry in postgres and redis modes', async () => {
+    await writeFile(
+      join(project, 'server.cjs'),
+      `const { createEngine, trigger, workflow } = require('pulse-engine')
+const { Pool } = require('pg')
+const { Redis } = require('ioredis')
+async function main(mode) {
+  const pool = new Pool({ connectionString: ${JSON.stringify(DATABASE_URL)} })
+  const redis = mode === 'redis' ? new Redis(${JSON.stringify(REDIS_URL)}) : undefined
+  const id = Math.random().toString(36).slice(2, 8)
+  const engine = createEngine({ db: pool, redis, tablePrefix: 'pack_' + id + '_', queuePrefix: 'pack' + id })
+  const ping = trigger('ping', { source: 'test' })
+  const wf = workflow('pong').on(ping).do('answer', () => undefined)
+  engine.register(wf)
+  await engine.migrate()
+  await engine.start()
+  await engine.sync({ tenantId: 't1', workflows: [wf] })
+  const envelope = await engine.emit(ping, { tenantId: 't1', payload: {} })
+  const [run] = await engine.getRunsByTrigger(envelope.id)
+  let status = run.status
+  for (let i = 0; i < 200 && status !== 'completed'; i++) {
+    await new Promise((r) => setTimeout(r, 50))
+    status = (await engine.getRun(run.id)).status
+  }
+  const info = await engine.info()
+  await engine.stop()
+  for (const t of ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations']) {
+    await pool.query('DROP TABLE IF EXISTS "pack_' + id + '_' + t + '" CASCADE')
+  }
+  await pool.end()
+  if (redis) redis.disconnect()
+  return { mode: info.mode, status }
+}
+Promise.all([main('postgres'), main('redis')]).then((r) => console.log(JSON.stringify(r)))
+`,
+    )
+    const { stdout } = await exec(process.execPath, ['server.cjs'], { cwd: project, timeout: 60_000 })
+    expect(JSON.parse(stdout.trim())).toEqual([
+      { mode: 'postgres', status: 'completed' },
+      { mode: 'redis', status: 'completed' },
+    ])
+  }, 90_000)
+
+  it('exposes types to ESM and CommonJS consumers, payload inference included', async () => {
+    const body = (importLine: string) => `${importLine}
+const missed = trigger('heartbeat.missed', { source: 'heartbeat', payload: z.object({ lastSeenAt: z.string() }) })
+const wf = workflow('incident')
+  .on(missed)
+  .do('open', (ctx) => {
+    const since: string = ctx.trigger.payload.lastSeenAt
+    return { success: true, data: { id: since } }
+  })
+  .do('page', (ctx) => {
+    const id: string = ctx.steps.open.id
+    void id
+  })
+const spec: WorkflowSpec = wf.compile()
+const engine: Engine = createEngine({ dataDir: false })
+void engine.emit(missed, { tenantId: 't', payload: { lastSeenAt: 'x' } })
+// @ts-expect-error the payload schema has no such field
+void engine.emit(missed, { tenantId: 't', payload: { lastSeen: 'x' } })
+void spec
+`
+    await writeFile(join(project, 'types-esm.mts'), body(`import { z } from 'zod'\nimport { createEngine, trigger, workflow, type Engine, type WorkflowSpec } from 'pulse-engine'`))
+    await writeFile(
+      join(project, 'types-cjs.cts'),
+      body(`import { z } from 'zod'\nimport { createEngine, trigger, workflow } from 'pulse-engine'\nimport type { Engine, WorkflowSpec } from 'pulse-engine'`),
+    )
+    await writeFile(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: true, types: [] },
+        files: ['types-esm.mts', 'types-cjs.cts'],
+      }),
+    )
+    const result = await exec(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project }).catch((err: { stdout: string }) => err)
+    expect(result.stdout).toBe('')
+  }, 60_000)
+})
