@@ -54,17 +54,33 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
     return (await queue).queue
   }
 
+  let pending: StepJob[] = []
+  let flushing: Promise<void> | undefined
+  const addBulk = async (jobs: StepJob[]) => {
+    const q = await getQueue()
+    await q.addBulk(
+      jobs.map((job) => ({
+        name: 'step',
+        data: { stepRunId: job.stepRunId, runId: job.runId, tenantId: job.tenantId },
+        opts: { jobId: stepJobId(job), ...(job.delayMs && job.delayMs > 0 ? { delay: Math.ceil(job.delayMs) } : {}) },
+      })),
+    )
+  }
+
   return {
     async enqueue(jobs) {
       if (jobs.length === 0) return
-      const q = await getQueue()
-      await q.addBulk(
-        jobs.map((job) => ({
-          name: 'step',
-          data: { stepRunId: job.stepRunId, runId: job.runId, tenantId: job.tenantId },
-          opts: { jobId: stepJobId(job), ...(job.delayMs && job.delayMs > 0 ? { delay: Math.ceil(job.delayMs) } : {}) },
-        })),
-      )
+      // Jobs enqueued by concurrent callers in the same turn of the event loop share one addBulk.
+      pending.push(...jobs)
+      flushing ??= new Promise<void>((resolve, reject) => {
+        setImmediate(() => {
+          const batch = pending
+          pending = []
+          flushing = undefined
+          addBulk(batch).then(resolve, reject)
+        })
+      })
+      await flushing
     },
     async remove(jobs) {
       const q = await getQueue()

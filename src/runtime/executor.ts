@@ -1,12 +1,13 @@
 import type { StepJob, StepJobData, StepQueue } from '../queue/index.js'
-import { ACTIVE_RUN_STATUSES, type Claim, type RunRecord, type StepRecord, type Store, type StoreSession } from '../store/index.js'
+import { ACTIVE_RUN_STATUSES, type Claim, type ContinueRequest, type RunRecord, type StepRecord, type Store, type StoreSession } from '../store/index.js'
 import type { EngineLogger, JsonObject, TriggerEnvelope, TriggerInput, WorkflowStep } from '../types.js'
 import { noEffects, type Effects } from './effects.js'
 import { buildContext } from './handler-context.js'
 import { actionOutcome, conditionOutcome, errorMessage, type Outcome } from './handler-outcome.js'
 import type { HookFirer } from './hooks.js'
 import type { Registry } from './registry.js'
-import { stepAt } from './step-path.js'
+import { isTopLevel, nextPath, stepAt } from './step-path.js'
+import { createBatcher } from './batcher.js'
 import { advance, failRun, finishList, recordOutput, skipAfter, startBranches } from './transitions.js'
 
 export interface ExecutorDeps {
@@ -37,6 +38,9 @@ class AbortReason extends Error {
   }
 }
 
+/** How many steps one job may run back to back before the chain goes through the queue again. */
+const MAX_INLINE_STEPS = 100
+
 export function jobFor(step: StepRecord): StepJob {
   const delayMs = step.status === 'scheduled' && step.scheduledFor ? Math.max(0, step.scheduledFor.getTime() - Date.now()) : 0
   return { stepRunId: step.id, runId: step.runId, tenantId: step.tenantId, fence: step.fence, delayMs }
@@ -49,6 +53,10 @@ export function jobFor(step: StepRecord): StepJob {
 export function createExecutor(deps: ExecutorDeps) {
   const { store, queue, registry, hooks, logger } = deps
   const inflight = new Map<string, InFlight>()
+  // Steps finishing at about the same time share one commit; two steps of one run never do.
+  const transitions = createBatcher((requests: ContinueRequest[]) => store.steps.finishAndContinueMany(requests), {
+    key: (request) => request.step.runId,
+  })
 
   async function commit(runId: string, fn: (tx: StoreSession, run: RunRecord, fx: Effects) => Promise<void>): Promise<void> {
     const fx = noEffects()
@@ -67,7 +75,7 @@ export function createExecutor(deps: ExecutorDeps) {
         logger.warn({ err }, 'pulse-engine: could not enqueue next steps; the reconciler will pick them up')
       })
     }
-    if (fx.finishedSteps.length > 0 || fx.endedRun) {
+    if (hooks.enabled && (fx.finishedSteps.length > 0 || fx.endedRun)) {
       const run = fx.endedRun ?? (await store.runs.get(fx.finishedSteps[0]!.runId))
       if (run) {
         for (const step of fx.finishedSteps) hooks.stepFinished(run, step)
@@ -84,17 +92,76 @@ export function createExecutor(deps: ExecutorDeps) {
       }
       return
     }
+    // A run whose next step is due now continues in this worker: the transition that finishes a
+    // step also claims the next one, so the chain skips a queue round trip per step. The state
+    // stays in Postgres; if this process dies, the claimed step's lease runs out and the
+    // reconciler hands it to another worker.
+    let next: Claim | null = claim
+    for (let inline = 0; next && inline < MAX_INLINE_STEPS; inline++) next = await execute(next)
+    if (next) await queue.enqueue([{ ...jobFor(next.step), delayMs: 0 }])
+  }
+
+  /** Runs one claimed step; returns the next step when this worker already claimed it. */
+  async function execute(claim: Claim): Promise<Claim | null> {
     const def = stepAt(claim.run.definitionSnapshot.steps, claim.step.path)
     switch (def.type) {
       case 'delay':
-        return finishAndAdvance(claim, { status: 'completed', result: { delayedMs: def.delayMs ?? 0 } })
+        await finishAndAdvance(claim, { status: 'completed', result: { delayedMs: def.delayMs ?? 0 } })
+        return null
       case 'parallel':
-        return commit(claim.run.id, (tx, run, fx) => startBranches(tx, run, claim.step, fx))
+        await commit(claim.run.id, (tx, run, fx) => startBranches(tx, run, claim.step, fx))
+        return null
       case 'condition':
         return runCondition(claim, def)
       case 'action':
         return runAction(claim, def)
     }
+  }
+
+  /**
+   * The hot path: an action (or a true condition) followed by another action or condition in the
+   * same list, or by the end of the run. One statement records the result, merges the output
+   * and claims the next step. Everything else (delays, parallel steps, branch ends, runs that are
+   * no longer running) goes through the general transaction.
+   */
+  async function continueOrAdvance(claim: Claim, result: JsonObject | undefined, output?: JsonObject): Promise<Claim | null> {
+    const { run, step } = claim
+    const steps = run.definitionSnapshot.steps
+    const nextAt = nextPath(steps, step.path)
+    const nextDef = nextAt ? stepAt(steps, nextAt) : undefined
+    const inlineNext = nextDef && (nextDef.type === 'action' || nextDef.type === 'condition')
+    const completeRun = !nextAt && isTopLevel(step.path)
+    if (run.status !== 'running' || (!inlineNext && !completeRun)) {
+      await finishAndAdvance(claim, { status: 'completed', result }, output)
+      return null
+    }
+    const res = await transitions.submit({
+      step,
+      result,
+      output: output ? { name: step.stepName, data: output } : undefined,
+      next: inlineNext
+        ? {
+            runId: run.id,
+            tenantId: run.tenantId,
+            path: nextAt!,
+            stepType: nextDef.type as 'action' | 'condition',
+            stepName: nextDef.name,
+            parentStepRunId: step.parentStepRunId,
+            status: 'pending',
+          }
+        : undefined,
+      completeRun,
+      leaseMs: deps.leaseMs,
+    })
+    if (!res.done || !res.run) {
+      // The claim was lost or the run moved on (canceled, failed by a sibling branch): the general
+      // path sorts out which, with the run locked.
+      await finishAndAdvance(claim, { status: 'completed', result }, output)
+      return null
+    }
+    hooks.stepFinished(res.run, res.done)
+    if (completeRun) hooks.runEnded(res.run)
+    return res.next ? { step: res.next, run: res.run, trigger: claim.trigger } : null
   }
 
   async function finishAndAdvance(
@@ -111,26 +178,29 @@ export function createExecutor(deps: ExecutorDeps) {
     })
   }
 
-  async function runAction(claim: Claim, def: WorkflowStep): Promise<void> {
+  async function runAction(claim: Claim, def: WorkflowStep): Promise<Claim | null> {
     const { run } = claim
     const registered = registry.actions.get(def.name)
     if (run.isDryRun) {
       // A dry run says what a real replay would do with this action, without doing it.
       const wouldRun = registered?.replaySafe === true
-      return finishAndAdvance(claim, { status: 'skipped', result: { reason: 'dry run: actions do not run', wouldRun } })
+      await finishAndAdvance(claim, { status: 'skipped', result: { reason: 'dry run: actions do not run', wouldRun } })
+      return null
     }
     if (run.isReplay && registered && !registered.replaySafe) {
-      return finishAndAdvance(claim, { status: 'skipped', result: { reason: 'replay: the action is not replay-safe' } })
+      await finishAndAdvance(claim, { status: 'skipped', result: { reason: 'replay: the action is not replay-safe' } })
+      return null
     }
     const outcome: Outcome = registered
       ? await runHandler(claim, def, async (ctx) => actionOutcome(await registered.handler(ctx)))
       : { ok: false, error: unregistered('action', def.name) }
     // An action without data still gets an (empty) entry, so `ctx.steps[name]` exists for later steps.
-    if (outcome.ok) return finishAndAdvance(claim, { status: 'completed', result: outcome.data }, outcome.data ?? {})
-    return failAttempt(claim, def, outcome.error)
+    if (outcome.ok) return continueOrAdvance(claim, outcome.data, outcome.data ?? {})
+    await failAttempt(claim, def, outcome.error)
+    return null
   }
 
-  async function runCondition(claim: Claim, def: WorkflowStep): Promise<void> {
+  async function runCondition(claim: Claim, def: WorkflowStep): Promise<Claim | null> {
     const registered = registry.conditions.get(def.name)
     let value: boolean | undefined
     const outcome: Outcome = registered
@@ -141,16 +211,20 @@ export function createExecutor(deps: ExecutorDeps) {
           return { ok: true }
         })
       : { ok: false, error: unregistered('condition', def.name) }
-    if (!outcome.ok) return failAttempt(claim, def, outcome.error)
+    if (!outcome.ok) {
+      await failAttempt(claim, def, outcome.error)
+      return null
+    }
+    if (value) return continueOrAdvance(claim, { value: true })
     await commit(claim.run.id, async (tx, run, fx) => {
       const done = await tx.steps.finish(claim.step.id, claim.step.fence, { status: 'completed', result: { value: value === true } })
       if (!done) return
       fx.finishedSteps.push(done)
-      if (value) return advance(tx, run, done, fx)
       const onFalse = def.onFalse ?? 'complete'
       if (onFalse === 'complete') return finishList(tx, run, done, fx)
       return skipAfter(tx, run, done, onFalse === 'skip' ? 1 : onFalse, fx)
     })
+    return null
   }
 
   /** Records a failed attempt: another attempt after backoff while the retry policy allows, else the run fails. */

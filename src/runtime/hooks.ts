@@ -18,6 +18,8 @@ export function createHookFirer(hooks: Hooks, logger: EngineLogger) {
       .catch((err: unknown) => logger.warn({ err, hook: name }, `pulse-engine: the ${name} hook threw; the run is not affected`))
   }
   return {
+    /** Whether any hook is set; when none is, callers skip the reads that would feed them. */
+    enabled: Boolean(hooks.onStepComplete || hooks.onRunComplete),
     stepFinished(run: RunRecord, step: StepRecord) {
       fire('onStepComplete', hooks.onStepComplete, { run: publicRun(run), step: publicStep(step) })
     },

@@ -14,6 +14,17 @@ export interface NewSignal {
   payload: JsonObject
 }
 
+export interface SignalRequest {
+  signal: NewSignal
+  /**
+   * A fixed id: a signal whose id already exists is not written again and starts nothing (cron
+   * ticks use this to stay exactly-once when a tick is delivered twice).
+   */
+  id?: string
+  /** Match only this definition. */
+  onlyDefinitionId?: string
+}
+
 export interface RunSeed {
   isReplay: boolean
   isDryRun: boolean
@@ -33,61 +44,68 @@ export class SignalStore {
   ) {}
 
   /**
-   * Persists a signal, matches the tenant's enabled definitions and creates a run plus its first
-   * step row for each, in one statement: either all of it is written or none of it.
-   *
-   * With `options.id`, a signal whose id already exists is not written again and starts nothing;
-   * cron ticks use this to stay exactly-once when a tick is delivered twice. With
-   * `options.onlyDefinitionId`, only that definition is matched.
+   * Persists signals, matches each against its tenant's enabled definitions and creates a run plus
+   * its first step row per match, all in one statement: either all of it is written or none of
+   * it. Returns, per request, what was written, or null for a fixed id that already existed.
    */
-  async persistAndMatch(signal: NewSignal, options: { id?: string; onlyDefinitionId?: string } = {}): Promise<PersistedSignal | null> {
-    const id = options.id ?? newId('trg')
+  async persistAndMatchMany(requests: SignalRequest[]): Promise<(PersistedSignal | null)[]> {
+    const input = requests.map((r) => ({
+      id: r.id ?? newId('trg'),
+      tenant_id: r.signal.tenantId,
+      source: r.signal.source,
+      type: r.signal.type,
+      resource_type: r.signal.resourceType ?? null,
+      resource_id: r.signal.resourceId ?? null,
+      environment: r.signal.environment ?? null,
+      payload: r.signal.payload,
+      only_definition_id: r.onlyDefinitionId ?? null,
+    }))
     const { rows } = await this.q.query(
-      `WITH trg AS (
+      `WITH input AS (
+        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, tenant_id text, source text, type text,
+          resource_type text, resource_id text, environment text, payload jsonb, only_definition_id text)
+      ),
+      trg AS (
         INSERT INTO ${this.t.triggers} (id, tenant_id, source, type, resource_type, resource_id, environment, payload)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        SELECT id, tenant_id, source, type, resource_type, resource_id, environment, payload FROM input
         ON CONFLICT (id) DO NOTHING
         RETURNING *
+      ),
+      matchable AS (
+        SELECT trg.id, trg.tenant_id, trg.type, trg.environment, trg.resource_type, input.only_definition_id,
+               false AS is_replay, false AS is_dry_run
+        FROM trg JOIN input ON input.id = trg.id
       )
-      ${this.matchAndCreate('(SELECT id FROM trg)', '$2', '$4', '$7', '$5', 'false', 'false', '$9')}
-      SELECT 'trigger' AS kind, to_jsonb(trg.*) AS row FROM trg
-      UNION ALL SELECT 'run', to_jsonb(runs.*) FROM runs
-      UNION ALL SELECT 'step', to_jsonb(steps.*) FROM steps`,
-      [
-        id,
-        signal.tenantId,
-        signal.source,
-        signal.type,
-        signal.resourceType ?? null,
-        signal.resourceId ?? null,
-        signal.environment ?? null,
-        signal.payload,
-        options.onlyDefinitionId ?? null,
-      ],
+      ${this.matchAndCreate()}
+      SELECT 'trigger' AS kind, trg.id AS trigger_id, to_jsonb(trg.*) AS row FROM trg
+      UNION ALL SELECT 'run', runs.trigger_id, to_jsonb(runs.*) FROM runs
+      UNION ALL SELECT 'step', s.trigger_id, to_jsonb(steps.*) FROM steps JOIN planned s ON s.step_id = steps.id`,
+      [JSON.stringify(input)],
     )
-    const persisted = splitRows(rows)
-    return persisted.trigger ? persisted : null
+    const byTrigger = groupRows(rows)
+    return input.map((i) => byTrigger.get(i.id) ?? null)
+  }
+
+  /** Persists one signal; see persistAndMatchMany. */
+  async persistAndMatch(signal: NewSignal, options: { id?: string; onlyDefinitionId?: string } = {}): Promise<PersistedSignal | null> {
+    const [persisted] = await this.persistAndMatchMany([{ signal, ...options }])
+    return persisted ?? null
   }
 
   /** Matches a stored signal again against the tenant's current definitions (replay). */
   async rematch(trigger: TriggerEnvelope, seed: RunSeed): Promise<PersistedSignal> {
     const { rows } = await this.q.query(
-      `WITH trg AS (SELECT $1::text AS id)
-      ${this.matchAndCreate('$1::text', '$2', '$3', '$4', '$5', '$6', '$7', 'NULL')}
-      SELECT 'run' AS kind, to_jsonb(runs.*) AS row FROM runs
-      UNION ALL SELECT 'step', to_jsonb(steps.*) FROM steps`,
-      [
-        trigger.id,
-        trigger.tenantId,
-        trigger.type,
-        trigger.environment ?? null,
-        trigger.resourceType ?? null,
-        seed.isReplay,
-        seed.isDryRun,
-      ],
+      `WITH matchable AS (
+        SELECT $1::text AS id, $2::text AS tenant_id, $3::text AS type, $4::text AS environment,
+               $5::text AS resource_type, NULL::text AS only_definition_id, $6::boolean AS is_replay, $7::boolean AS is_dry_run
+      )
+      ${this.matchAndCreate()}
+      SELECT 'run' AS kind, runs.trigger_id, to_jsonb(runs.*) AS row FROM runs
+      UNION ALL SELECT 'step', s.trigger_id, to_jsonb(steps.*) FROM steps JOIN planned s ON s.step_id = steps.id`,
+      [trigger.id, trigger.tenantId, trigger.type, trigger.environment ?? null, trigger.resourceType ?? null, seed.isReplay, seed.isDryRun],
     )
-    const { runs, firstSteps } = splitRows(rows)
-    return { trigger, runs, firstSteps }
+    const persisted = groupRows(rows).get(trigger.id)
+    return { trigger, runs: persisted?.runs ?? [], firstSteps: persisted?.firstSteps ?? [] }
   }
 
   async get(id: string, tenantId?: string): Promise<TriggerEnvelope | null> {
@@ -99,42 +117,31 @@ export class SignalStore {
   }
 
   /**
-   * The CTEs that find matching definitions and create runs with their first step. A first
-   * step that is a delay is created already scheduled, and its run starts out waiting.
+   * The CTEs that find the definitions each signal in `matchable` matches and create a run with
+   * its first step for every match. A first step that is a delay is created already scheduled
+   * (due at once in a dry run), and its run starts out waiting.
    */
-  private matchAndCreate(
-    triggerId: string,
-    tenant: string,
-    type: string,
-    environment: string,
-    resourceType: string,
-    isReplay: string,
-    isDryRun: string,
-    onlyDefinitionId: string,
-  ): string {
+  private matchAndCreate(): string {
     const t = this.t
     return `,
-      defs AS (
-        SELECT d.*, d.steps -> 0 AS first_step
-        FROM ${t.definitions} d
-        WHERE d.tenant_id = ${tenant} AND d.trigger_type = ${type} AND d.is_enabled
-          AND (d.environment_filter IS NULL OR d.environment_filter = ${environment})
-          AND (d.resource_type_filter IS NULL OR d.resource_type_filter = ${resourceType})
-          AND (${onlyDefinitionId}::text IS NULL OR d.id = ${onlyDefinitionId})
-          AND EXISTS (SELECT 1 FROM trg)
-      ),
       planned AS (
-        SELECT d.*, 'run_' || replace(gen_random_uuid()::text, '-', '') AS run_id,
-               'stp_' || replace(gen_random_uuid()::text, '-', '') AS step_id,
-               (d.first_step ->> 'type') = 'delay' AS starts_with_delay
-        FROM defs d
+        SELECT d.id AS definition_id, d.tenant_id, d.key, d.version, d.name, d.trigger_type, d.steps, d.config,
+               m.id AS trigger_id, m.is_replay, m.is_dry_run,
+               d.steps -> 0 AS first_step, (d.steps -> 0 ->> 'type') = 'delay' AS starts_with_delay,
+               'run_' || replace(gen_random_uuid()::text, '-', '') AS run_id,
+               'stp_' || replace(gen_random_uuid()::text, '-', '') AS step_id
+        FROM matchable m
+        JOIN ${t.definitions} d ON d.tenant_id = m.tenant_id AND d.trigger_type = m.type AND d.is_enabled
+        WHERE (d.environment_filter IS NULL OR d.environment_filter = m.environment)
+          AND (d.resource_type_filter IS NULL OR d.resource_type_filter = m.resource_type)
+          AND (m.only_definition_id IS NULL OR d.id = m.only_definition_id)
       ),
       runs AS (
         INSERT INTO ${t.runs} (id, definition_id, tenant_id, trigger_id, status, is_replay, is_dry_run, definition_snapshot, started_at)
-        SELECT p.run_id, p.id, p.tenant_id, ${triggerId},
+        SELECT p.run_id, p.definition_id, p.tenant_id, p.trigger_id,
                CASE WHEN p.starts_with_delay THEN 'waiting' ELSE 'pending' END,
-               ${isReplay}, ${isDryRun},
-               jsonb_build_object('id', p.id, 'key', p.key, 'version', p.version, 'name', p.name,
+               p.is_replay, p.is_dry_run,
+               jsonb_build_object('id', p.definition_id, 'key', p.key, 'version', p.version, 'name', p.name,
                                   'triggerType', p.trigger_type, 'steps', p.steps, 'config', p.config),
                CASE WHEN p.starts_with_delay THEN now() END
         FROM planned p
@@ -144,7 +151,7 @@ export class SignalStore {
         INSERT INTO ${t.steps} (id, run_id, tenant_id, step_index, step_path, step_type, step_name, status, scheduled_for)
         SELECT p.step_id, p.run_id, p.tenant_id, 0, ARRAY[0], p.first_step ->> 'type', p.first_step ->> 'name',
                CASE WHEN p.starts_with_delay THEN 'scheduled' ELSE 'pending' END,
-               CASE WHEN p.starts_with_delay AND ${isDryRun} THEN now()
+               CASE WHEN p.starts_with_delay AND p.is_dry_run THEN now()
                     WHEN p.starts_with_delay THEN now() + ((p.first_step ->> 'delayMs')::bigint * interval '1 millisecond')
                END
         FROM planned p
@@ -154,14 +161,21 @@ export class SignalStore {
   }
 }
 
-function splitRows(rows: Record<string, unknown>[]): PersistedSignal {
-  let trigger: TriggerEnvelope | undefined
-  const runs: RunRecord[] = []
-  const firstSteps: StepRecord[] = []
-  for (const { kind, row } of rows as { kind: string; row: Record<string, unknown> }[]) {
-    if (kind === 'trigger') trigger = toTrigger(reviveDates(row))
-    else if (kind === 'run') runs.push(toRun(reviveDates(row)))
-    else firstSteps.push(toStep(reviveDates(row)))
+function groupRows(rows: Record<string, unknown>[]): Map<string, PersistedSignal> {
+  const byTrigger = new Map<string, PersistedSignal>()
+  const entry = (id: string) => {
+    let e = byTrigger.get(id)
+    if (!e) {
+      e = { trigger: undefined as unknown as TriggerEnvelope, runs: [], firstSteps: [] }
+      byTrigger.set(id, e)
+    }
+    return e
   }
-  return { trigger: trigger as TriggerEnvelope, runs, firstSteps }
+  for (const { kind, trigger_id, row } of rows as { kind: string; trigger_id: string; row: Record<string, unknown> }[]) {
+    const e = entry(trigger_id)
+    if (kind === 'trigger') e.trigger = toTrigger(reviveDates(row))
+    else if (kind === 'run') e.runs.push(toRun(reviveDates(row)))
+    else e.firstSteps.push(toStep(reviveDates(row)))
+  }
+  return byTrigger
 }

@@ -21,6 +21,22 @@ export interface NewStep {
   errorMessage?: string
 }
 
+/** One step of a group-committed transition; see StepStore.finishAndContinueMany. */
+export interface ContinueRequest {
+  step: StepRecord
+  result?: JsonObject
+  output?: { name: string; data: JsonObject }
+  next?: NewStep & { stepType: 'action' | 'condition' }
+  completeRun: boolean
+  leaseMs: number
+}
+
+export interface ContinueResult {
+  done: StepRecord | null
+  run: RunRecord | null
+  next: StepRecord | null
+}
+
 export interface Claim {
   step: StepRecord
   run: RunRecord
@@ -102,6 +118,95 @@ export class StepStore {
       [stepId, fence, outcome.status, outcome.result ?? null, outcome.errorMessage ?? null],
     )
     return rows[0] ? toStep(rows[0]) : null
+  }
+
+  /**
+   * The common transition, for many steps in one statement (group commit): finish each claimed
+   * step (fenced), add its output to its run's context, and either claim the next step for the
+   * same worker (an action or condition in the same list) or complete the run (after its last
+   * top-level step). Run rows are locked first, in id order, as every transition locks its run
+   * before its steps. At most one request per run may be passed (the caller batches accordingly).
+   * A request whose fence or run status no longer holds comes back with nulls; the caller then
+   * takes the general path for it.
+   */
+  async finishAndContinueMany(requests: ContinueRequest[]): Promise<ContinueResult[]> {
+    const t = this.t
+    const payload = requests.map((r) => ({
+      run_id: r.step.runId,
+      step_id: r.step.id,
+      fence: r.step.fence,
+      result: r.result ?? null,
+      out_name: r.output?.name ?? null,
+      out_data: r.output?.data ?? null,
+      complete_run: r.completeRun,
+      next_id: r.next ? newId('stp') : null,
+      next_index: r.next ? r.next.path[r.next.path.length - 1] : null,
+      next_path: r.next ? `{${r.next.path.join(',')}}` : null,
+      next_type: r.next?.stepType ?? null,
+      next_name: r.next?.stepName ?? null,
+      branch_index: r.next && r.next.path.length > 1 ? r.next.path[r.next.path.length - 2] : null,
+      parent_id: r.next?.parentStepRunId ?? null,
+      top_index: r.next && r.next.path.length === 1 ? r.next.path[0] : null,
+    }))
+    const { rows } = await this.q.query(
+      `WITH req AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(run_id text, step_id text, fence bigint, result jsonb,
+           out_name text, out_data jsonb, complete_run boolean, next_id text, next_index int, next_path int[],
+           next_type text, next_name text, branch_index int, parent_id text, top_index int)
+       ),
+       r AS (
+         SELECT runs.id FROM ${t.runs} runs
+         WHERE runs.id IN (SELECT run_id FROM req) AND runs.status = 'running'
+         ORDER BY runs.id
+         FOR UPDATE
+       ),
+       done AS (
+         UPDATE ${t.steps} s SET status = 'completed', result = req.result, completed_at = now(), locked_until = NULL
+         FROM req
+         WHERE s.id = req.step_id AND s.fence = req.fence AND s.status = 'running' AND req.run_id IN (SELECT id FROM r)
+         RETURNING s.*
+       ),
+       nx AS (
+         INSERT INTO ${t.steps} (id, run_id, tenant_id, step_index, step_path, step_type, step_name, status,
+           attempt, fence, started_at, locked_until, branch_index, parent_step_run_id)
+         SELECT req.next_id, req.run_id, d.tenant_id, req.next_index, req.next_path, req.next_type, req.next_name,
+           'running', 1, 1, now(), now() + $2 * interval '1 millisecond', req.branch_index, req.parent_id
+         FROM req JOIN done d ON d.id = req.step_id
+         WHERE req.next_id IS NOT NULL
+         ON CONFLICT (run_id, step_path) DO NOTHING
+         RETURNING *
+       ),
+       ru AS (
+         UPDATE ${t.runs} runs SET
+           context = CASE WHEN req.out_name IS NULL THEN runs.context ELSE runs.context || jsonb_build_object(req.out_name, req.out_data) END,
+           current_step_index = coalesce(req.top_index, runs.current_step_index),
+           status = CASE WHEN req.complete_run THEN 'completed' ELSE runs.status END,
+           completed_at = CASE WHEN req.complete_run THEN now() ELSE runs.completed_at END,
+           updated_at = now()
+         FROM req JOIN done d ON d.id = req.step_id
+         WHERE runs.id = req.run_id
+         RETURNING runs.*
+       )
+       SELECT req.step_id,
+              (SELECT to_jsonb(done.*) FROM done WHERE done.id = req.step_id) AS done,
+              (SELECT to_jsonb(ru.*) FROM ru WHERE ru.id = req.run_id) AS run,
+              (SELECT to_jsonb(nx.*) FROM nx WHERE nx.id = req.next_id) AS next
+       FROM req`,
+      [JSON.stringify(payload), requests[0]?.leaseMs ?? 30_000],
+    )
+    const byStep = new Map(
+      (rows as { step_id: string; done: Record<string, unknown> | null; run: Record<string, unknown> | null; next: Record<string, unknown> | null }[]).map(
+        (row) => [row.step_id, row] as const,
+      ),
+    )
+    return requests.map((r) => {
+      const row = byStep.get(r.step.id)
+      return {
+        done: row?.done ? toStep(reviveDates(row.done)) : null,
+        run: row?.run ? toRun(reviveDates(row.run)) : null,
+        next: row?.next ? toStep(reviveDates(row.next)) : null,
+      }
+    })
   }
 
   /** Puts a failed attempt back in line for another one after `backoffMs` (fenced like finish). */
