@@ -1,9 +1,13 @@
 import type { z } from 'zod'
 import { PulseValidationError, type ValidationIssue } from '../errors.js'
 import { cronProblem } from './cron.js'
+import { checkJsonValue, MAX_JSON_DEPTH } from './json-value.js'
 import { LIMITS } from './limits.js'
 import { workflowSpecSchema } from './schema.js'
 import type { WorkflowSpec, WorkflowStep } from './types.js'
+
+/** Largest workflow definition, as JSON text. */
+export const MAX_DEFINITION_BYTES = 1024 * 1024
 
 export interface ValidateOptions {
   /** Accept a spec without `key` (workflows made with createWorkflow rather than code). */
@@ -26,6 +30,10 @@ export function validateDefinition(json: unknown): WorkflowSpec {
 
 /** {@link validateDefinition} with options; used by the engine for createWorkflow. */
 export function validateSpec(json: unknown, options: ValidateOptions): WorkflowSpec {
+  // Functions, BigInt, cycles and the like would pass the schema's `config` records and fail, or
+  // change silently, on the way into jsonb; refuse them here with their path.
+  const jsonIssues = checkJsonValue(json, { maxBytes: MAX_DEFINITION_BYTES, maxDepth: MAX_JSON_DEPTH })
+  if (jsonIssues.length > 0) throw new PulseValidationError(subjectOf(json), jsonIssues)
   const input = options.keyOptional && isRecord(json) && json.key === undefined ? { ...json, key: 'unkeyed' } : json
   const parsed = workflowSpecSchema.safeParse(input)
   if (!parsed.success) {

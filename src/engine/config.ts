@@ -2,6 +2,7 @@ import type { Pool } from 'pg'
 import type { Redis } from 'ioredis'
 import { PulseConfigError } from '../errors.js'
 import type { CronMisfirePolicy } from '../runtime/cron.js'
+import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_PAYLOAD_BYTES } from '../runtime/json-limits.js'
 import type { EngineLogger, LifecycleHook, RunCompleteEvent, StepCompleteEvent } from '../types.js'
 
 /**
@@ -79,6 +80,19 @@ export interface EngineConfig {
    * handlers across services).
    */
   missingHandlers?: 'throw' | 'warn'
+  /**
+   * Largest signal payload `emit()` accepts, in bytes of JSON. Default 256 KiB. Larger payloads
+   * are refused with a `PulseValidationError` before anything is written.
+   */
+  maxPayloadBytes?: number
+  /** Largest output (`data`) a step may record, in bytes of JSON. Default 1 MiB. */
+  maxOutputBytes?: number
+  /**
+   * Redis mode: what `start()` does when Redis's `maxmemory-policy` is not `noeviction` (BullMQ
+   * needs it: an evicting Redis drops jobs). `'warn'` (default) logs an error, `'throw'` refuses
+   * to start, `'off'` does not look.
+   */
+  redisPolicyCheck?: 'warn' | 'throw' | 'off'
 }
 
 /** Which of the three deployments a config describes. */
@@ -119,6 +133,9 @@ export function resolveConfig(config: EngineConfig = {}): ResolvedConfig {
     cronMisfire: oneOf('cronMisfire', config.cronMisfire, ['run-once', 'skip'] as const, 'run-once'),
     cronMisfireGraceMs: positiveInt('cronMisfireGraceMs', config.cronMisfireGraceMs, 60_000, 86_400_000, 0),
     missingHandlers: oneOf('missingHandlers', config.missingHandlers, ['throw', 'warn'] as const, 'throw'),
+    maxPayloadBytes: positiveInt('maxPayloadBytes', config.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES, 64 * 1024 * 1024, 2),
+    maxOutputBytes: positiveInt('maxOutputBytes', config.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES, 256 * 1024 * 1024, 2),
+    redisPolicyCheck: oneOf('redisPolicyCheck', config.redisPolicyCheck, ['warn', 'throw', 'off'] as const, 'warn'),
   }
 }
 

@@ -3,6 +3,7 @@ import type { StepQueue } from '../queue/index.js'
 import type { PersistedSignal, Store } from '../store/index.js'
 import type { EngineLogger, JsonObject, TriggerInput } from '../types.js'
 import { jobFor } from './executor.js'
+import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_JSON_DEPTH, stringProblem, toJsonValue } from './json-limits.js'
 import type { Registry } from './registry.js'
 
 export interface EmitDeps {
@@ -11,16 +12,25 @@ export interface EmitDeps {
   registry: Registry
   logger: EngineLogger
   allowUnregisteredTriggers: boolean
+  /** Largest payload accepted, in bytes of JSON. */
+  maxPayloadBytes?: number
 }
 
 const TEXT_FIELDS = ['tenantId', 'source', 'type', 'resourceType', 'resourceId', 'environment'] as const
 
 /**
  * Checks a signal before anything is written: required fields, a registered type (unless the
- * engine allows unregistered ones) and the payload against the trigger's zod schema. Returns the
- * signal with the schema's parsed payload.
+ * engine allows unregistered ones), the payload as storable JSON within `maxPayloadBytes` (Dates
+ * become ISO strings; functions, BigInt, NaN, cycles, `__proto__` keys, NUL characters and lone
+ * surrogates are refused) and then against the trigger's zod schema. Returns the signal with the
+ * schema's parsed payload.
  */
-export function checkSignal(input: TriggerInput, registry: Registry, allowUnregistered: boolean): Required<Pick<TriggerInput, 'tenantId' | 'source' | 'type'>> & TriggerInput & { payload: JsonObject } {
+export function checkSignal(
+  input: TriggerInput,
+  registry: Registry,
+  allowUnregistered: boolean,
+  maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES,
+): Required<Pick<TriggerInput, 'tenantId' | 'source' | 'type'>> & TriggerInput & { payload: JsonObject } {
   const issues: ValidationIssue[] = []
   if (typeof input !== 'object' || input === null) {
     throw new PulseValidationError('signal', [{ path: [], message: 'emit() needs an object such as { tenantId, type, source, payload }' }])
@@ -35,6 +45,9 @@ export function checkSignal(input: TriggerInput, registry: Registry, allowUnregi
       issues.push({ path: [field], message: required ? `${field} is required and must be a non-empty string` : `${field} must be a non-empty string when given` })
     } else if (value.length > 256) {
       issues.push({ path: [field], message: `${field} is longer than 256 characters` })
+    } else {
+      const problem = stringProblem(value)
+      if (problem) issues.push({ path: [field], message: `${field} ${problem}` })
     }
   }
   if (issues.length === 0 && !registration && !allowUnregistered) {
@@ -44,16 +57,25 @@ export function checkSignal(input: TriggerInput, registry: Registry, allowUnregi
     })
   }
   let payload: unknown = input.payload ?? {}
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+  const limits = { maxBytes: maxPayloadBytes, maxDepth: MAX_JSON_DEPTH }
+  const asJson = toJsonValue(payload, limits, ['payload'])
+  if (!isPlainObject(payload)) {
     issues.push({ path: ['payload'], message: 'payload must be a plain object' })
+  } else if (asJson.issues.length > 0) {
+    issues.push(...asJson.issues)
   } else if (registration?.payloadSchema && issues.length === 0) {
-    const parsed = registration.payloadSchema.safeParse(payload)
-    if (parsed.success) payload = parsed.data
-    else {
+    const parsed = registration.payloadSchema.safeParse((asJson as { value: unknown }).value)
+    if (parsed.success) {
+      const stored = toJsonValue(parsed.data, limits, ['payload'])
+      if (stored.issues.length > 0) issues.push(...stored.issues)
+      else payload = (stored as { value: unknown }).value
+    } else {
       for (const issue of parsed.error.issues) {
         issues.push({ path: ['payload', ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))], message: issue.message })
       }
     }
+  } else {
+    payload = (asJson as { value: unknown }).value
   }
   if (issues.length > 0) {
     const subject = typeof input.type === 'string' && input.type ? `signal "${input.type}"` : 'signal'
@@ -68,7 +90,7 @@ export async function emitSignal(
   input: TriggerInput,
   options: { id?: string; onlyDefinitionId?: string } = {},
 ): Promise<PersistedSignal | null> {
-  const signal = checkSignal(input, deps.registry, deps.allowUnregisteredTriggers)
+  const signal = checkSignal(input, deps.registry, deps.allowUnregisteredTriggers, deps.maxPayloadBytes)
   const persisted = await deps.store.signals.persistAndMatch(signal, options)
   if (persisted && persisted.firstSteps.length > 0) {
     await deps.queue.enqueue(persisted.firstSteps.map(jobFor)).catch((err: unknown) => {
@@ -77,4 +99,10 @@ export async function emitSignal(
     })
   }
   return persisted
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const proto = Object.getPrototypeOf(value) as unknown
+  return proto === Object.prototype || proto === null
 }
