@@ -69,6 +69,23 @@ export class PulseConfigError extends PulseError {
   }
 }
 
+/**
+ * Postgres could not be reached, or dropped the connection, while an engine method ran (code
+ * `DATABASE_UNAVAILABLE`). Nothing was applied unless Postgres committed just before the
+ * connection broke; retry once the database is back.
+ */
+export class PulseDatabaseUnavailableError extends PulseError {
+  constructor(operation: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    super(
+      'DATABASE_UNAVAILABLE',
+      `${operation} failed because Postgres could not be reached (${reason}); the operation was not applied unless Postgres had already committed it when the connection broke. Retry once the database is back.`,
+      { cause },
+    )
+    this.name = 'PulseDatabaseUnavailableError'
+  }
+}
+
 function formatIssues(subject: string, issues: ValidationIssue[]): string {
   const lines = issues.map((issue) => {
     const where = issue.path.length > 0 ? formatPath(issue.path) : '(root)'

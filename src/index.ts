@@ -1,6 +1,6 @@
 export * from './errors.js'
 export type * from './types.js'
-export { LIMITS, validateDefinition } from './definition/index.js'
+export { checkJsonValue, LIMITS, validateDefinition, type JsonLimits } from './definition/index.js'
 export * from './dsl/index.js'
 export {
   createEngine,
@@ -14,6 +14,10 @@ export {
   type SyncPlanEntry,
   type TriggerRegistrationInput,
   type TypedEmitInput,
+  type TenantEngine,
+  type ConsistencyProblem,
+  type VerifyOptions,
+  type VerifyReport,
 } from './engine/index.js'
 export type { CronMisfirePolicy } from './runtime/cron.js'
 export { defineConfig, type PulseConfig, type PulseConfigTenants, type PulseConfigWorkflows } from './config/define-config.js'

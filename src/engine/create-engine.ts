@@ -9,7 +9,11 @@ import { emitSignal } from '../runtime/emit-signal.js'
 import { createExecutor, jobFor } from '../runtime/executor.js'
 import { describeMissing, handlersIn, missingHandlers, missingMessage } from '../runtime/handler-check.js'
 import { createHookFirer } from '../runtime/hooks.js'
+import { stringProblem } from '../runtime/json-limits.js'
 import { startReconciler } from '../runtime/reconciler.js'
+import { startScheduleKeeper } from '../runtime/schedule-keeper.js'
+import { verifyConsistency } from '../runtime/verify.js'
+import { readRedisPolicy } from '../queue/redis-policy.js'
 import { Registry } from '../runtime/registry.js'
 import { cancelRun, retryRun } from '../runtime/run-control.js'
 import { syncTenant } from '../runtime/sync.js'
@@ -17,7 +21,9 @@ import { buildTimeline } from '../runtime/timeline.js'
 import { createStore, LATEST_SCHEMA_VERSION, publicRun, publicStep, type PoolLike } from '../store/index.js'
 import type { TriggerInput, WorkflowDefinition, WorkflowSpec } from '../types.js'
 import { resolveConfig, type EngineConfig, type ResolvedConfig } from './config.js'
-import type { Engine } from './engine.js'
+import { guardDatabase, withDatabase } from './database-errors.js'
+import type { Engine, ListRunsFilter, TenantEngine } from './engine.js'
+import { scopeToTenant } from './tenant-scope.js'
 
 /**
  * Creates an engine on the application's Postgres pool and Redis client. Nothing connects until
@@ -39,12 +45,21 @@ export function createEngine(config: EngineConfig = {}): Engine {
   const hooks = createHookFirer({ onStepComplete: cfg.onStepComplete, onRunComplete: cfg.onRunComplete }, cfg.logger)
   const queue: StepQueue = createStepQueue({ backend, queuePrefix: cfg.queuePrefix })
   const cron: CronQueue = createCronQueue({ backend, queuePrefix: cfg.queuePrefix })
-  const emitDeps = { store, queue, registry, logger: cfg.logger, allowUnregisteredTriggers: cfg.allowUnregisteredTriggers }
+  const emitDeps = {
+    store,
+    queue,
+    registry,
+    logger: cfg.logger,
+    allowUnregisteredTriggers: cfg.allowUnregisteredTriggers,
+    maxPayloadBytes: cfg.maxPayloadBytes,
+  }
+  watchPoolErrors(cfg)
 
   const emit = async (input: TriggerInput) => (await emitSignal(emitDeps, input))!.trigger
   const executor = createExecutor({ store, queue, registry, hooks, logger: cfg.logger, leaseMs: cfg.leaseMs, emit })
   const cronDeps = { store, queue, cron, registry, logger: cfg.logger, misfire: cfg.cronMisfire, misfireGraceMs: cfg.cronMisfireGraceMs }
   let reconciler: ReturnType<typeof startReconciler> | undefined
+  let scheduleKeeper: ReturnType<typeof startScheduleKeeper> | undefined
   let started = false
 
   const registerWorkflow = (wf: AnyWorkflow) => {
@@ -54,11 +69,114 @@ export function createEngine(config: EngineConfig = {}): Engine {
     for (const c of conditions) registry.registerCondition(c.name, c.handler)
   }
 
-  const setEnabled = async (definitionId: string, enabled: boolean) => {
-    const def = await store.definitions.setEnabled(definitionId, enabled)
+  const setEnabled = async (definitionId: string, enabled: boolean, tenantId?: string) => {
+    const def = await store.definitions.setEnabled(definitionId, enabled, tenantId)
     if (!def) throw new PulseNotFoundError('workflow definition', definitionId)
     if (def.cronExpression) await applySchedule(cron, def)
   }
+
+  /**
+   * Every read and operation, scoped to `tenantId` when one is given: the store filters on it,
+   * so another tenant's ids look exactly like ids that do not exist.
+   */
+  const operations = (tenantId?: string): Omit<TenantEngine, 'tenantId' | 'emit'> => ({
+    async createWorkflow(input) {
+      const { tenantId: given, ...spec } = input
+      const owner = tenantId ?? given
+      const problem = tenantProblem(owner)
+      if (problem) throw new PulseValidationError('workflow definition', [{ path: ['tenantId'], message: problem }])
+      const clean = validateSpec(spec, { keyOptional: true })
+      let def: WorkflowDefinition
+      try {
+        def = await store.definitions.insert({ ...clean, tenantId: owner!, hash: definitionHash(clean) })
+      } catch (err) {
+        if ((err as { code?: string }).code === '23505') {
+          throw new PulseError('CONFLICT', `tenant "${owner}" already has a workflow with key "${clean.key}"; use engine.sync() to update it`, { cause: err })
+        }
+        throw err
+      }
+      if (def.cronExpression) await applySchedule(cron, def)
+      return def
+    },
+    enableWorkflow: (definitionId) => setEnabled(definitionId, true, tenantId),
+    disableWorkflow: (definitionId) => setEnabled(definitionId, false, tenantId),
+
+    async sync(options) {
+      const owner = tenantId ?? options.tenantId
+      const problem = tenantProblem(owner)
+      if (problem) throw new PulseValidationError('sync', [{ path: ['tenantId'], message: problem }])
+      const specs: WorkflowSpec[] = []
+      const carried = new Set<string>()
+      for (const wf of options.workflows) {
+        if (isWorkflow(wf)) {
+          specs.push(wf.compile())
+          const { actions, conditions } = collectRegistrations(wf)
+          for (const h of [...actions, ...conditions]) carried.add(`${h.kind}:${h.name}`)
+        } else {
+          specs.push(wf)
+        }
+      }
+      const missing = missingHandlers(
+        registry,
+        specs.flatMap((s) => handlersIn(s.steps, s.key ?? s.name)),
+      ).filter((m) => !carried.has(`${m.type}:${m.name}`))
+      if (missing.length > 0) {
+        const issues = missing.map((m) => ({ path: ['workflows', m.workflow, 'steps', m.name], message: missingMessage(m) }))
+        throw new PulseValidationError(`sync of tenant "${owner}"`, issues)
+      }
+      const plan = await syncTenant(store, { tenantId: owner!, specs, prune: options.prune, dryRun: options.dryRun, config: options.config })
+      if (!plan.dryRun) {
+        const touched = new Set([...plan.created, ...plan.updated, ...plan.disabled].map((e) => e.definitionId))
+        for (const def of plan.definitions) {
+          if (touched.has(def.id) && (def.cronExpression || !def.isEnabled)) await applySchedule(cron, def)
+        }
+      }
+      return plan
+    },
+
+    async getRun(runId) {
+      const run = await store.runs.get(runId, tenantId)
+      return run ? publicRun(run) : null
+    },
+    async getRunSteps(runId) {
+      return (await store.steps.listForRun(runId, tenantId)).map(publicStep)
+    },
+    async getRunsByTrigger(triggerId) {
+      return (await store.runs.listByTrigger(triggerId, tenantId)).map(publicRun)
+    },
+    getTrigger: (triggerId) => store.signals.get(triggerId, tenantId),
+    async getRunTimeline(runId) {
+      const run = await store.runs.get(runId, tenantId)
+      if (!run) throw new PulseNotFoundError('run', runId)
+      const [steps, logs] = await Promise.all([store.steps.listForRun(runId, run.tenantId), store.logs.listForRun(runId, run.tenantId)])
+      return buildTimeline(run, steps, logs)
+    },
+    getRunLogs: (runId) => store.logs.listForRun(runId, tenantId),
+    async listRuns(filter: ListRunsFilter = {}) {
+      if (tenantId !== undefined && filter.tenantId !== undefined && filter.tenantId !== tenantId) return []
+      return (await store.runs.list({ ...filter, tenantId: tenantId ?? filter.tenantId })).map(publicRun)
+    },
+    async getFailedRuns() {
+      return (await store.runs.list({ tenantId, status: 'failed', limit: 1000 })).map(publicRun)
+    },
+
+    async cancelRun(runId, reason) {
+      return publicRun(await cancelRun(executor, runId, reason, tenantId))
+    },
+    async retryRun(runId) {
+      return publicRun(await retryRun(executor, runId, tenantId))
+    },
+    async replay(triggerId, options = {}) {
+      const trigger = await store.signals.get(triggerId, tenantId)
+      if (!trigger) throw new PulseNotFoundError('trigger', triggerId)
+      const persisted = await store.signals.rematch(trigger, { isReplay: true, isDryRun: options.dryRun === true })
+      if (persisted.firstSteps.length > 0) await queue.enqueue(persisted.firstSteps.map(jobFor))
+      return persisted.runs.map(publicRun)
+    },
+    verify: (options = {}) => verifyConsistency(store, { ...options, tenantId }),
+  })
+
+  const unscoped = guardDatabase(operations())
 
   const engine: Engine = {
     async info() {
@@ -77,15 +195,18 @@ export function createEngine(config: EngineConfig = {}): Engine {
     },
 
     async migrate() {
-      await store.migrate()
+      await withDatabase('migrate()', () => store.migrate())
     },
 
     async start() {
       if (started) return
-      await assertSchema()
-      await checkHandlers()
+      await withDatabase('start()', async () => {
+        await assertSchema()
+        await checkHandlers()
+      })
+      await checkRedisPolicy()
       await queue.startWorker((job) => executor.processJob(job), cfg.concurrency)
-      await restoreSchedules(store, cron)
+      await withDatabase('start()', () => restoreSchedules(store, cron))
       await cron.startWorker((tick) => fireTick(cronDeps, tick))
       reconciler = startReconciler({
         store,
@@ -94,12 +215,15 @@ export function createEngine(config: EngineConfig = {}): Engine {
         intervalMs: cfg.reconcileIntervalMs,
         graceMs: Math.min(5_000, cfg.reconcileIntervalMs),
       })
+      scheduleKeeper = startScheduleKeeper({ store, cron, logger: cfg.logger, intervalMs: cfg.reconcileIntervalMs })
       started = true
     },
 
     async stop() {
       reconciler?.stop()
       reconciler = undefined
+      scheduleKeeper?.stop()
+      scheduleKeeper = undefined
       if (started) {
         started = false
         await cron.stopWorker()
@@ -115,102 +239,22 @@ export function createEngine(config: EngineConfig = {}): Engine {
       await closeDatabase()
     },
 
-    async createWorkflow(input) {
-      const { tenantId, ...spec } = input
-      if (typeof tenantId !== 'string' || tenantId.length === 0) {
-        throw new PulseValidationError('workflow definition', [{ path: ['tenantId'], message: 'tenantId is required' }])
-      }
-      const clean = validateSpec(spec, { keyOptional: true })
-      let def: WorkflowDefinition
-      try {
-        def = await store.definitions.insert({ ...clean, tenantId, hash: definitionHash(clean) })
-      } catch (err) {
-        if ((err as { code?: string }).code === '23505') {
-          throw new PulseError('CONFLICT', `tenant "${tenantId}" already has a workflow with key "${clean.key}"; use engine.sync() to update it`, { cause: err })
-        }
-        throw err
-      }
-      if (def.cronExpression) await applySchedule(cron, def)
-      return def
-    },
-    enableWorkflow: (definitionId) => setEnabled(definitionId, true),
-    disableWorkflow: (definitionId) => setEnabled(definitionId, false),
-
-    async sync(options) {
-      const specs: WorkflowSpec[] = []
-      const carried = new Set<string>()
-      for (const wf of options.workflows) {
-        if (isWorkflow(wf)) {
-          specs.push(wf.compile())
-          const { actions, conditions } = collectRegistrations(wf)
-          for (const h of [...actions, ...conditions]) carried.add(`${h.kind}:${h.name}`)
-        } else {
-          specs.push(wf)
-        }
-      }
-      const missing = missingHandlers(
-        registry,
-        specs.flatMap((s) => handlersIn(s.steps, s.key ?? s.name)),
-      ).filter((m) => !carried.has(`${m.type}:${m.name}`))
-      if (missing.length > 0) {
-        const issues = missing.map((m) => ({ path: ['workflows', m.workflow, 'steps', m.name], message: missingMessage(m) }))
-        throw new PulseValidationError(`sync of tenant "${options.tenantId}"`, issues)
-      }
-      const plan = await syncTenant(store, { tenantId: options.tenantId, specs, prune: options.prune, dryRun: options.dryRun, config: options.config })
-      if (!plan.dryRun) {
-        const touched = new Set([...plan.created, ...plan.updated, ...plan.disabled].map((e) => e.definitionId))
-        for (const def of plan.definitions) {
-          if (touched.has(def.id) && (def.cronExpression || !def.isEnabled)) await applySchedule(cron, def)
-        }
-      }
-      return plan
-    },
+    ...unscoped,
+    createWorkflow: (input) => unscoped.createWorkflow(input),
+    sync: (options) => unscoped.sync(options),
+    getFailedRuns: (tenantId) => (tenantId === undefined ? unscoped.getFailedRuns() : guardDatabase(operations(tenantId)).getFailedRuns()),
+    verify: (options = {}) => withDatabase('verify()', () => verifyConsistency(store, options)),
 
     emit(...args: unknown[]) {
       const [first, second] = args as [Record<string, unknown>, Record<string, unknown> | undefined]
-      if (second !== undefined && first && first.kind === 'trigger') {
-        return emit({ ...second, type: first.type, source: first.source } as unknown as TriggerInput)
-      }
-      return emit(first as unknown as TriggerInput)
+      const input = second !== undefined && first && first.kind === 'trigger' ? { ...second, type: first.type, source: first.source } : first
+      return withDatabase('emit()', () => emit(input as unknown as TriggerInput))
     },
 
-    async getRun(runId) {
-      const run = await store.runs.get(runId)
-      return run ? publicRun(run) : null
-    },
-    async getRunSteps(runId) {
-      return (await store.steps.listForRun(runId)).map(publicStep)
-    },
-    async getRunsByTrigger(triggerId) {
-      return (await store.runs.listByTrigger(triggerId)).map(publicRun)
-    },
-    getTrigger: (triggerId) => store.signals.get(triggerId),
-    async getRunTimeline(runId) {
-      const run = await store.runs.get(runId)
-      if (!run) throw new PulseNotFoundError('run', runId)
-      const [steps, logs] = await Promise.all([store.steps.listForRun(runId), store.logs.listForRun(runId)])
-      return buildTimeline(run, steps, logs)
-    },
-    getRunLogs: (runId) => store.logs.listForRun(runId),
-    async listRuns(filter = {}) {
-      return (await store.runs.list(filter)).map(publicRun)
-    },
-    async getFailedRuns(tenantId) {
-      return (await store.runs.list({ tenantId, status: 'failed', limit: 1000 })).map(publicRun)
-    },
-
-    async cancelRun(runId, reason) {
-      return publicRun(await cancelRun(executor, runId, reason))
-    },
-    async retryRun(runId) {
-      return publicRun(await retryRun(executor, runId))
-    },
-    async replay(triggerId, options = {}) {
-      const trigger = await store.signals.get(triggerId)
-      if (!trigger) throw new PulseNotFoundError('trigger', triggerId)
-      const persisted = await store.signals.rematch(trigger, { isReplay: true, isDryRun: options.dryRun === true })
-      if (persisted.firstSteps.length > 0) await queue.enqueue(persisted.firstSteps.map(jobFor))
-      return persisted.runs.map(publicRun)
+    forTenant(tenantId) {
+      const problem = tenantProblem(tenantId)
+      if (problem) throw new PulseValidationError('forTenant()', [{ path: ['tenantId'], message: problem }])
+      return scopeToTenant(tenantId, guardDatabase(operations(tenantId)), (input) => withDatabase('emit()', () => emit(input)))
     },
   }
   return engine
@@ -223,6 +267,20 @@ export function createEngine(config: EngineConfig = {}): Engine {
     if (version < LATEST_SCHEMA_VERSION) {
       throw new PulseConfigError(`the engine's tables are at schema version ${version}, this version needs ${LATEST_SCHEMA_VERSION}; call engine.migrate() before engine.start()`)
     }
+  }
+
+  /** Redis mode: BullMQ loses jobs under any eviction policy but noeviction; say so before taking work. */
+  async function checkRedisPolicy(): Promise<void> {
+    if (cfg.mode.kind !== 'redis' || cfg.redisPolicyCheck === 'off') return
+    const report = await readRedisPolicy(cfg.mode.redis)
+    if (report.ok === true) return
+    if (report.ok === 'unknown') {
+      cfg.logger.info({ reason: report.reason }, 'pulse-engine: could not read Redis maxmemory-policy; make sure it is "noeviction"')
+      return
+    }
+    const message = `pulse-engine: Redis maxmemory-policy is "${report.policy}", but BullMQ needs "noeviction": when Redis fills up it will delete queued jobs and cron schedulers. Run CONFIG SET maxmemory-policy noeviction (or set it in redis.conf / your provider's settings), or pass redisPolicyCheck: 'off' to silence this.`
+    if (cfg.redisPolicyCheck === 'throw') throw new PulseConfigError(message)
+    cfg.logger.error({ policy: report.policy }, message)
   }
 
   async function checkHandlers(): Promise<void> {
@@ -277,6 +335,30 @@ function connect(cfg: ResolvedConfig): {
       if (db) await (await db).close()
     },
   }
+}
+
+/**
+ * A pg Pool emits 'error' when an idle client's connection dies (Postgres restarted, a backend
+ * was terminated); with no listener, Node turns that into an uncaught exception that ends the
+ * process. The pool is the application's: the engine adds a listener that logs a warning only
+ * when the application has none, and leaves pools that already have one alone.
+ */
+function watchPoolErrors(cfg: ResolvedConfig): void {
+  if (cfg.mode.kind === 'embedded') return
+  const pool = cfg.mode.db as unknown as { listenerCount?(event: string): number; on?(event: string, fn: (err: Error) => void): void }
+  if (typeof pool.listenerCount !== 'function' || typeof pool.on !== 'function') return
+  if (pool.listenerCount('error') > 0) return
+  pool.on('error', (err) => {
+    cfg.logger.warn({ err }, 'pulse-engine: an idle Postgres connection of the pool failed; the pool replaces it')
+  })
+}
+
+/** Why a tenant id cannot be used, or undefined when it can. */
+function tenantProblem(tenantId: unknown): string | undefined {
+  if (typeof tenantId !== 'string' || tenantId.length === 0) return 'tenantId is required and must be a non-empty string'
+  if (tenantId.length > 256) return 'tenantId is longer than 256 characters'
+  const problem = stringProblem(tenantId)
+  return problem ? `tenantId ${problem}` : undefined
 }
 
 function isWorkflow(value: AnyWorkflow | WorkflowSpec): value is AnyWorkflow {

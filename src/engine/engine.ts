@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import type { AnyWorkflow, PayloadOf, TriggerDef } from '../dsl/index.js'
 import type { SyncPlan } from '../runtime/sync.js'
+import type { VerifyOptions, VerifyReport } from '../runtime/verify.js'
 import type {
   ActionHandler,
   ConditionHandler,
@@ -72,6 +73,36 @@ export interface EngineInfo {
    * for psql or a second engine in the same process.
    */
   databaseUrl?: string
+}
+
+/**
+ * The engine seen by one tenant (see {@link Engine.forTenant}): the same read and operate
+ * methods, every one scoped to the tenant. Ids of another tenant's runs, signals and workflows
+ * behave exactly as ids that do not exist: reads return null or [], operations throw
+ * PulseNotFoundError.
+ */
+export interface TenantEngine {
+  readonly tenantId: string
+  /** Emits a signal for this tenant; a `tenantId` in the input must be this tenant's or be left out. */
+  emit(input: Omit<TriggerInput, 'tenantId'> & { tenantId?: string }): Promise<TriggerEnvelope>
+  emit<T extends TriggerDef<string, unknown>>(trigger: T, input: Omit<TypedEmitInput<PayloadOf<T>>, 'tenantId'> & { tenantId?: string }): Promise<TriggerEnvelope>
+  createWorkflow(definition: Omit<CreateWorkflowInput, 'tenantId'> & { tenantId?: string }): Promise<WorkflowDefinition>
+  sync(options: Omit<SyncOptions, 'tenantId'> & { tenantId?: string }): Promise<SyncPlan>
+  enableWorkflow(definitionId: string): Promise<void>
+  disableWorkflow(definitionId: string): Promise<void>
+  getRun(runId: string): Promise<WorkflowRun | null>
+  getRunSteps(runId: string): Promise<WorkflowStepRun[]>
+  getRunsByTrigger(triggerId: string): Promise<WorkflowRun[]>
+  getTrigger(triggerId: string): Promise<TriggerEnvelope | null>
+  getRunTimeline(runId: string): Promise<RunTimelineEntry[]>
+  getRunLogs(runId: string): Promise<ExecutionLog[]>
+  listRuns(filter?: Omit<ListRunsFilter, 'tenantId'>): Promise<WorkflowRun[]>
+  getFailedRuns(): Promise<WorkflowRun[]>
+  cancelRun(runId: string, reason?: string): Promise<WorkflowRun>
+  retryRun(runId: string): Promise<WorkflowRun>
+  replay(triggerId: string, options?: ReplayOptions): Promise<WorkflowRun[]>
+  /** {@link Engine.verify} limited to this tenant's runs. */
+  verify(options?: Omit<VerifyOptions, 'tenantId'>): Promise<VerifyReport>
 }
 
 export interface Engine {
@@ -161,4 +192,31 @@ export interface Engine {
    * marked as replays. Actions not declared replay-safe are skipped; `dryRun` skips every action.
    */
   replay(triggerId: string, options?: ReplayOptions): Promise<WorkflowRun[]>
+
+  /**
+   * The same API scoped to one tenant, for request handlers that act on behalf of a tenant: an
+   * id that belongs to another tenant reads as null / [] and operations on it throw
+   * PulseNotFoundError, so one tenant cannot even learn that another's ids exist.
+   *
+   * @example
+   * ```ts
+   * const scoped = engine.forTenant(req.workspaceId)
+   * const run = await scoped.getRun(req.params.runId) // null for another workspace's run
+   * ```
+   */
+  forTenant(tenantId: string): TenantEngine
+
+  /**
+   * Checks the engine's tables for states no run can get out of by itself, or that the engine's
+   * transactions should never produce (see {@link VerifyReport}). Read-only.
+   *
+   * @example
+   * ```ts
+   * const report = await engine.verify()
+   * if (!report.ok) console.error(report.problems)
+   * ```
+   */
+  verify(options?: VerifyOptions): Promise<VerifyReport>
 }
+
+export type { ConsistencyProblem, VerifyOptions, VerifyReport } from '../runtime/verify.js'
