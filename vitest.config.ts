@@ -24,6 +24,13 @@ export default defineConfig({
       engineProject('embedded'),
       // Packs the built package and installs it into a fresh project; needs `npm run build` first.
       { extends: true, test: { name: 'package', include: ['test/package/**/*.test.ts'] } },
+      // Crashes, outages, races, bad input, tenant isolation and a soak; one file at a time, since
+      // several of them kill processes or restart their own Redis and Postgres servers.
+      // PULSE_RELIABILITY_LONG=1 raises the counts (see README, Guarantees).
+      {
+        extends: true,
+        test: { name: 'reliability', include: ['test/reliability/**/*.test.ts'], fileParallelism: false, testTimeout: 240_000, hookTimeout: 60_000 },
+      },
     ],
   },
 })
