@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { WorkerConfig } from './reliability-worker.js'
+
+export type { WorkerConfig } from './reliability-worker.js'
+
+const SCRIPT = fileURLToPath(new URL('./reliability-worker.ts', import.meta.url))
+
+/** An engine in a child process (`node --import tsx test/support/reliability-worker.ts`). */
+export interface ChildEngine {
+  pid: number
+  process: ChildProcess
+  /** Every JSON event the child printed so far. */
+  events: Record<string, unknown>[]
+  waitFor(event: string, timeoutMs?: number): Promise<Record<string, unknown>>
+  /** Resolves with the exit code (or signal) once the process has ended. */
+  exited: Promise<number | string | null>
+  kill(signal: NodeJS.Signals): void
+  /** Asks for a graceful engine.stop(). */
+  stop(): void
+}
+
+export async function startChildEngine(config: WorkerConfig, options: { actions?: string[] } = {}): Promise<ChildEngine> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
+    env: { ...process.env, PULSE_WORKER: JSON.stringify(config), ...(options.actions ? { PULSE_WORKER_ACTIONS: options.actions.join(',') } : {}) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  const events: Record<string, unknown>[] = []
+  const waiters: { event: string; resolve: (e: Record<string, unknown>) => void }[] = []
+  let stderr = ''
+  let buffer = ''
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString()
+    let nl: number
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl)
+      buffer = buffer.slice(nl + 1)
+      try {
+        const event = JSON.parse(line) as Record<string, unknown>
+        events.push(event)
+        for (const w of waiters.filter((x) => x.event === event.event)) {
+          waiters.splice(waiters.indexOf(w), 1)
+          w.resolve(event)
+        }
+      } catch {
+        // not one of ours
+      }
+    }
+  })
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-8000)))
+  const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)))
+  const handle: ChildEngine = {
+    pid: child.pid!,
+    process: child,
+    events,
+    exited,
+    waitFor(event, timeoutMs = 30_000) {
+      const seen = events.find((e) => e.event === event)
+      if (seen) return Promise.resolve(seen)
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`child engine ${child.pid} did not report "${event}" within ${timeoutMs} ms; stderr:\n${stderr}`)), timeoutMs)
+        void exited.then((code) => {
+          clearTimeout(timer)
+          if (!events.find((e) => e.event === event)) reject(new Error(`child engine ${child.pid} exited (${code}) before "${event}"; stderr:\n${stderr}`))
+        })
+        waiters.push({
+          event,
+          resolve: (e) => {
+            clearTimeout(timer)
+            resolve(e)
+          },
+        })
+      })
+    },
+    kill: (signal) => child.kill(signal),
+    stop: () => child.stdin!.write('stop\n'),
+  }
+  await handle.waitFor('ready', 60_000)
+  return handle
+}
