@@ -1,11 +1,35 @@
-import { defineConfig } from 'tsup'
+import { defineConfig, type Options } from 'tsup'
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  splitting: false,
-})
+/**
+ * The CLI must use the same pulse-engine module instance as the workflows a config imports
+ * from 'pulse-engine' (the DSL checks workflows with instanceof). So its fallback import of the
+ * library stays an import of the package's own entry next to it instead of a bundled copy.
+ */
+const libraryStaysExternal: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'cli-imports-library-entry',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/index\.js$/ }, (args) => (args.importer.endsWith('src/cli/library.ts') ? { path: './index.js', external: true } : undefined))
+  },
+}
+
+export default defineConfig([
+  {
+    entry: { index: 'src/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node20',
+    splitting: false,
+  },
+  {
+    // ESM only; the hashbang at the top of src/cli/index.ts makes tsup mark the file executable.
+    entry: { cli: 'src/cli/index.ts' },
+    format: ['esm'],
+    sourcemap: true,
+    clean: false,
+    target: 'node20',
+    splitting: false,
+    esbuildPlugins: [libraryStaysExternal],
+  },
+])

@@ -1,0 +1,174 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { watch, type FSWatcher } from 'node:fs'
+import { relative } from 'node:path'
+import type { RunCompleteEvent, StepCompleteEvent } from '../../index.js'
+import { CONFIG_FLAG, type CommandContext, type CommandSpec } from '../command.js'
+import { between } from '../format.js'
+import { findConfig, loadConfig } from '../load-config.js'
+import type { Output } from '../output.js'
+import { openEngine } from '../session.js'
+import { checkTenant, configTenants } from '../tenants.js'
+
+/** Changes closer together than this (an editor saving several files) cause one reload. */
+const DEBOUNCE_MS = 150
+
+export const devCommand: CommandSpec = {
+  name: 'dev',
+  summary: "Runs the config's workflows locally: syncs them for the config's tenants, executes runs and logs each step.",
+  details:
+    'Uses the configured database, or the embedded one. Reloads when the config or a workflow file changes; Ctrl-C stops it. ' +
+    'The embedded data directory serves one process at a time: stop pulse dev before running other commands on it, or use a database.',
+  flags: {
+    tenant: { type: 'string', short: 't', multiple: true, value: '<id>', description: "sync only this tenant (repeatable; default: the config's tenants)" },
+    ...CONFIG_FLAG,
+    worker: { type: 'boolean', hidden: true, description: 'run the engine in this process (pulse dev starts itself this way)' },
+  },
+  examples: ['pulse dev', 'DATABASE_URL=postgres://localhost/app pulse dev --tenant workspace_1'],
+  run: (context) => (context.flags.worker === true ? runWorker(context) : supervise(context)),
+}
+
+/**
+ * Restarts a worker process on every change. A fresh process is the only reliable way to drop
+ * the old modules (ES modules cannot be unloaded) and to hand the embedded data directory over.
+ */
+async function supervise({ flags, cwd, cliPath, output }: CommandContext): Promise<number> {
+  const configPath = findConfig(cwd, flags.config as string | undefined)
+  const tenantArgs = ((flags.tenant as string[] | undefined) ?? []).flatMap((t) => ['--tenant', t])
+  let child: ChildProcess | undefined
+  let watchers: FSWatcher[] = []
+  let stopping = false
+  let reloading = false
+  let pending: NodeJS.Timeout | undefined
+
+  const start = () => {
+    const proc = spawn(process.execPath, [cliPath, 'dev', '--worker', '--config', configPath, ...tenantArgs], {
+      cwd,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
+    child = proc
+    proc.on('message', (message: { type?: string; files?: string[] }) => {
+      if (message.type === 'files' && Array.isArray(message.files)) watchFiles(message.files)
+    })
+    proc.on('exit', (code, signal) => {
+      if (child === proc) child = undefined
+      if (!stopping && !reloading) output.err(output.yellow(`pulse dev: the engine exited (${signal ?? `code ${code}`}); fix the problem and save a file to restart`))
+    })
+  }
+
+  const stopChild = async () => {
+    const proc = child
+    if (!proc || proc.exitCode !== null) return
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()))
+    proc.kill('SIGTERM')
+    const force = setTimeout(() => proc.kill('SIGKILL'), 20_000)
+    await exited
+    clearTimeout(force)
+  }
+
+  const reload = async (file: string) => {
+    if (stopping) return
+    if (reloading) {
+      schedule(file) // a change during a reload gets a reload of its own
+      return
+    }
+    reloading = true
+    output.out(`${clock()} ${output.cyan('change')} ${relative(cwd, file) || file}; reloading`)
+    await stopChild()
+    reloading = false
+    if (!stopping) start()
+  }
+
+  const schedule = (file: string) => {
+    clearTimeout(pending)
+    pending = setTimeout(() => void reload(file), DEBOUNCE_MS)
+  }
+
+  const watchFiles = (files: string[]) => {
+    for (const w of watchers) w.close()
+    watchers = []
+    for (const file of new Set([configPath, ...files])) {
+      try {
+        const w = watch(file, () => schedule(file))
+        w.on('error', () => undefined)
+        watchers.push(w)
+      } catch {
+        // A file that vanished between load and watch is not worth failing for.
+      }
+    }
+  }
+
+  watchFiles([configPath])
+  start()
+  await new Promise<void>((resolve) => {
+    const shutdown = () => {
+      if (stopping) return
+      stopping = true
+      clearTimeout(pending)
+      for (const w of watchers) w.close()
+      void stopChild().then(resolve)
+    }
+    process.on('SIGINT', shutdown)
+    process.on('SIGTERM', shutdown)
+  })
+  output.out(`${clock()} stopped`)
+  return 0
+}
+
+/** The engine itself: loads the config, syncs, starts workers and logs each step until told to stop. */
+async function runWorker({ flags, cwd, output }: CommandContext): Promise<number> {
+  let stopRequested: (() => void) | undefined
+  const stopped = new Promise<void>((resolve) => (stopRequested = resolve))
+  // Ctrl-C reaches both processes; the supervisor's SIGTERM comes too. Either stops the engine once.
+  process.on('SIGINT', () => stopRequested?.())
+  process.on('SIGTERM', () => stopRequested?.())
+  process.on('disconnect', () => stopRequested?.())
+
+  const loaded = await loadConfig(cwd, flags.config as string | undefined)
+  process.send?.({ type: 'files', files: loaded.files })
+  const chosen = flags.tenant as string[] | undefined
+  for (const id of chosen ?? []) await checkTenant(loaded, id)
+  const tenants = chosen ?? (await configTenants(loaded)) ?? []
+
+  const session = await openEngine(loaded, {
+    onStepComplete: (event) => logStep(output, event),
+    onRunComplete: (event) => logRun(output, event),
+    // Workflows stored by the application may use handlers only it has: dev runs the rest.
+    missingHandlers: 'warn',
+  })
+  try {
+    const { engine } = session
+    await engine.migrate()
+    for (const tenantId of tenants) {
+      const plan = await engine.sync({ tenantId, workflows: loaded.workflows })
+      output.out(
+        `${clock()} synced ${tenantId}: ${plan.created.length} created, ${plan.updated.length} updated, ${plan.unchanged.length} unchanged`,
+      )
+    }
+    await engine.start()
+    if (tenants.length === 0) output.out(output.yellow(`no tenants in ${loaded.name}: add tenants, or pass --tenant, so the workflows are synced`))
+    const keys = loaded.workflows.map((wf) => wf.key).join(', ')
+    output.out(`${clock()} ${output.green('ready')} ${session.mode} engine on ${session.target}; workflows: ${keys || 'none'}; watching ${loaded.files.length} files (Ctrl-C to stop)`)
+    await stopped
+  } finally {
+    await session.close()
+  }
+  return 0
+}
+
+function logStep(output: Output, { run, step }: StepCompleteEvent): void {
+  const where = step.branchIndex !== undefined ? ` (branch ${step.branchIndex + 1})` : ''
+  const error = step.errorMessage ? `  ${output.red(step.errorMessage)}` : ''
+  output.out(
+    `${clock()} ${output.dim(run.id)} ${run.definitionSnapshot.key ?? run.definitionSnapshot.name} ${output.bold(step.stepName)}${where} ${step.stepType} ${output.status(step.status)} ${output.dim(between(step.startedAt, step.completedAt))}${error}`,
+  )
+}
+
+function logRun(output: Output, { run, status }: RunCompleteEvent): void {
+  const end = run.completedAt ?? run.failedAt ?? run.canceledAt
+  const error = run.errorMessage ? `: ${output.red(run.errorMessage)}` : ''
+  output.out(`${clock()} ${output.dim(run.id)} ${run.definitionSnapshot.key ?? run.definitionSnapshot.name} run ${output.status(status)} in ${between(run.startedAt ?? run.createdAt, end)}${error}`)
+}
+
+function clock(): string {
+  return new Date().toTimeString().slice(0, 8)
+}

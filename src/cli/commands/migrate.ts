@@ -1,0 +1,19 @@
+import { CONFIG_FLAG, type CommandSpec } from '../command.js'
+import { loadConfig } from '../load-config.js'
+import { withEngine } from '../session.js'
+
+export const migrateCommand: CommandSpec = {
+  name: 'migrate',
+  summary: "Creates the engine's tables, or brings them up to date. Safe to run on every deploy.",
+  flags: { ...CONFIG_FLAG },
+  examples: ['pulse migrate', 'DATABASE_URL=postgres://localhost/app pulse migrate'],
+  async run({ flags, cwd, output }) {
+    const loaded = await loadConfig(cwd, flags.config as string | undefined)
+    await withEngine(loaded, async ({ engine, target }) => {
+      await engine.migrate()
+      const { tablePrefix } = await engine.info()
+      output.out(`${output.green('migrated')} tables "${tablePrefix}*" in ${target} are up to date`)
+    })
+    return 0
+  },
+}

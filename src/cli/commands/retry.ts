@@ -1,0 +1,20 @@
+import { CONFIG_FLAG, type CommandSpec } from '../command.js'
+import { loadConfig } from '../load-config.js'
+import { withEngine } from '../session.js'
+import { runNotFound } from './run-errors.js'
+
+export const retryCommand: CommandSpec = {
+  name: 'retry',
+  summary: 'Retries a failed run from the step that failed.',
+  details: 'The failed steps are queued again; a worker (your application, or pulse dev) runs them.',
+  args: ['runId'],
+  flags: { ...CONFIG_FLAG },
+  examples: ['pulse retry run_01HZX...', 'pulse runs --status failed --json | jq -r ".[].id" | xargs -n1 pulse retry'],
+  async run({ flags, positionals, cwd, output }) {
+    const runId = positionals[0]!
+    const loaded = await loadConfig(cwd, flags.config as string | undefined)
+    const run = await withEngine(loaded, ({ engine }) => runNotFound(runId, engine.retryRun(runId)))
+    output.out(`${output.green('retrying')} ${output.bold(run.id)} (${run.definitionSnapshot.key ?? run.definitionSnapshot.name}), now ${output.status(run.status)}`)
+    return 0
+  },
+}

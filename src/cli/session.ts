@@ -1,0 +1,128 @@
+import { resolve } from 'node:path'
+import { Redis } from 'ioredis'
+import pg from 'pg'
+import type { Engine, EngineConfig } from '../index.js'
+import { CliError, describeError, maskUrl } from './errors.js'
+import type { LoadedConfig } from './load-config.js'
+
+/** An engine opened for one command, and everything to close after it. */
+export interface EngineSession {
+  engine: Engine
+  mode: 'redis' | 'postgres' | 'embedded'
+  /** Where the state lives, for messages: a masked URL or the data directory. */
+  target: string
+  close(): Promise<void>
+}
+
+export interface OpenOptions {
+  onStepComplete?: EngineConfig['onStepComplete']
+  onRunComplete?: EngineConfig['onRunComplete']
+  /** What the engine does about stored workflows whose handlers are not in the config. */
+  missingHandlers?: EngineConfig['missingHandlers']
+}
+
+/**
+ * Opens the engine the config describes and registers its workflows, so emits are validated
+ * against their trigger schemas. Connects eagerly: an unreachable database fails here with
+ * the URL it tried, rather than deep inside a command.
+ */
+export async function openEngine(loaded: LoadedConfig, options: OpenOptions = {}): Promise<EngineSession> {
+  const { config, lib } = loaded
+  const common: EngineConfig = {
+    ...config.engine,
+    ...(config.tablePrefix !== undefined ? { tablePrefix: config.tablePrefix } : {}),
+    ...(config.queuePrefix !== undefined ? { queuePrefix: config.queuePrefix } : {}),
+    ...(options.onStepComplete ? { onStepComplete: options.onStepComplete } : {}),
+    ...(options.onRunComplete ? { onRunComplete: options.onRunComplete } : {}),
+    ...(options.missingHandlers && !config.engine?.missingHandlers ? { missingHandlers: options.missingHandlers } : {}),
+  }
+
+  if (!config.database) {
+    const dataDir = config.dataDir === false ? false : resolve(loaded.dir, config.dataDir ?? '.pulse')
+    const engine = lib.createEngine({ ...common, dataDir })
+    const target = dataDir === false ? 'an in-memory database' : `the embedded database in ${dataDir}`
+    try {
+      await engine.info() // opens the data directory
+    } catch (err) {
+      await engine.stop().catch(() => undefined)
+      throw new CliError(`could not open ${target}: ${(err as Error).message}`, { cause: err })
+    }
+    engine.register(...loaded.workflows)
+    return { engine, mode: 'embedded', target, close: () => engine.stop() }
+  }
+
+  const pool = new pg.Pool({ connectionString: config.database, max: 5, connectionTimeoutMillis: 5000 })
+  // An idle connection the server drops must not crash the CLI.
+  pool.on('error', () => undefined)
+  try {
+    await pool.query('SELECT 1')
+  } catch (err) {
+    await pool.end().catch(() => undefined)
+    throw new CliError(
+      `could not connect to Postgres at ${maskUrl(config.database)}: ${errorText(err)}. Check "database" in ${loaded.name} (often DATABASE_URL) and that the server is running.`,
+      { cause: err },
+    )
+  }
+  let redis: Redis | undefined
+  if (config.redis) {
+    redis = await connectRedis(config.redis, loaded.name).catch(async (err: unknown) => {
+      await pool.end().catch(() => undefined)
+      throw err
+    })
+  }
+  const engine = lib.createEngine({ ...common, db: pool, ...(redis ? { redis } : {}) })
+  engine.register(...loaded.workflows)
+  return {
+    engine,
+    mode: redis ? 'redis' : 'postgres',
+    target: maskUrl(config.database),
+    async close() {
+      await engine.stop()
+      await pool.end().catch(() => undefined)
+      redis?.disconnect()
+    },
+  }
+}
+
+async function connectRedis(url: string, configName: string): Promise<Redis> {
+  // BullMQ needs maxRetriesPerRequest: null; the first connection is checked with a short timeout.
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, connectTimeout: 5000, retryStrategy: () => null })
+  redis.on('error', () => undefined)
+  try {
+    await redis.connect()
+    await redis.ping()
+  } catch (err) {
+    redis.disconnect()
+    throw new CliError(`could not connect to Redis at ${maskUrl(url)}: ${errorText(err)}. Check "redis" in ${configName} (often REDIS_URL) and that the server is running.`, {
+      cause: err,
+    })
+  }
+  // Reconnect normally from here on, as a long-running worker should.
+  redis.options.retryStrategy = (times) => Math.min(times * 200, 2000)
+  return redis
+}
+
+/** Node's connection errors are sometimes AggregateErrors with an empty message. */
+function errorText(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) return err.errors.map((e: unknown) => errorText(e)).join('; ')
+  if (err instanceof Error) return err.message || String((err as { code?: unknown }).code ?? err.name)
+  return String(err)
+}
+
+/**
+ * Runs `work` on an engine and always stops it afterwards: the embedded data directory serves one
+ * process at a time, so the CLI must let go of it before it exits.
+ */
+export async function withEngine<T>(loaded: LoadedConfig, work: (session: EngineSession) => Promise<T>, options: OpenOptions = {}): Promise<T> {
+  const session = await openEngine(loaded, options)
+  try {
+    return await work(session)
+  } catch (err) {
+    if ((err as { code?: unknown }).code === '42P01') {
+      throw new CliError(describeError(err, { database: loaded.config.database, tablePrefix: loaded.config.tablePrefix }), { cause: err })
+    }
+    throw err
+  } finally {
+    await session.close()
+  }
+}
