@@ -27,6 +27,8 @@ export interface WorkerConfig {
   reconcileIntervalMs?: number
   shutdownGraceMs?: number
   stepMs?: number
+  /** hang_* handlers wait for their abort signal (default); false makes them finish at once. */
+  hang?: boolean
 }
 
 const cfg = JSON.parse(process.env.PULSE_WORKER ?? '{}') as WorkerConfig
@@ -78,7 +80,7 @@ const names = (process.env.PULSE_WORKER_ACTIONS ?? 'work_1,work_2,work_3,work_4,
 for (const name of names) {
   engine.registerAction(name, async (ctx) => {
     await record(ctx, 'started')
-    if (name.startsWith('hang_')) {
+    if (name.startsWith('hang_') && cfg.hang !== false) {
       await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()))
       await record(ctx, 'aborted')
       return { success: false, error: 'aborted' }
