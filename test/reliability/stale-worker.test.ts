@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startChildEngine, type ChildEngine } from '../support/child-engine.js'
+import { sleep } from '../support/ports.js'
+import { startHarness, type ReliabilityHarness } from '../support/reliability.js'
+import { DATABASE_URL, servicesMissing } from '../support/services.js'
+import { startThrowawayRedis, type ThrowawayRedis } from '../support/throwaway-redis.js'
+
+const RUNS = 5
+
+describe.skipIf(servicesMissing())('a worker frozen past its lease (SIGSTOP) and resumed (SIGCONT)', () => {
+  let redis: ThrowawayRedis
+  let h: ReliabilityHarness
+  const children: ChildEngine[] = []
+  beforeAll(async () => {
+    redis = await startThrowawayRedis()
+    h = await startHarness({ redis: redis.client() })
+  })
+  afterAll(async () => {
+    for (const c of children) {
+      c.kill('SIGCONT')
+      c.kill('SIGKILL')
+    }
+    await h?.close()
+    await redis?.stop()
+  })
+
+  it('changes nothing with its late writes: the second worker’s results and context stay', async () => {
+    await h.workflow([{ type: 'action', name: 'work_1' }, { type: 'action', name: 'work_2' }])
+    const base = { databaseUrl: DATABASE_URL, redisUrl: redis.url, tablePrefix: h.tablePrefix, queuePrefix: h.queuePrefix, leaseMs: 1000, reconcileIntervalMs: 300 }
+    const frozen = await startChildEngine({ ...base, concurrency: RUNS, stepMs: 3000 })
+    children.push(frozen)
+    const runIds = await h.emitMany(RUNS)
+    const executions = h.table('executions')
+    for (;;) {
+      const { rows } = await h.pool.query(`SELECT count(*)::int AS n FROM ${executions} WHERE outcome = 'started' AND pid = $1`, [frozen.pid])
+      if (rows[0].n >= RUNS) break
+      await sleep(20)
+    }
+    frozen.kill('SIGSTOP')
+    const second = await startChildEngine({ ...base, concurrency: RUNS, stepMs: 0 })
+    children.push(second)
+    await h.waitQuiet(20_000)
+    const snapshot = async () =>
+      (
+        await h.pool.query(
+          `SELECT r.id, r.status, r.context, r.completed_at, json_agg(json_build_object('name', s.step_name, 'status', s.status, 'result', s.result, 'fence', s.fence) ORDER BY s.step_path) AS steps
+           FROM ${h.table('workflow_runs')} r JOIN ${h.table('workflow_step_runs')} s ON s.run_id = r.id GROUP BY r.id ORDER BY r.id`,
+        )
+      ).rows
+    const before = await snapshot()
+    expect(before).toHaveLength(RUNS)
+    for (const run of before) {
+      expect(run.status).toBe('completed')
+      expect(run.context).toEqual({ work_1: { pid: second.pid }, work_2: { pid: second.pid } })
+    }
+
+    frozen.kill('SIGCONT')
+    // The resumed handlers finish and try to record their results.
+    for (;;) {
+      const { rows } = await h.pool.query(`SELECT count(*)::int AS n FROM ${executions} WHERE outcome = 'finished' AND pid = $1`, [frozen.pid])
+      if (rows[0].n >= RUNS) break
+      await sleep(50)
+    }
+    await sleep(1500)
+    expect(await snapshot()).toEqual(before)
+    const { rows: hooks } = await h.pool.query(`SELECT run_id, count(*)::int AS n FROM ${h.table('hooks')} GROUP BY run_id`)
+    expect(hooks).toHaveLength(RUNS)
+    expect(hooks.every((x) => x.n === 1)).toBe(true)
+    const { rows: lateSteps } = await h.pool.query(`SELECT count(*)::int AS n FROM ${executions} WHERE pid = $1 AND step_name = 'work_2'`, [frozen.pid])
+    expect(lateSteps[0].n).toBe(0)
+    expect(runIds).toHaveLength(RUNS)
+    expect(await h.engine.verify()).toMatchObject({ ok: true })
+  })
+})
