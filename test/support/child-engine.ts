@@ -18,6 +18,8 @@ export interface ChildEngine {
   kill(signal: NodeJS.Signals): void
   /** Asks for a graceful engine.stop(). */
   stop(): void
+  /** The last 8 kB the child wrote to stderr. */
+  stderrText(): string
 }
 
 export async function startChildEngine(config: WorkerConfig, options: { actions?: string[] } = {}): Promise<ChildEngine> {
@@ -74,6 +76,7 @@ export async function startChildEngine(config: WorkerConfig, options: { actions?
     },
     kill: (signal) => child.kill(signal),
     stop: () => child.stdin!.write('stop\n'),
+    stderrText: () => stderr,
   }
   await handle.waitFor('ready', 60_000)
   return handle
