@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { action, checkJsonValue, PulseError, PulseValidationError, trigger, validateDefinition, workflow } from '../../src/index.js'
+import type { PulseError} from '../../src/index.js';
+import { action, checkJsonValue, PulseValidationError, trigger, validateDefinition, workflow } from '../../src/index.js'
 import { sized } from '../support/ports.js'
 import { startTestEngine, waitForRun, type TestEngine } from '../support/engine.js'
 import { servicesMissing } from '../support/services.js'
