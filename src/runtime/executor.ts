@@ -7,7 +7,7 @@ import { actionOutcome, conditionOutcome, errorMessage, type Outcome } from './h
 import type { HookFirer } from './hooks.js'
 import type { Registry } from './registry.js'
 import { isTopLevel, nextPath, stepAt } from './step-path.js'
-import { createBatcher } from './batcher.js'
+import { createBatcher } from '../store/group-commit.js'
 import { advance, failRun, finishList, recordOutput, skipAfter, startBranches } from './transitions.js'
 
 export interface ExecutorDeps {
@@ -53,6 +53,12 @@ export function jobFor(step: StepRecord): StepJob {
 export function createExecutor(deps: ExecutorDeps) {
   const { store, queue, registry, hooks, logger } = deps
   const inflight = new Map<string, InFlight>()
+  const claims = createBatcher((jobs: StepJobData[]) =>
+    store.steps.claimMany(
+      jobs.map((j) => ({ stepId: j.stepRunId, runId: j.runId })),
+      deps.leaseMs,
+    ),
+  )
   // Steps finishing at about the same time share one commit; two steps of one run never do.
   const transitions = createBatcher((requests: ContinueRequest[]) => store.steps.finishAndContinueMany(requests), {
     key: (request) => request.step.runId,
@@ -85,7 +91,7 @@ export function createExecutor(deps: ExecutorDeps) {
   }
 
   async function processJob(job: StepJobData): Promise<void> {
-    const claim = await store.steps.claim(job.stepRunId, job.runId, deps.leaseMs)
+    const claim = (await claims.submit(job)) ?? (await store.steps.whyNotClaimed(job.stepRunId))
     if ('reason' in claim) {
       if (claim.reason === 'not-due') {
         await queue.enqueue([{ ...job, fence: claim.fence, delayMs: claim.dueInMs }])

@@ -58,38 +58,58 @@ export class StepStore {
    * first, so a claim and a cancel of the same run never interleave.
    */
   async claim(stepId: string, runId: string, leaseMs: number): Promise<Claim | ClaimMiss> {
+    const [claim] = await this.claimMany([{ stepId, runId }], leaseMs)
+    return claim ?? this.whyNotClaimed(stepId)
+  }
+
+  /**
+   * Claims several steps in one statement (group commit for claims); see claim(). Returns, per
+   * request, the claim or null when the step could not be claimed.
+   */
+  async claimMany(requests: { stepId: string; runId: string }[], leaseMs: number): Promise<(Claim | null)[]> {
     const t = this.t
     const { rows } = await this.q.query(
-      `WITH r AS (
-         SELECT * FROM ${t.runs} WHERE id = $2 AND status IN ('pending', 'running', 'waiting') FOR UPDATE
+      `WITH req AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(step_id text, run_id text)
+       ),
+       r AS (
+         SELECT * FROM ${t.runs}
+         WHERE id IN (SELECT run_id FROM req) AND status IN ('pending', 'running', 'waiting')
+         ORDER BY id
+         FOR UPDATE
        ),
        s AS (
-         UPDATE ${t.steps} SET status = 'running', attempt = attempt + 1, fence = fence + 1,
-           started_at = now(), completed_at = NULL, locked_until = now() + $3 * interval '1 millisecond'
-         WHERE id = $1 AND run_id = $2 AND EXISTS (SELECT 1 FROM r)
-           AND (status IN ('pending', 'scheduled') OR (status = 'running' AND locked_until < now()))
-           AND (scheduled_for IS NULL OR scheduled_for <= now() + interval '25 milliseconds')
-         RETURNING *
+         UPDATE ${t.steps} st SET status = 'running', attempt = st.attempt + 1, fence = st.fence + 1,
+           started_at = now(), completed_at = NULL, locked_until = now() + $2 * interval '1 millisecond'
+         FROM req
+         WHERE st.id = req.step_id AND st.run_id = req.run_id AND req.run_id IN (SELECT id FROM r)
+           AND (st.status IN ('pending', 'scheduled') OR (st.status = 'running' AND st.locked_until < now()))
+           AND (st.scheduled_for IS NULL OR st.scheduled_for <= now() + interval '25 milliseconds')
+         RETURNING st.*
        ),
        ru AS (
          UPDATE ${t.runs} SET status = 'running', started_at = coalesce(started_at, now()), updated_at = now()
-         WHERE id = $2 AND status IN ('pending', 'waiting') AND EXISTS (SELECT 1 FROM s)
+         WHERE id IN (SELECT run_id FROM s) AND status IN ('pending', 'waiting')
          RETURNING *
        )
-       SELECT to_jsonb(s.*) AS step,
-              coalesce((SELECT to_jsonb(ru.*) FROM ru), (SELECT to_jsonb(r.*) FROM r)) AS run,
+       SELECT s.id AS step_id, to_jsonb(s.*) AS step,
+              coalesce((SELECT to_jsonb(ru.*) FROM ru WHERE ru.id = s.run_id), (SELECT to_jsonb(r.*) FROM r WHERE r.id = s.run_id)) AS run,
               to_jsonb(tr.*) AS trigger
-       FROM s JOIN ${t.triggers} tr ON tr.id = (SELECT trigger_id FROM r)`,
-      [stepId, runId, leaseMs],
+       FROM s JOIN r ON r.id = s.run_id JOIN ${t.triggers} tr ON tr.id = r.trigger_id`,
+      [JSON.stringify(requests.map((r) => ({ step_id: r.stepId, run_id: r.runId }))), leaseMs],
     )
-    const row = rows[0]
-    if (row) {
-      return {
-        step: toStep(reviveDates(row.step)),
-        run: toRun(reviveDates(row.run)),
-        trigger: toTrigger(reviveDates(row.trigger)),
-      }
-    }
+    const byStep = new Map(
+      (rows as { step_id: string; step: Record<string, unknown>; run: Record<string, unknown>; trigger: Record<string, unknown> }[]).map((row) => [
+        row.step_id,
+        { step: toStep(reviveDates(row.step)), run: toRun(reviveDates(row.run)), trigger: toTrigger(reviveDates(row.trigger)) },
+      ]),
+    )
+    return requests.map((r) => byStep.get(r.stepId) ?? null)
+  }
+
+  /** Why a step could not be claimed: not due yet (and when), or nothing left to do. */
+  async whyNotClaimed(stepId: string): Promise<ClaimMiss> {
+    const t = this.t
     const { rows: left } = await this.q.query<{ due_in_ms: number | null; fence: string }>(
       `SELECT greatest(0, extract(epoch FROM (s.scheduled_for - now())) * 1000)::float8 AS due_in_ms, s.fence
        FROM ${t.steps} s JOIN ${t.runs} r ON r.id = s.run_id

@@ -3,7 +3,8 @@ import { DefinitionStore } from './definitions.js'
 import { LogStore } from './logs.js'
 import { migrate, schemaVersion } from './migrate.js'
 import { RunStore } from './runs.js'
-import { SignalStore } from './signals.js'
+import { SignalStore, type NewSignal, type SignalRequest } from './signals.js'
+import { createBatcher } from './group-commit.js'
 import { StepStore } from './steps.js'
 import { tablesFor, type Tables } from './tables.js'
 
@@ -35,8 +36,16 @@ export function createStore(pool: PoolLike, tablePrefix: string, schema = 'publi
     steps: new StepStore(q, tables),
     logs: new LogStore(q, tables),
   })
+  const pooled = session(pool)
+  // Concurrent emits share one statement (and one commit); see group-commit.ts.
+  const signalBatches = createBatcher((requests: SignalRequest[]) => pooled.signals.persistAndMatchMany(requests))
+  const signals = Object.assign(Object.create(pooled.signals) as SignalStore, {
+    persistAndMatch: async (signal: NewSignal, options: { id?: string; onlyDefinitionId?: string } = {}) =>
+      signalBatches.submit({ signal, ...options }),
+  })
   return {
-    ...session(pool),
+    ...pooled,
+    signals,
     tables,
     pool,
     migrate: () => migrate(pool, tables),
