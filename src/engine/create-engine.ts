@@ -56,7 +56,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
   watchPoolErrors(cfg)
 
   const emit = async (input: TriggerInput) => (await emitSignal(emitDeps, input))!.trigger
-  const executor = createExecutor({ store, queue, registry, hooks, logger: cfg.logger, leaseMs: cfg.leaseMs, emit })
+  const executor = createExecutor({ store, queue, registry, hooks, logger: cfg.logger, leaseMs: cfg.leaseMs, maxOutputBytes: cfg.maxOutputBytes, emit })
   const cronDeps = { store, queue, cron, registry, logger: cfg.logger, misfire: cfg.cronMisfire, misfireGraceMs: cfg.cronMisfireGraceMs }
   let reconciler: ReturnType<typeof startReconciler> | undefined
   let scheduleKeeper: ReturnType<typeof startScheduleKeeper> | undefined
@@ -226,6 +226,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
       scheduleKeeper = undefined
       if (started) {
         started = false
+        executor.beginShutdown()
         await cron.stopWorker()
         const drained = queue.stopWorker(false).then(() => true)
         const timedOut = new Promise<false>((resolve) => setTimeout(() => resolve(false), cfg.shutdownGraceMs).unref())

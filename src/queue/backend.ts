@@ -54,6 +54,8 @@ export function openQueue<D>(
   const queue = c.redis
     ? new Queue(name, { ...options, connection: c.redis, prefix: queuePrefix })
     : new Queue(name, { ...options, connection: c.postgres! }, createPostgresBackend)
+  // Connection errors surface through the engine's own calls; without a listener BullMQ prints them.
+  queue.on('error', () => undefined)
   return { queue: queue as unknown as Queue<D>, cleanup: c.cleanup }
 }
 

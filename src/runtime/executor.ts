@@ -6,6 +6,7 @@ import { buildContext } from './handler-context.js'
 import { actionOutcome, conditionOutcome, errorMessage, type Outcome } from './handler-outcome.js'
 import type { HookFirer } from './hooks.js'
 import type { Registry } from './registry.js'
+import { MAX_JSON_DEPTH, toJsonValue } from './json-limits.js'
 import { isTopLevel, nextPath, stepAt } from './step-path.js'
 import { createBatcher } from '../store/group-commit.js'
 import { advance, failRun, finishList, recordOutput, skipAfter, startBranches } from './transitions.js'
@@ -18,6 +19,8 @@ export interface ExecutorDeps {
   logger: EngineLogger
   /** How long a claim lasts without a heartbeat before another worker may take the step over. */
   leaseMs: number
+  /** Largest step output (`data`) recorded, in bytes of JSON. */
+  maxOutputBytes: number
   emit: (input: TriggerInput) => Promise<TriggerEnvelope>
 }
 
@@ -53,6 +56,8 @@ export function jobFor(step: StepRecord): StepJob {
 export function createExecutor(deps: ExecutorDeps) {
   const { store, queue, registry, hooks, logger } = deps
   const inflight = new Map<string, InFlight>()
+  // Set when stop() begins: no step is claimed in this process from then on.
+  let draining = false
   const claims = createBatcher((jobs: StepJobData[]) =>
     store.steps.claimMany(
       jobs.map((j) => ({ stepId: j.stepRunId, runId: j.runId })),
@@ -91,6 +96,7 @@ export function createExecutor(deps: ExecutorDeps) {
   }
 
   async function processJob(job: StepJobData): Promise<void> {
+    if (draining) throw new Error('the engine is shutting down; the job goes back to the queue')
     const claim = (await claims.submit(job)) ?? (await store.steps.whyNotClaimed(job.stepRunId))
     if ('reason' in claim) {
       if (claim.reason === 'not-due') {
@@ -137,7 +143,7 @@ export function createExecutor(deps: ExecutorDeps) {
     const nextDef = nextAt ? stepAt(steps, nextAt) : undefined
     const inlineNext = nextDef && (nextDef.type === 'action' || nextDef.type === 'condition')
     const completeRun = !nextAt && isTopLevel(step.path)
-    if (run.status !== 'running' || (!inlineNext && !completeRun)) {
+    if (run.status !== 'running' || draining || (!inlineNext && !completeRun)) {
       await finishAndAdvance(claim, { status: 'completed', result }, output)
       return null
     }
@@ -200,9 +206,19 @@ export function createExecutor(deps: ExecutorDeps) {
     const outcome: Outcome = registered
       ? await runHandler(claim, def, async (ctx) => actionOutcome(await registered.handler(ctx)))
       : { ok: false, error: unregistered('action', def.name) }
-    // An action without data still gets an (empty) entry, so `ctx.steps[name]` exists for later steps.
-    if (outcome.ok) return continueOrAdvance(claim, outcome.data, outcome.data ?? {})
-    await failAttempt(claim, def, outcome.error)
+    if (outcome.ok) {
+      // Outputs are stored as JSON and read back by later steps: refuse what JSON cannot hold.
+      const checked = toJsonValue(outcome.data ?? {}, { maxBytes: deps.maxOutputBytes, maxDepth: MAX_JSON_DEPTH }, ['data'])
+      if ('value' in checked) {
+        // An action without data still gets an (empty) entry, so `ctx.steps[name]` exists for later steps.
+        const data = checked.value
+        return continueOrAdvance(claim, outcome.data === undefined ? undefined : data, data)
+      }
+      const problems = checked.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+      await failAttempt(claim, def, `the action's output cannot be stored: ${problems}`)
+      return null
+    }
+    if (!outcome.abandoned) await failAttempt(claim, def, outcome.error)
     return null
   }
 
@@ -218,7 +234,7 @@ export function createExecutor(deps: ExecutorDeps) {
         })
       : { ok: false, error: unregistered('condition', def.name) }
     if (!outcome.ok) {
-      await failAttempt(claim, def, outcome.error)
+      if (!outcome.abandoned) await failAttempt(claim, def, outcome.error)
       return null
     }
     if (value) return continueOrAdvance(claim, { value: true })
@@ -278,7 +294,8 @@ export function createExecutor(deps: ExecutorDeps) {
     const aborted = new Promise<Outcome>((resolve) => {
       controller.signal.addEventListener('abort', () => {
         const reason = controller.signal.reason
-        resolve({ ok: false, error: reason instanceof Error ? reason.message : 'aborted' })
+        const abandoned = reason instanceof AbortReason && reason.kind !== 'timeout'
+        resolve({ ok: false, error: reason instanceof Error ? reason.message : 'aborted', ...(abandoned ? { abandoned: true as const } : {}) })
       })
     })
     if (def.timeoutMs) {
@@ -322,16 +339,23 @@ export function createExecutor(deps: ExecutorDeps) {
    */
   async function releaseAll(): Promise<void> {
     const entries = [...inflight.values()]
+    if (entries.length === 0) return
+    // Release first, then abort: once a step is handed back its fence has moved, so whatever
+    // the aborted handler reports afterwards is ignored instead of counting as a failed attempt.
+    const released = await store.steps.releaseMany(entries.map((e) => ({ stepId: e.stepId, fence: e.fence }))).catch((err: unknown) => {
+      logger.warn({ err }, 'pulse-engine: could not hand steps back at shutdown; their leases will expire instead')
+      return []
+    })
     for (const entry of entries) entry.controller.abort(new AbortReason('shutdown', 'the engine is shutting down'))
-    const released: StepRecord[] = []
-    for (const entry of entries) {
-      const step = await store.steps.release(entry.stepId, entry.fence).catch(() => null)
-      if (step) released.push(step)
-    }
     if (released.length > 0) await queue.enqueue(released.map(jobFor)).catch(() => undefined)
   }
 
-  return { processJob, applyEffects, commit, abortRun, releaseAll, inflightCount: () => inflight.size }
+  /** From now on this process claims nothing: inline continuations stop and new jobs are refused. */
+  function beginShutdown(): void {
+    draining = true
+  }
+
+  return { processJob, applyEffects, commit, abortRun, releaseAll, beginShutdown, inflightCount: () => inflight.size }
 }
 
 export type Executor = ReturnType<typeof createExecutor>

@@ -1,6 +1,11 @@
 import type { JsonObject } from '../types.js'
 
-export type Outcome = { ok: true; data?: JsonObject } | { ok: false; error: string }
+/**
+ * What running a handler came to. `abandoned` means the step is no longer this worker's to
+ * record (the run was canceled, the claim was taken over, or the engine handed it back at
+ * shutdown): nothing is written for it.
+ */
+export type Outcome = { ok: true; data?: JsonObject } | { ok: false; error: string; abandoned?: true }
 
 /** Reads what an action handler returned: nothing, or `{ success, data?, error? }`. */
 export function actionOutcome(value: unknown): Outcome {

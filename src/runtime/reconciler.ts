@@ -24,6 +24,7 @@ export function startReconciler(options: ReconcilerOptions): { stop(): void; run
     if (running) return 0
     running = true
     try {
+      await options.store.steps.stopAbandoned()
       const stranded = await options.store.steps.listStranded(options.graceMs, 1000)
       if (stranded.length > 0) await options.queue.enqueue(stranded.map((s) => ({ ...jobFor(s), delayMs: 0 })))
       return stranded.length

@@ -13,15 +13,20 @@ export interface PoolLike extends Queryable {
 /** Runs `fn` inside BEGIN/COMMIT on one pooled client, rolling back when it throws. */
 export async function inTransaction<T>(pool: PoolLike, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect()
+  let broken: Error | undefined
   try {
     await client.query('BEGIN')
     const result = await fn(client)
     await client.query('COMMIT')
     return result
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined)
+    // A failed ROLLBACK means the connection itself is gone: hand it back as broken so the pool
+    // discards it instead of lending it out again.
+    await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
+      broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr))
+    })
     throw err
   } finally {
-    client.release()
+    client.release(broken)
   }
 }

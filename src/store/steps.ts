@@ -257,14 +257,15 @@ export class StepStore {
    * Hands a claimed step back without counting the attempt, for a process that is shutting down;
    * moving the fence makes the abandoned handler's late result count for nothing.
    */
-  async release(stepId: string, fence: number): Promise<StepRecord | null> {
+  async releaseMany(steps: { stepId: string; fence: number }[]): Promise<StepRecord[]> {
     const { rows } = await this.q.query(
-      `UPDATE ${this.t.steps} SET status = 'pending', fence = fence + 1, attempt = greatest(attempt - 1, 0), locked_until = NULL
-       WHERE id = $1 AND fence = $2 AND status = 'running'
-       RETURNING *`,
-      [stepId, fence],
+      `UPDATE ${this.t.steps} s SET status = 'pending', fence = s.fence + 1, attempt = greatest(s.attempt - 1, 0), locked_until = NULL
+       FROM jsonb_to_recordset($1::jsonb) AS x(step_id text, fence bigint)
+       WHERE s.id = x.step_id AND s.fence = x.fence AND s.status = 'running'
+       RETURNING s.*`,
+      [JSON.stringify(steps.map((s) => ({ step_id: s.stepId, fence: s.fence })))],
     )
-    return rows[0] ? toStep(rows[0]) : null
+    return rows.map(toStep)
   }
 
   /** A parallel step holds no worker while its branches run, so it must never look like an expired lease. */
@@ -390,6 +391,22 @@ export class StepStore {
       [runId, `${STOPPED_PREFIX}%`],
     )
     return rows.map(toStep)
+  }
+
+  /**
+   * A failed run keeps the branch steps that were running when it failed; if their worker died,
+   * nothing would ever finish them. Once their lease has run out they are marked stopped, so the
+   * run is settled and a retry resumes them.
+   */
+  async stopAbandoned(): Promise<number> {
+    const { rowCount } = await this.q.query(
+      `UPDATE ${this.t.steps} s SET status = 'skipped', fence = s.fence + 1, locked_until = NULL, completed_at = now(),
+         error_message = $1
+       FROM ${this.t.runs} r
+       WHERE r.id = s.run_id AND r.status = 'failed' AND s.status = 'running' AND s.locked_until < now()`,
+      [`${STOPPED_PREFIX}its worker stopped after the run had failed`],
+    )
+    return rowCount ?? 0
   }
 
   /**

@@ -130,6 +130,41 @@ describe.skipIf(servicesMissing())('durability: several engines, lost jobs, shut
     expect(finishedBy).toEqual(['successor'])
   })
 
+  it('settles a failed run whose branch step was left running by a dead worker, and a retry finishes it', async () => {
+    t = await startTestEngine({ reconcileIntervalMs: 300 })
+    const { engine } = t
+    let broken = true
+    engine.registerTrigger('x.happened', { source: 'app' })
+    engine.registerAction('fails_first', () => (broken ? { success: false, error: 'down' } : undefined))
+    engine.registerAction('other_branch', () => undefined)
+    await engine.createWorkflow({
+      tenantId: 'w',
+      name: 'w',
+      triggerType: 'x.happened',
+      steps: [{ type: 'parallel', name: 'fan', branches: [[{ type: 'action', name: 'fails_first' }], [{ type: 'action', name: 'other_branch' }]] }],
+      config: {},
+      isEnabled: true,
+    })
+    const trg = await engine.emit({ tenantId: 'w', type: 'x.happened' })
+    const [run] = await engine.getRunsByTrigger(trg.id)
+    expect((await waitForRun(engine, run!.id)).status).toBe('failed')
+    // What a worker that died mid-handler after the run failed leaves behind: a running step
+    // whose lease has run out.
+    await t.pool.query(
+      `UPDATE "${t.tablePrefix}workflow_step_runs" SET status = 'running', completed_at = NULL, locked_until = now() - interval '1 second'
+       WHERE run_id = $1 AND step_name = 'other_branch'`,
+      [run!.id],
+    )
+    const stopped = await eventually(async () => {
+      const step = (await engine.getRunSteps(run!.id)).find((s) => s.stepName === 'other_branch')
+      return step?.status === 'skipped' ? step : undefined
+    }, 5000)
+    expect(stopped.errorMessage).toMatch(/^stopped: /)
+    broken = false
+    await engine.retryRun(run!.id)
+    expect((await waitForRun(engine, run!.id)).status).toBe('completed')
+  })
+
   it('keeps running a workflow when lifecycle hooks throw or never return', async () => {
     t = await startTestEngine({
       onStepComplete: () => {

@@ -72,12 +72,7 @@ describe.skipIf(servicesMissing())('graceful shutdown with 100 steps in flight',
     console.info(`[shutdown] ${IN_FLIGHT} handlers aborted after ${Math.round(aborted[0].first - stopAt)} ms (grace ${GRACE_MS}); runs settled ${handover} ms after stop() returned: ${JSON.stringify(await h.statusCounts())}`)
   })
 
-  // KNOWN BUG (src/runtime/executor.ts, releaseAll): handlers are aborted before their steps are
-  // released, so an aborted handler's "the engine is shutting down" outcome is recorded as a
-  // failed attempt and most of the runs fail instead of moving to the successor. it.fails keeps CI
-  // green while the bug is open; once the executor releases before it aborts, this starts
-  // "failing" and should become a plain it().
-  it.fails('every handed-over run completes on the successor', async () => {
+  it('every handed-over run completes on the successor', async () => {
     expect(handover).toBeDefined()
     expect(await h.statusCounts()).toEqual({ completed: IN_FLIGHT + 20 })
   })
