@@ -135,6 +135,16 @@ describe.skipIf(servicesMissing())('step semantics', () => {
     expect(c.run.errorMessage).toContain('a condition must return true or false')
   })
 
+  it('fails the attempt when an action returns output JSON cannot hold or that is over the limit', async () => {
+    engine.registerAction('bigint_output', () => ({ success: true, data: { n: 10n as unknown as number } }))
+    engine.registerAction('huge_output', () => ({ success: true, data: { blob: 'x'.repeat(1024 * 1024 + 10) } }))
+    const bigint = await runOnce([{ type: 'action', name: 'bigint_output' }])
+    expect(bigint.run.status).toBe('failed')
+    expect(bigint.run.errorMessage).toMatch(/output cannot be stored: data\.n: .*bigint/i)
+    const huge = await runOnce([{ type: 'action', name: 'huge_output' }])
+    expect(huge.run.errorMessage).toMatch(/output cannot be stored: .*larger than/)
+  })
+
   it('fails the run with a clear message when a step names a handler nobody registered', async () => {
     const r = await runOnce([{ type: 'action', name: 'ghost_action' }])
     expect(r.run.status).toBe('failed')
