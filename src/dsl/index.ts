@@ -17,8 +17,10 @@ export type { ContextAt, StepMethods } from './step-methods.js'
 export { trigger, type JsonRoundTrip, type PayloadOf, type Trigger, type TriggerDef, type TriggerOptions } from './trigger.js'
 export type { DslTypeError, IsAny } from './type-errors.js'
 export {
+  configIssues,
   workflow,
   type AnyWorkflow,
+  type ConfigOptions,
   type CronOptions,
   type TriggerFilters,
   type WorkflowBuilder,

@@ -1,4 +1,6 @@
+import type { z } from 'zod'
 import { PulseValidationError } from '../errors.js'
+import type { JsonObject } from '../types.js'
 import type { ActionDef } from './action.js'
 import type { ConditionDef } from './condition.js'
 import type { TriggerDef } from './trigger.js'
@@ -11,6 +13,8 @@ export interface WorkflowRegistrations {
   actions: ActionDef[]
   /** Every condition the workflow uses, in step order. */
   conditions: ConditionDef[]
+  /** The schema its config must satisfy, if it declared one with `.config(values, { schema })`. */
+  configSchema?: z.ZodType<JsonObject>
 }
 
 /**
@@ -35,5 +39,6 @@ export function collectRegistrations(wf: AnyWorkflow): WorkflowRegistrations {
       { path: ['triggerType'], message: 'the workflow has no trigger; call .on(trigger) before registering it' },
     ])
   }
-  return { trigger, actions: [...chain.actions], conditions: [...chain.conditions] }
+  const { configSchema } = wf.props
+  return { trigger, actions: [...chain.actions], conditions: [...chain.conditions], ...(configSchema ? { configSchema } : {}) }
 }

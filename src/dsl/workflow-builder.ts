@@ -4,6 +4,7 @@ import { workflowSpecSchema } from '../definition/schema.js'
 import { validateDefinition } from '../definition/validate.js'
 import type { ValidationIssue } from '../errors.js'
 import type { JsonObject } from '../types.js'
+import type { z } from 'zod'
 import { chainDo, chainParallel, chainWhen } from './branch-builder.js'
 import { addDelay, deepFreeze, emptyChain, type ChainProps, type RawStepOptions } from './chain.js'
 import type { ChainState, StartState, WithConfig } from './chain-state.js'
@@ -27,6 +28,15 @@ export interface WorkflowOptions {
   description?: string
   /** `false` stores the workflow disabled; default `true`. */
   enabled?: boolean
+}
+
+/** Options of `.config(values, options)`. */
+export interface ConfigOptions {
+  /**
+   * A zod schema the config must satisfy: checked now, and again at sync for each tenant's
+   * config overrides merged over these values.
+   */
+  schema?: z.ZodType<JsonObject>
 }
 
 /** Options of `.cron(expression, options)`. */
@@ -82,10 +92,10 @@ export interface WorkflowStart<TConfig> extends WorkflowSettings<WorkflowStart<T
    *
    * @example
    * ```ts
-   * workflow('incident').config({ severity: 'high' })
+   * workflow('incident').config({ severity: 'high' }, { schema: z.object({ severity: z.enum(['low', 'high']) }) })
    * ```
    */
-  config<C extends JsonObject>(config: C): WorkflowStart<C>
+  config<C extends JsonObject>(config: C, options?: ConfigOptions): WorkflowStart<C>
   /**
    * Picks the signal that starts the workflow, optionally narrowed by environment and resource
    * type. Steps can be added after this.
@@ -121,7 +131,7 @@ export interface WorkflowBuilder<S extends ChainState> extends StepMethods<'work
    * Sets the workflow config. Set it before the handlers that read it; a later call must keep
    * the earlier fields' types, because handlers already added rely on them.
    */
-  config<C extends JsonObject & S['config']>(config: C): WorkflowBuilder<WithConfig<S, C>>
+  config<C extends JsonObject & S['config']>(config: C, options?: ConfigOptions): WorkflowBuilder<WithConfig<S, C>>
   /**
    * Returns the workflow as plain, validated {@link WorkflowSpec} JSON. Throws a
    * PulseValidationError if it breaks a rule only visible on the whole workflow, such as an
@@ -138,6 +148,7 @@ interface WorkflowProps {
   readonly environmentFilter?: string
   readonly resourceTypeFilter?: string
   readonly config: JsonObject
+  readonly configSchema?: z.ZodType<JsonObject>
   readonly cronExpression?: string
   readonly cronTimezone?: string
   readonly isEnabled: boolean
@@ -166,11 +177,13 @@ export class WorkflowBuilderImpl {
     return this.with({ description })
   }
 
-  config(config: JsonObject): WorkflowBuilderImpl {
+  config(config: JsonObject, options?: ConfigOptions): WorkflowBuilderImpl {
     if (typeof config !== 'object' || config === null || Array.isArray(config)) {
       this.fail([{ path: ['config'], message: 'config must be a plain object such as { severity: "high" }' }])
     }
-    return this.with({ config: deepFreeze(structuredClone(config)) })
+    const schema = options?.schema ?? this.props.configSchema
+    if (schema) this.fail(configIssues(schema, config))
+    return this.with({ config: deepFreeze(structuredClone(config)), ...(schema ? { configSchema: schema } : {}) })
   }
 
   cron(expression: string, options?: CronOptions): WorkflowBuilderImpl {
@@ -296,4 +309,14 @@ function fieldIssues(field: 'key' | 'name' | 'description', value: unknown): Val
   const parsed = workflowSpecSchema.shape[field].safeParse(value)
   // One field has one problem worth fixing first; an empty key need not also be told about its pattern.
   return parsed.success ? [] : zodIssuesAt([field], parsed.error).slice(0, 1)
+}
+
+/** Problems of a config against the workflow's config schema, as validation issues under `config`. */
+export function configIssues(schema: z.ZodType<JsonObject>, config: unknown): ValidationIssue[] {
+  const parsed = schema.safeParse(config)
+  if (parsed.success) return []
+  return parsed.error.issues.map((issue) => ({
+    path: ['config', ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
+    message: issue.message,
+  }))
 }

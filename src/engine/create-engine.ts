@@ -1,6 +1,7 @@
 import { definitionHash, validateSpec } from '../definition/index.js'
-import { collectRegistrations, type AnyWorkflow } from '../dsl/index.js'
+import { collectRegistrations, configIssues, type AnyWorkflow } from '../dsl/index.js'
 import { PulseConfigError, PulseError, PulseNotFoundError, PulseValidationError } from '../errors.js'
+import type { ValidationIssue } from '../errors.js'
 import type { EmbeddedDatabase } from '../embedded/embedded-database.js'
 import { lazyPool } from '../embedded/lazy-pool.js'
 import { createCronQueue, createStepQueue, type BackendSource, type CronQueue, type StepQueue } from '../queue/index.js'
@@ -107,15 +108,24 @@ export function createEngine(config: EngineConfig = {}): Engine {
       if (problem) throw new PulseValidationError('sync', [{ path: ['tenantId'], message: problem }])
       const specs: WorkflowSpec[] = []
       const carried = new Set<string>()
+      const configIssuesFound: ValidationIssue[] = []
       for (const wf of options.workflows) {
         if (isWorkflow(wf)) {
-          specs.push(wf.compile())
-          const { actions, conditions } = collectRegistrations(wf)
+          const spec = wf.compile()
+          specs.push(spec)
+          const { actions, conditions, configSchema } = collectRegistrations(wf)
           for (const h of [...actions, ...conditions]) carried.add(`${h.kind}:${h.name}`)
+          const override = options.config?.[spec.key]
+          if (configSchema && override) {
+            for (const issue of configIssues(configSchema, { ...spec.config, ...override })) {
+              configIssuesFound.push({ path: ['config', spec.key, ...issue.path.slice(1)], message: issue.message })
+            }
+          }
         } else {
           specs.push(wf)
         }
       }
+      if (configIssuesFound.length > 0) throw new PulseValidationError(`config overrides for tenant "${owner}"`, configIssuesFound)
       const missing = missingHandlers(
         registry,
         specs.flatMap((s) => handlersIn(s.steps, s.key ?? s.name)),

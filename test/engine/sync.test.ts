@@ -92,6 +92,22 @@ describe.skipIf(servicesMissing())('sync of code-defined workflows per tenant', 
     await expect(engine.sync({ tenantId: 'w1', workflows: [v1], config: { nope: {} } })).rejects.toThrow(/no workflow with that key/)
   })
 
+  it('validates per-tenant config overrides against the config schema a workflow declares', async () => {
+    const schema = z.object({ graceDays: z.number().int().min(1).max(30), plan: z.enum(['free', 'pro']) })
+    const typed = workflow('typed-config').on(trialExpiring).config({ graceDays: 3, plan: 'pro' }, { schema }).do('noop_typed', () => undefined)
+    expect(() => workflow('bad-defaults').config({ graceDays: 0, plan: 'pro' }, { schema })).toThrow(PulseValidationError)
+    engine.register(typed)
+    const err = await engine
+      .sync({ tenantId: 'w1', workflows: [typed], config: { 'typed-config': { graceDays: 90, plan: 'gold' } } })
+      .catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(PulseValidationError)
+    expect((err as PulseValidationError).issues.map((i) => i.path.join('.')).sort()).toEqual(['config.typed-config.graceDays', 'config.typed-config.plan'])
+    const { rows } = await t.pool.query(`SELECT count(*)::int AS n FROM "${t.tablePrefix}workflow_definitions"`)
+    expect(rows[0].n).toBe(0)
+    const plan = await engine.sync({ tenantId: 'w1', workflows: [typed], config: { 'typed-config': { graceDays: 7 } } })
+    expect(plan.definitions[0]!.config).toEqual({ graceDays: 7, plan: 'pro' })
+  })
+
   it('writes one version per content when two syncs of a tenant race', async () => {
     const second = t.sibling()
     second.register(v1, v2)
