@@ -105,6 +105,26 @@ Promise.all([main('postgres'), main('redis')]).then((r) => console.log(JSON.stri
     ])
   }, 90_000)
 
+  it('installs the pulse bin: init, sync, emit and runs work from the fresh project, embedded', async () => {
+    const cli = join(project, 'cli-embedded')
+    await exec('mkdir', ['-p', cli])
+    await writeFile(join(cli, 'package.json'), JSON.stringify({ name: 'cli-app', private: true, type: 'module' }))
+    const pulse = (...args: string[]) =>
+      exec(join(project, 'node_modules/.bin/pulse'), args, { cwd: cli, timeout: 90_000, env: { ...process.env, NODE_PATH: join(project, 'node_modules') } })
+    // The config imports 'pulse-engine', which resolves from the project's node_modules above.
+    await exec('ln', ['-s', join(project, 'node_modules'), join(cli, 'node_modules')])
+    expect((await pulse('--help')).stdout).toMatch(/pulse/)
+    await pulse('init')
+    expect((await pulse('sync', '--dry-run')).stdout).toMatch(/created/)
+    await pulse('sync')
+    const emitted = JSON.parse((await pulse('emit', 'user.signed_up', '--tenant', 'workspace_1', '--payload', '{"email":"ada@example.com"}', '--json')).stdout) as {
+      runs: unknown[]
+    }
+    expect(emitted.runs).toHaveLength(1)
+    const runs = JSON.parse((await pulse('runs', '--json')).stdout) as { tenantId: string }[]
+    expect(runs.map((r) => r.tenantId)).toEqual(['workspace_1'])
+  }, 180_000)
+
   it('exposes types to ESM and CommonJS consumers, payload inference included', async () => {
     const body = (importLine: string) => `${importLine}
 const missed = trigger('heartbeat.missed', { source: 'heartbeat', payload: z.object({ lastSeenAt: z.string() }) })
