@@ -46,6 +46,13 @@ export interface EngineConfig {
    * a database served by PGlite). The embedded mode always polls.
    */
   queuePollMs?: number
+  /**
+   * Send the engine's hot statements as named prepared statements, so Postgres plans them once
+   * per connection. Default on, except in the embedded mode; turn it off when a pooler does not
+   * support them (PgBouncer in transaction mode before 1.21) or when the database is a PGlite
+   * server shared by several connections.
+   */
+  preparedStatements?: boolean
   /** Prefix of the engine's table names. Default `pulse_`. */
   tablePrefix?: string
   /** Prefix of the engine's BullMQ queues. Default `pulse`. */
@@ -102,8 +109,9 @@ export type EngineMode =
   | { kind: 'embedded'; dataDir: string | false }
 
 export interface ResolvedConfig
-  extends Required<Omit<EngineConfig, 'onStepComplete' | 'onRunComplete' | 'db' | 'redis' | 'dataDir' | 'queueConnection' | 'queuePollMs'>> {
+  extends Required<Omit<EngineConfig, 'onStepComplete' | 'onRunComplete' | 'db' | 'redis' | 'dataDir' | 'queueConnection' | 'queuePollMs' | 'preparedStatements'>> {
   mode: EngineMode
+  preparedStatements: boolean
   onStepComplete?: LifecycleHook<StepCompleteEvent>
   onRunComplete?: LifecycleHook<RunCompleteEvent>
 }
@@ -112,12 +120,14 @@ const QUEUE_PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 
 export function resolveConfig(config: EngineConfig = {}): ResolvedConfig {
   if (typeof config !== 'object' || config === null) throw new PulseConfigError('createEngine takes a config object, e.g. { db, redis }, or nothing for the embedded mode')
+  const mode = resolveMode(config)
   const queuePrefix = config.queuePrefix ?? 'pulse'
   if (!QUEUE_PREFIX_PATTERN.test(queuePrefix)) {
     throw new PulseConfigError(`queuePrefix ${JSON.stringify(queuePrefix)} is not allowed; use 1 to 64 letters, digits, "_" or "-"`)
   }
   return {
-    mode: resolveMode(config),
+    mode,
+    preparedStatements: mode.kind !== 'embedded' && config.preparedStatements !== false,
     schema: config.schema ?? 'public',
     queueSchema: identifier('queueSchema', config.queueSchema ?? 'bullmq'),
     tablePrefix: config.tablePrefix ?? 'pulse_',

@@ -149,6 +149,7 @@ export function createExecutor(deps: ExecutorDeps) {
     }
     const res = await transitions.submit({
       step,
+      run,
       result,
       output: output ? { name: step.stepName, data: output } : undefined,
       next: inlineNext

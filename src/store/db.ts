@@ -1,8 +1,29 @@
+import { createHash } from 'node:crypto'
 import type { PoolClient, QueryResultRow } from 'pg'
 
 /** What the store needs from a connection: a pg Pool, or one client inside a transaction. */
+/** SQL text, or SQL text with a name under which Postgres keeps it prepared on each connection. */
+export type Statement = string | { name: string; text: string }
+
 export interface Queryable {
-  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>
+  query<R extends QueryResultRow = QueryResultRow>(statement: Statement, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>
+}
+
+const names = new Map<string, string>()
+
+/**
+ * Names the hot statements so each connection parses and plans them once instead of on every
+ * call (planning the transition statement costs about as much as running it). Off where one
+ * database session is shared by many connections (the embedded mode), since names would clash.
+ */
+export function preparedStatement(enabled: boolean, text: string): Statement {
+  if (!enabled) return text
+  let name = names.get(text)
+  if (!name) {
+    name = `pulse_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`
+    names.set(text, name)
+  }
+  return { name, text }
 }
 
 /** A pg Pool, or anything that offers the same two methods the store uses. */

@@ -19,7 +19,7 @@ export interface BatcherOptions<Req> {
 
 export function createBatcher<Req, Res>(run: (requests: Req[]) => Promise<Res[]>, options: BatcherOptions<Req> = {}): Batcher<Req, Res> {
   const maxBatch = options.maxBatch ?? 200
-  const maxInFlight = options.inFlight ?? 2
+  const maxInFlight = options.inFlight ?? 4
   type Item = { request: Req; resolve: (r: Res) => void; reject: (e: unknown) => void }
   let queue: Item[] = []
   let inFlight = 0

@@ -1,5 +1,5 @@
 import type { JsonObject, TriggerEnvelope } from '../types.js'
-import type { Queryable } from './db.js'
+import { preparedStatement, type Queryable } from './db.js'
 import { newId } from './ids.js'
 import { reviveDates, toRun, toStep, toTrigger, type RunRecord, type StepRecord } from './rows.js'
 import type { Tables } from './tables.js'
@@ -61,7 +61,9 @@ export class SignalStore {
       only_definition_id: r.onlyDefinitionId ?? null,
     }))
     const { rows } = await this.q.query(
-      `WITH input AS (
+      preparedStatement(
+        this.t.prepared,
+        `WITH input AS (
         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, tenant_id text, source text, type text,
           resource_type text, resource_id text, environment text, payload jsonb, only_definition_id text)
       ),
@@ -80,6 +82,7 @@ export class SignalStore {
       SELECT 'trigger' AS kind, trg.id AS trigger_id, to_jsonb(trg.*) AS row FROM trg
       UNION ALL SELECT 'run', runs.trigger_id, to_jsonb(runs.*) FROM runs
       UNION ALL SELECT 'step', s.trigger_id, to_jsonb(steps.*) FROM steps JOIN planned s ON s.step_id = steps.id`,
+      ),
       [JSON.stringify(input)],
     )
     const byTrigger = groupRows(rows)
@@ -131,10 +134,14 @@ export class SignalStore {
                'run_' || replace(gen_random_uuid()::text, '-', '') AS run_id,
                'stp_' || replace(gen_random_uuid()::text, '-', '') AS step_id
         FROM matchable m
-        JOIN ${t.definitions} d ON d.tenant_id = m.tenant_id AND d.trigger_type = m.type AND d.is_enabled
-        WHERE (d.environment_filter IS NULL OR d.environment_filter = m.environment)
-          AND (d.resource_type_filter IS NULL OR d.resource_type_filter = m.resource_type)
-          AND (m.only_definition_id IS NULL OR d.id = m.only_definition_id)
+        -- LATERAL: one index lookup per signal on (tenant_id, trigger_type), whatever the table size.
+        CROSS JOIN LATERAL (
+          SELECT * FROM ${t.definitions} d
+          WHERE d.tenant_id = m.tenant_id AND d.trigger_type = m.type AND d.is_enabled
+            AND (d.environment_filter IS NULL OR d.environment_filter = m.environment)
+            AND (d.resource_type_filter IS NULL OR d.resource_type_filter = m.resource_type)
+            AND (m.only_definition_id IS NULL OR d.id = m.only_definition_id)
+        ) d
       ),
       runs AS (
         INSERT INTO ${t.runs} (id, definition_id, tenant_id, trigger_id, status, is_replay, is_dry_run, definition_snapshot, started_at)

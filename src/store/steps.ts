@@ -1,5 +1,5 @@
 import type { JsonObject, StepType, TriggerEnvelope } from '../types.js'
-import type { Queryable } from './db.js'
+import { preparedStatement, type Queryable } from './db.js'
 import { newId } from './ids.js'
 import { reviveDates, toRun, toStep, toTrigger, type RunRecord, type StepRecord } from './rows.js'
 import type { Tables } from './tables.js'
@@ -24,6 +24,8 @@ export interface NewStep {
 /** One step of a group-committed transition; see StepStore.finishAndContinueMany. */
 export interface ContinueRequest {
   step: StepRecord
+  /** The run as the caller last saw it; the statement returns only what it changes. */
+  run: RunRecord
   result?: JsonObject
   output?: { name: string; data: JsonObject }
   next?: NewStep & { stepType: 'action' | 'condition' }
@@ -69,12 +71,14 @@ export class StepStore {
   async claimMany(requests: { stepId: string; runId: string }[], leaseMs: number): Promise<(Claim | null)[]> {
     const t = this.t
     const { rows } = await this.q.query(
-      `WITH req AS (
+      preparedStatement(
+        t.prepared,
+        `WITH req AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(step_id text, run_id text)
        ),
        r AS (
          SELECT * FROM ${t.runs}
-         WHERE id IN (SELECT run_id FROM req) AND status IN ('pending', 'running', 'waiting')
+         WHERE id = ANY($3::text[]) AND status IN ('pending', 'running', 'waiting')
          ORDER BY id
          FOR UPDATE
        ),
@@ -82,21 +86,27 @@ export class StepStore {
          UPDATE ${t.steps} st SET status = 'running', attempt = st.attempt + 1, fence = st.fence + 1,
            started_at = now(), completed_at = NULL, locked_until = now() + $2 * interval '1 millisecond'
          FROM req
-         WHERE st.id = req.step_id AND st.run_id = req.run_id AND req.run_id IN (SELECT id FROM r)
+         WHERE st.id = ANY($4::text[]) AND st.id = req.step_id AND st.run_id = req.run_id AND req.run_id IN (SELECT id FROM r)
            AND (st.status IN ('pending', 'scheduled') OR (st.status = 'running' AND st.locked_until < now()))
            AND (st.scheduled_for IS NULL OR st.scheduled_for <= now() + interval '25 milliseconds')
          RETURNING st.*
        ),
        ru AS (
          UPDATE ${t.runs} SET status = 'running', started_at = coalesce(started_at, now()), updated_at = now()
-         WHERE id IN (SELECT run_id FROM s) AND status IN ('pending', 'waiting')
+         WHERE id = ANY($3::text[]) AND id IN (SELECT run_id FROM s) AND status IN ('pending', 'waiting')
          RETURNING *
        )
        SELECT s.id AS step_id, to_jsonb(s.*) AS step,
               coalesce((SELECT to_jsonb(ru.*) FROM ru WHERE ru.id = s.run_id), (SELECT to_jsonb(r.*) FROM r WHERE r.id = s.run_id)) AS run,
               to_jsonb(tr.*) AS trigger
        FROM s JOIN r ON r.id = s.run_id JOIN ${t.triggers} tr ON tr.id = r.trigger_id`,
-      [JSON.stringify(requests.map((r) => ({ step_id: r.stepId, run_id: r.runId }))), leaseMs],
+      ),
+      [
+        JSON.stringify(requests.map((r) => ({ step_id: r.stepId, run_id: r.runId }))),
+        leaseMs,
+        requests.map((r) => r.runId),
+        requests.map((r) => r.stepId),
+      ],
     )
     const byStep = new Map(
       (rows as { step_id: string; step: Record<string, unknown>; run: Record<string, unknown>; trigger: Record<string, unknown> }[]).map((row) => [
@@ -169,22 +179,25 @@ export class StepStore {
       top_index: r.next && r.next.path.length === 1 ? r.next.path[0] : null,
     }))
     const { rows } = await this.q.query(
-      `WITH req AS (
+      preparedStatement(
+        t.prepared,
+        `WITH req AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(run_id text, step_id text, fence bigint, result jsonb,
            out_name text, out_data jsonb, complete_run boolean, next_id text, next_index int, next_path int[],
            next_type text, next_name text, branch_index int, parent_id text, top_index int)
        ),
        r AS (
-         SELECT runs.id FROM ${t.runs} runs
-         WHERE runs.id IN (SELECT run_id FROM req) AND runs.status = 'running'
-         ORDER BY runs.id
+         SELECT id FROM ${t.runs}
+         WHERE id = ANY($3::text[]) AND status = 'running'
+         ORDER BY id
          FOR UPDATE
        ),
        done AS (
          UPDATE ${t.steps} s SET status = 'completed', result = req.result, completed_at = now(), locked_until = NULL
          FROM req
-         WHERE s.id = req.step_id AND s.fence = req.fence AND s.status = 'running' AND req.run_id IN (SELECT id FROM r)
-         RETURNING s.*
+         WHERE s.id = ANY($4::text[]) AND s.id = req.step_id AND s.fence = req.fence AND s.status = 'running'
+           AND req.run_id IN (SELECT id FROM r)
+         RETURNING s.id, s.tenant_id, s.completed_at
        ),
        nx AS (
          INSERT INTO ${t.steps} (id, run_id, tenant_id, step_index, step_path, step_type, step_name, status,
@@ -204,28 +217,46 @@ export class StepStore {
            completed_at = CASE WHEN req.complete_run THEN now() ELSE runs.completed_at END,
            updated_at = now()
          FROM req JOIN done d ON d.id = req.step_id
-         WHERE runs.id = req.run_id
-         RETURNING runs.*
+         WHERE runs.id = ANY($3::text[]) AND runs.id = req.run_id
+         RETURNING runs.id, runs.context, runs.status, runs.current_step_index, runs.completed_at, runs.updated_at
        )
-       SELECT req.step_id,
-              (SELECT to_jsonb(done.*) FROM done WHERE done.id = req.step_id) AS done,
-              (SELECT to_jsonb(ru.*) FROM ru WHERE ru.id = req.run_id) AS run,
+       SELECT req.step_id, done.completed_at AS done_at,
+              ru.context, ru.status, ru.current_step_index, ru.completed_at AS run_completed_at, ru.updated_at,
               (SELECT to_jsonb(nx.*) FROM nx WHERE nx.id = req.next_id) AS next
-       FROM req`,
-      [JSON.stringify(payload), requests[0]?.leaseMs ?? 30_000],
-    )
-    const byStep = new Map(
-      (rows as { step_id: string; done: Record<string, unknown> | null; run: Record<string, unknown> | null; next: Record<string, unknown> | null }[]).map(
-        (row) => [row.step_id, row] as const,
+       FROM req
+       LEFT JOIN done ON done.id = req.step_id
+       LEFT JOIN ru ON ru.id = req.run_id`,
       ),
+      // The ids also travel as arrays: `id = ANY($n)` makes the planner look rows up by primary key
+      // (a join on the recordset gets a generic plan that scans whole tables).
+      [JSON.stringify(payload), requests[0]?.leaseMs ?? 30_000, requests.map((r) => r.step.runId), requests.map((r) => r.step.id)],
     )
+    type Row = {
+      step_id: string
+      done_at: Date | null
+      context: JsonObject | null
+      status: RunRecord['status'] | null
+      current_step_index: number | null
+      run_completed_at: Date | null
+      updated_at: Date | null
+      next: Record<string, unknown> | null
+    }
+    const byStep = new Map((rows as Row[]).map((row) => [row.step_id, row] as const))
+    // Only what the statement changed comes back; the rest of each row is already known here,
+    // which keeps the run's definition snapshot from travelling back on every step.
     return requests.map((r) => {
       const row = byStep.get(r.step.id)
-      return {
-        done: row?.done ? toStep(reviveDates(row.done)) : null,
-        run: row?.run ? toRun(reviveDates(row.run)) : null,
-        next: row?.next ? toStep(reviveDates(row.next)) : null,
+      if (!row?.done_at || !row.status) return { done: null, run: null, next: null }
+      const done: StepRecord = { ...r.step, status: 'completed', result: r.result, completedAt: row.done_at, lockedUntil: undefined }
+      const run: RunRecord = {
+        ...r.run,
+        context: row.context ?? r.run.context,
+        status: row.status,
+        currentStepIndex: row.current_step_index ?? r.run.currentStepIndex,
+        completedAt: row.run_completed_at ?? undefined,
+        updatedAt: row.updated_at ?? r.run.updatedAt,
       }
+      return { done, run, next: row.next ? toStep(reviveDates(row.next)) : null }
     })
   }
 

@@ -27,8 +27,8 @@ export interface Store extends StoreSession {
   transaction<T>(fn: (tx: StoreSession) => Promise<T>): Promise<T>
 }
 
-export function createStore(pool: PoolLike, tablePrefix: string, schema = 'public'): Store {
-  const tables = tablesFor(tablePrefix, schema)
+export function createStore(pool: PoolLike, tablePrefix: string, schema = 'public', options: { preparedStatements?: boolean } = {}): Store {
+  const tables = tablesFor(tablePrefix, schema, options.preparedStatements ?? false)
   const session = (q: Queryable): StoreSession => ({
     signals: new SignalStore(q, tables),
     definitions: new DefinitionStore(q, tables),

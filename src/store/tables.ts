@@ -10,6 +10,8 @@ export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/
 export interface Tables {
   prefix: string
   schema: string
+  /** Whether hot statements are sent as named prepared statements (see preparedStatement). */
+  prepared: boolean
   migrations: string
   triggers: string
   definitions: string
@@ -22,7 +24,7 @@ export interface Tables {
  * Resolves table names for a prefix, refusing anything that is not a plain lower-case identifier:
  * the prefix is the one piece of SQL that cannot be a bound parameter.
  */
-export function tablesFor(prefix: string, schema = 'public'): Tables {
+export function tablesFor(prefix: string, schema = 'public', prepared = false): Tables {
   if (typeof prefix !== 'string' || !TABLE_PREFIX_PATTERN.test(prefix)) {
     throw new PulseConfigError(
       `tablePrefix ${JSON.stringify(prefix)} is not allowed; use 1 to 41 lower-case letters, digits or "_", starting with a letter or "_" (for example "pulse_")`,
@@ -36,6 +38,7 @@ export function tablesFor(prefix: string, schema = 'public'): Tables {
   return {
     prefix,
     schema,
+    prepared,
     migrations: q('migrations'),
     triggers: q('triggers'),
     definitions: q('workflow_definitions'),

@@ -48,7 +48,7 @@ export async function startTestEngine(overrides: Partial<EngineConfig> = {}, opt
         ? { ...common, db: pool, redis, ...overrides, ...extra }
         : MODE === 'postgres'
           ? { ...common, db: pool, ...overrides, ...extra }
-          : { ...common, db: pool, queueConnection: embeddedUrl, queuePollMs: 50, ...overrides, ...extra }
+          : { ...common, db: pool, queueConnection: embeddedUrl, queuePollMs: 50, preparedStatements: false, ...overrides, ...extra }
     const e = createEngine(config)
     engines.push(e)
     return e
