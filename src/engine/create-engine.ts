@@ -53,11 +53,23 @@ export function createEngine(config: EngineConfig = {}): Engine {
     logger: cfg.logger,
     allowUnregisteredTriggers: cfg.allowUnregisteredTriggers,
     maxPayloadBytes: cfg.maxPayloadBytes,
+    // A started engine runs the first steps of the runs it emits itself, while it has room.
+    local: () => (started ? executor.localStart() : undefined),
   }
   watchPoolErrors(cfg)
 
   const emit = async (input: TriggerInput) => (await emitSignal(emitDeps, input))!.trigger
-  const executor = createExecutor({ store, queue, registry, hooks, logger: cfg.logger, leaseMs: cfg.leaseMs, maxOutputBytes: cfg.maxOutputBytes, emit })
+  const executor = createExecutor({
+    store,
+    queue,
+    registry,
+    hooks,
+    logger: cfg.logger,
+    leaseMs: cfg.leaseMs,
+    concurrency: cfg.concurrency,
+    maxOutputBytes: cfg.maxOutputBytes,
+    emit,
+  })
   const cronDeps = { store, queue, cron, registry, logger: cfg.logger, misfire: cfg.cronMisfire, misfireGraceMs: cfg.cronMisfireGraceMs }
   let reconciler: ReturnType<typeof startReconciler> | undefined
   let scheduleKeeper: ReturnType<typeof startScheduleKeeper> | undefined
@@ -238,11 +250,13 @@ export function createEngine(config: EngineConfig = {}): Engine {
         started = false
         executor.beginShutdown()
         await cron.stopWorker()
-        const drained = queue.stopWorker(false).then(() => true)
+        const drained = Promise.all([queue.stopWorker(false), executor.localIdle()]).then(() => true)
         const timedOut = new Promise<false>((resolve) => setTimeout(() => resolve(false), cfg.shutdownGraceMs).unref())
         if (!(await Promise.race([drained, timedOut]))) {
           await executor.releaseAll()
           await queue.stopWorker(true)
+          // Aborted handlers return at once; give their chains a moment to unwind before closing.
+          await Promise.race([executor.localIdle(), new Promise((resolve) => setTimeout(resolve, 1000).unref())])
         }
       }
       await cron.close()

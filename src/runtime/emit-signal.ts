@@ -2,7 +2,7 @@ import { PulseValidationError, type ValidationIssue } from '../errors.js'
 import type { StepQueue } from '../queue/index.js'
 import type { PersistedSignal, Store } from '../store/index.js'
 import type { EngineLogger, JsonObject, TriggerInput } from '../types.js'
-import { jobFor } from './executor.js'
+import { jobFor, type LocalStart } from './executor.js'
 import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_JSON_DEPTH, stringProblem, toJsonValue } from './json-limits.js'
 import type { Registry } from './registry.js'
 
@@ -14,6 +14,11 @@ export interface EmitDeps {
   allowUnregisteredTriggers: boolean
   /** Largest payload accepted, in bytes of JSON. */
   maxPayloadBytes?: number
+  /**
+   * Whether this process can start the first steps itself right now: returns how long its claim
+   * lasts and how to start a claimed step, or undefined to go through the queue.
+   */
+  local?: () => LocalStart | undefined
 }
 
 const TEXT_FIELDS = ['tenantId', 'source', 'type', 'resourceType', 'resourceId', 'environment'] as const
@@ -84,16 +89,35 @@ export function checkSignal(
   return { ...input, source: source as string, payload: payload as JsonObject }
 }
 
-/** Persists a signal, creates the runs it matches, and enqueues their first steps. */
+/**
+ * Persists a signal, creates the runs it matches, and gets their first steps going: when this
+ * process runs workers with room to spare, the first steps are created already claimed and start
+ * here at once (no queue round trip); otherwise they are enqueued.
+ */
 export async function emitSignal(
   deps: EmitDeps,
   input: TriggerInput,
   options: { id?: string; onlyDefinitionId?: string } = {},
 ): Promise<PersistedSignal | null> {
   const signal = checkSignal(input, deps.registry, deps.allowUnregisteredTriggers, deps.maxPayloadBytes)
-  const persisted = await deps.store.signals.persistAndMatch(signal, options)
-  if (persisted && persisted.firstSteps.length > 0) {
-    await deps.queue.enqueue(persisted.firstSteps.map(jobFor)).catch((err: unknown) => {
+  const local = deps.local?.()
+  let persisted: PersistedSignal | null
+  try {
+    persisted = await deps.store.signals.persistAndMatch(signal, { ...options, ...(local ? { claimFirstMs: local.leaseMs } : {}) })
+  } finally {
+    // The chains started below count themselves; the reservation only covered the statement.
+    queueMicrotask(() => local?.release())
+  }
+  if (!persisted) return persisted
+  const queued = persisted.firstSteps.filter((step) => step.status !== 'running')
+  if (local) {
+    for (const step of persisted.firstSteps) {
+      const run = persisted.runs.find((r) => r.id === step.runId)
+      if (step.status === 'running' && run) local.start({ step, run, trigger: persisted.trigger })
+    }
+  }
+  if (queued.length > 0) {
+    await deps.queue.enqueue(queued.map(jobFor)).catch((err: unknown) => {
       // The runs are committed; the reconciler enqueues their first steps if this did not.
       deps.logger.warn({ err }, 'pulse-engine: could not enqueue first steps; the reconciler will pick them up')
     })

@@ -19,6 +19,8 @@ export interface ExecutorDeps {
   logger: EngineLogger
   /** How long a claim lasts without a heartbeat before another worker may take the step over. */
   leaseMs: number
+  /** Runs this process may start itself at once (see localStart). */
+  concurrency: number
   /** Largest step output (`data`) recorded, in bytes of JSON. */
   maxOutputBytes: number
   emit: (input: TriggerInput) => Promise<TriggerEnvelope>
@@ -39,6 +41,13 @@ class AbortReason extends Error {
   ) {
     super(message)
   }
+}
+
+/** Room to start an emitted run in this process; release() once the emit is done with it. */
+export interface LocalStart {
+  leaseMs: number
+  start(claim: Claim): void
+  release(): void
 }
 
 /** How many steps one job may run back to back before the chain goes through the queue again. */
@@ -351,12 +360,57 @@ export function createExecutor(deps: ExecutorDeps) {
     if (released.length > 0) await queue.enqueue(released.map(jobFor)).catch(() => undefined)
   }
 
+  let localChains = 0
+  let reserved = 0
+  const idleWaiters: (() => void)[] = []
+
+  /**
+   * Room for a run this process emitted to start here instead of going through the queue: up to
+   * `concurrency` such runs at a time, beside the queue worker's own `concurrency`.
+   */
+  function localStart(): LocalStart | undefined {
+    // A slot is reserved before the emit's statement runs, so many emits at once cannot all
+    // see the same free room.
+    if (draining || localChains + reserved >= deps.concurrency) return undefined
+    reserved++
+    let released = false
+    return {
+      leaseMs: deps.leaseMs,
+      start: (claim) => void runLocally(claim),
+      release: () => {
+        if (!released) reserved--
+        released = true
+      },
+    }
+  }
+
+  async function runLocally(claim: Claim): Promise<void> {
+    localChains++
+    try {
+      let next: Claim | null = claim
+      for (let inline = 0; next && inline < MAX_INLINE_STEPS; inline++) next = await execute(next)
+      if (next) await queue.enqueue([{ ...jobFor(next.step), delayMs: 0 }])
+    } catch (err) {
+      // The step stays claimed until its lease runs out; then the reconciler hands it to a worker.
+      logger.warn({ err, stepRunId: claim.step.id }, 'pulse-engine: a step started in the emitting process failed to run; it will be retried')
+    } finally {
+      localChains--
+      if (localChains === 0) for (const resolve of idleWaiters.splice(0)) resolve()
+    }
+  }
+
+  /** Resolves once no run started in this process (outside the queue) is still going. */
+  function localIdle(): Promise<void> {
+    if (localChains === 0) return Promise.resolve()
+    return new Promise((resolve) => idleWaiters.push(resolve))
+  }
+
   /** From now on this process claims nothing: inline continuations stop and new jobs are refused. */
   function beginShutdown(): void {
     draining = true
   }
 
-  return { processJob, applyEffects, commit, abortRun, releaseAll, beginShutdown, inflightCount: () => inflight.size }
+  return { processJob, applyEffects, commit, abortRun, releaseAll, beginShutdown, localStart, localIdle, inflightCount: () => inflight.size }
 }
 
 export type Executor = ReturnType<typeof createExecutor>

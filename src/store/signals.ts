@@ -23,6 +23,11 @@ export interface SignalRequest {
   id?: string
   /** Match only this definition. */
   onlyDefinitionId?: string
+  /**
+   * Create first steps that are due now already claimed, for a worker in the emitting process
+   * that will run them at once (with this lease). Delays are scheduled as usual.
+   */
+  claimFirstMs?: number
 }
 
 export interface RunSeed {
@@ -59,13 +64,14 @@ export class SignalStore {
       environment: r.signal.environment ?? null,
       payload: r.signal.payload,
       only_definition_id: r.onlyDefinitionId ?? null,
+      claim_lease_ms: r.claimFirstMs ?? null,
     }))
     const { rows } = await this.q.query(
       preparedStatement(
         this.t.prepared,
         `WITH input AS (
         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, tenant_id text, source text, type text,
-          resource_type text, resource_id text, environment text, payload jsonb, only_definition_id text)
+          resource_type text, resource_id text, environment text, payload jsonb, only_definition_id text, claim_lease_ms float8)
       ),
       trg AS (
         INSERT INTO ${this.t.triggers} (id, tenant_id, source, type, resource_type, resource_id, environment, payload)
@@ -75,7 +81,7 @@ export class SignalStore {
       ),
       matchable AS (
         SELECT trg.id, trg.tenant_id, trg.type, trg.environment, trg.resource_type, input.only_definition_id,
-               false AS is_replay, false AS is_dry_run
+               false AS is_replay, false AS is_dry_run, input.claim_lease_ms
         FROM trg JOIN input ON input.id = trg.id
       )
       ${this.matchAndCreate()}
@@ -90,7 +96,10 @@ export class SignalStore {
   }
 
   /** Persists one signal; see persistAndMatchMany. */
-  async persistAndMatch(signal: NewSignal, options: { id?: string; onlyDefinitionId?: string } = {}): Promise<PersistedSignal | null> {
+  async persistAndMatch(
+    signal: NewSignal,
+    options: { id?: string; onlyDefinitionId?: string; claimFirstMs?: number } = {},
+  ): Promise<PersistedSignal | null> {
     const [persisted] = await this.persistAndMatchMany([{ signal, ...options }])
     return persisted ?? null
   }
@@ -100,7 +109,8 @@ export class SignalStore {
     const { rows } = await this.q.query(
       `WITH matchable AS (
         SELECT $1::text AS id, $2::text AS tenant_id, $3::text AS type, $4::text AS environment,
-               $5::text AS resource_type, NULL::text AS only_definition_id, $6::boolean AS is_replay, $7::boolean AS is_dry_run
+               $5::text AS resource_type, NULL::text AS only_definition_id, $6::boolean AS is_replay, $7::boolean AS is_dry_run,
+               NULL::float8 AS claim_lease_ms
       )
       ${this.matchAndCreate()}
       SELECT 'run' AS kind, runs.trigger_id, to_jsonb(runs.*) AS row FROM runs
@@ -131,6 +141,7 @@ export class SignalStore {
         SELECT d.id AS definition_id, d.tenant_id, d.key, d.version, d.name, d.trigger_type, d.steps, d.config,
                m.id AS trigger_id, m.is_replay, m.is_dry_run,
                d.steps -> 0 AS first_step, (d.steps -> 0 ->> 'type') = 'delay' AS starts_with_delay,
+               CASE WHEN (d.steps -> 0 ->> 'type') <> 'delay' THEN m.claim_lease_ms END AS claim_lease_ms,
                'run_' || replace(gen_random_uuid()::text, '-', '') AS run_id,
                'stp_' || replace(gen_random_uuid()::text, '-', '') AS step_id
         FROM matchable m
@@ -146,18 +157,23 @@ export class SignalStore {
       runs AS (
         INSERT INTO ${t.runs} (id, definition_id, tenant_id, trigger_id, status, is_replay, is_dry_run, definition_snapshot, started_at)
         SELECT p.run_id, p.definition_id, p.tenant_id, p.trigger_id,
-               CASE WHEN p.starts_with_delay THEN 'waiting' ELSE 'pending' END,
+               CASE WHEN p.starts_with_delay THEN 'waiting' WHEN p.claim_lease_ms IS NOT NULL THEN 'running' ELSE 'pending' END,
                p.is_replay, p.is_dry_run,
                jsonb_build_object('id', p.definition_id, 'key', p.key, 'version', p.version, 'name', p.name,
                                   'triggerType', p.trigger_type, 'steps', p.steps, 'config', p.config),
-               CASE WHEN p.starts_with_delay THEN now() END
+               CASE WHEN p.starts_with_delay OR p.claim_lease_ms IS NOT NULL THEN now() END
         FROM planned p
         RETURNING *
       ),
       steps AS (
-        INSERT INTO ${t.steps} (id, run_id, tenant_id, step_index, step_path, step_type, step_name, status, scheduled_for)
+        INSERT INTO ${t.steps} (id, run_id, tenant_id, step_index, step_path, step_type, step_name, status,
+                                attempt, fence, started_at, locked_until, scheduled_for)
         SELECT p.step_id, p.run_id, p.tenant_id, 0, ARRAY[0], p.first_step ->> 'type', p.first_step ->> 'name',
-               CASE WHEN p.starts_with_delay THEN 'scheduled' ELSE 'pending' END,
+               CASE WHEN p.starts_with_delay THEN 'scheduled' WHEN p.claim_lease_ms IS NOT NULL THEN 'running' ELSE 'pending' END,
+               CASE WHEN p.claim_lease_ms IS NOT NULL THEN 1 ELSE 0 END,
+               CASE WHEN p.claim_lease_ms IS NOT NULL THEN 1 ELSE 0 END,
+               CASE WHEN p.claim_lease_ms IS NOT NULL THEN now() END,
+               CASE WHEN p.claim_lease_ms IS NOT NULL THEN now() + p.claim_lease_ms * interval '1 millisecond' END,
                CASE WHEN p.starts_with_delay AND p.is_dry_run THEN now()
                     WHEN p.starts_with_delay THEN now() + ((p.first_step ->> 'delayMs')::bigint * interval '1 millisecond')
                END
