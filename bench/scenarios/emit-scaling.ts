@@ -1,6 +1,7 @@
+import { Redis } from 'ioredis'
 import pg from 'pg'
 import { createEngine } from '../../src/index.js'
-import { DATABASE_URL, percentile, quietLogger, round } from '../support.js'
+import { DATABASE_URL, REDIS_URL, percentile, quietLogger, round } from '../support.js'
 
 export interface EmitPoint {
   definitions: number
@@ -27,7 +28,10 @@ export interface EmitResult {
 export async function emitScaling(total: number, perTenant: number, signals: number): Promise<EmitResult> {
   const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 12 })
   const prefix = `bench_emit_${Date.now().toString(36)}_`
-  const engine = createEngine({ db: pool, tablePrefix: prefix, logger: quietLogger })
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null })
+  const queuePrefix = `benchemit${Date.now().toString(36)}`
+  // Redis mode, not started: emit persists and enqueues; no worker competes for the machine.
+  const engine = createEngine({ db: pool, redis, tablePrefix: prefix, queuePrefix, logger: quietLogger })
   engine.registerTrigger('bench.match', { source: 'bench' })
   await engine.migrate()
   const defs = `"${prefix}workflow_definitions"`
@@ -83,5 +87,8 @@ export async function emitScaling(total: number, perTenant: number, signals: num
     const tables = ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations']
     await pool.query(tables.map((t) => `DROP TABLE IF EXISTS "${prefix}${t}" CASCADE`).join(';'))
     await pool.end()
+    const keys = await redis.keys(`${queuePrefix}:*`)
+    for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000))
+    redis.disconnect()
   }
 }
