@@ -1,6 +1,7 @@
 import { PulseError } from '../errors.js'
 import { inTransaction, type PoolLike } from './db.js'
 import { initialSchema } from './migrations/001-initial.js'
+import { hotUpdates } from './migrations/002-hot-updates.js'
 import type { Tables } from './tables.js'
 
 interface Migration {
@@ -10,7 +11,10 @@ interface Migration {
 }
 
 /** Every schema change, in order. Append only: a released migration is never edited. */
-const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', sql: initialSchema }]
+const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', sql: initialSchema },
+  { version: 2, name: 'hot-updates', sql: hotUpdates },
+]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0
 
