@@ -77,3 +77,11 @@ export function openWorker<D>(
   worker.on('error', () => undefined)
   return { worker: worker as unknown as Worker<D>, cleanup: c.cleanup }
 }
+
+/** Closes a queue opened on first use, if it was; a queue that failed to open is left alone. */
+export async function closeOpened(opening: Promise<{ queue: { close(): Promise<void> }; cleanup: () => Promise<void> }> | undefined): Promise<void> {
+  const opened = await opening?.catch(() => undefined)
+  if (!opened) return
+  await opened.queue.close()
+  await opened.cleanup()
+}

@@ -1,5 +1,5 @@
 import type { Job, Queue, Worker } from 'bullmq'
-import { openQueue, openWorker, type BackendSource } from './backend.js'
+import { closeOpened, openQueue, openWorker, type BackendSource } from './backend.js'
 
 export interface CronTick {
   definitionId: string
@@ -87,13 +87,9 @@ export function createCronQueue(options: { backend: BackendSource; queuePrefix: 
     },
     async close() {
       await this.stopWorker()
-      const q = queue
+      const opening = queue
       queue = undefined
-      if (!q) return
-      const opened = await q.catch(() => undefined)
-      if (!opened) return
-      await opened.queue.close()
-      await opened.cleanup()
+      await closeOpened(opening)
     },
   }
 }

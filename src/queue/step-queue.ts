@@ -1,5 +1,5 @@
 import type { Queue, Worker } from 'bullmq'
-import { openQueue, openWorker, type BackendSource } from './backend.js'
+import { closeOpened, openQueue, openWorker, type BackendSource } from './backend.js'
 
 /** What a step job carries: enough to claim the step; everything else is read from Postgres. */
 export interface StepJobData {
@@ -100,13 +100,9 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
     },
     async close() {
       await this.stopWorker(true)
-      const q = queue
+      const opening = queue
       queue = undefined
-      if (!q) return
-      const opened = await q.catch(() => undefined)
-      if (!opened) return
-      await opened.queue.close()
-      await opened.cleanup()
+      await closeOpened(opening)
     },
   }
 }

@@ -22,24 +22,9 @@ export class DefinitionStore {
       `INSERT INTO ${this.t.definitions}
         (id, tenant_id, key, version, hash, name, description, trigger_type, environment_filter, resource_type_filter,
          steps, config, is_enabled, cron_expression, cron_timezone)
-       VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       VALUES ($1, $13, $14, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        RETURNING *`,
-      [
-        newId('wfd'),
-        def.tenantId,
-        def.key ?? null,
-        def.hash,
-        def.name,
-        def.description ?? null,
-        def.triggerType,
-        def.environmentFilter ?? null,
-        def.resourceTypeFilter ?? null,
-        JSON.stringify(def.steps),
-        def.config,
-        def.isEnabled,
-        def.cronExpression ?? null,
-        def.cronTimezone ?? null,
-      ],
+      [newId('wfd'), ...contentValues(def), def.tenantId, def.key ?? null],
     )
     return toDefinition(rows[0]!)
   }
@@ -53,20 +38,7 @@ export class DefinitionStore {
          is_enabled = $10, cron_expression = $11, cron_timezone = $12, updated_at = now()
        WHERE id = $1 AND hash <> $2
        RETURNING *`,
-      [
-        id,
-        def.hash,
-        def.name,
-        def.description ?? null,
-        def.triggerType,
-        def.environmentFilter ?? null,
-        def.resourceTypeFilter ?? null,
-        JSON.stringify(def.steps),
-        def.config,
-        def.isEnabled,
-        def.cronExpression ?? null,
-        def.cronTimezone ?? null,
-      ],
+      [id, ...contentValues(def)],
     )
     return rows[0] ? toDefinition(rows[0]) : null
   }
@@ -124,4 +96,21 @@ export class DefinitionStore {
   async lockTenant(tenantId: string): Promise<void> {
     await this.q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`pulse-engine:sync:${this.t.prefix}:${tenantId}`])
   }
+}
+
+/** The content columns of a definition, in the order both insert and update bind them ($2..$12). */
+function contentValues(def: NewDefinition): unknown[] {
+  return [
+    def.hash,
+    def.name,
+    def.description ?? null,
+    def.triggerType,
+    def.environmentFilter ?? null,
+    def.resourceTypeFilter ?? null,
+    JSON.stringify(def.steps),
+    def.config,
+    def.isEnabled,
+    def.cronExpression ?? null,
+    def.cronTimezone ?? null,
+  ]
 }
