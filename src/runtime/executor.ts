@@ -2,8 +2,8 @@ import type { StepJob, StepJobData, StepQueue } from '../queue/index.js'
 import { ACTIVE_RUN_STATUSES, type Claim, type ContinueRequest, type RunRecord, type StepRecord, type Store, type StoreSession } from '../store/index.js'
 import type { EngineLogger, JsonObject, TriggerEnvelope, TriggerInput, WorkflowStep } from '../types.js'
 import { noEffects, type Effects } from './effects.js'
-import { buildContext } from './handler-context.js'
-import { actionOutcome, conditionOutcome, errorMessage, type Outcome } from './handler-outcome.js'
+import { createHandlerRunner } from './handler-runner.js'
+import { actionOutcome, conditionOutcome, type Outcome } from './handler-outcome.js'
 import type { HookFirer } from './hooks.js'
 import type { Registry } from './registry.js'
 import { MAX_JSON_DEPTH, toJsonValue } from './json-limits.js'
@@ -24,23 +24,6 @@ export interface ExecutorDeps {
   /** Largest step output (`data`) recorded, in bytes of JSON. */
   maxOutputBytes: number
   emit: (input: TriggerInput) => Promise<TriggerEnvelope>
-}
-
-/** A handler currently running in this process. */
-interface InFlight {
-  stepId: string
-  runId: string
-  fence: number
-  controller: AbortController
-}
-
-class AbortReason extends Error {
-  constructor(
-    readonly kind: 'timeout' | 'canceled' | 'lost' | 'shutdown',
-    message: string,
-  ) {
-    super(message)
-  }
 }
 
 /** Room to start an emitted run in this process; release() once the emit is done with it. */
@@ -64,7 +47,8 @@ export function jobFor(step: StepRecord): StepJob {
  */
 export function createExecutor(deps: ExecutorDeps) {
   const { store, queue, registry, hooks, logger } = deps
-  const inflight = new Map<string, InFlight>()
+  const handlers = createHandlerRunner({ store, emit: deps.emit, leaseMs: deps.leaseMs })
+  const runHandler = handlers.run
   // Set when stop() begins: no step is claimed in this process from then on.
   let draining = false
   const claims = createBatcher((jobs: StepJobData[]) =>
@@ -286,69 +270,15 @@ export function createExecutor(deps: ExecutorDeps) {
     })
   }
 
-  /**
-   * Runs a handler with its abort signal wired to the step's timeout, to cancel and to shutdown,
-   * and a heartbeat that keeps the claim alive and notices when the run was canceled elsewhere.
-   */
-  async function runHandler(
-    claim: Claim,
-    def: WorkflowStep,
-    call: (ctx: ReturnType<typeof buildContext>['ctx']) => Promise<Outcome>,
-  ): Promise<Outcome> {
-    const { step, run } = claim
-    const controller = new AbortController()
-    const entry: InFlight = { stepId: step.id, runId: run.id, fence: step.fence, controller }
-    inflight.set(step.id, entry)
-    const { ctx, pendingLogs } = buildContext({ store, emit: deps.emit }, claim, def, controller.signal)
-    const timers: NodeJS.Timeout[] = []
-    const aborted = new Promise<Outcome>((resolve) => {
-      controller.signal.addEventListener('abort', () => {
-        const reason = controller.signal.reason
-        const abandoned = reason instanceof AbortReason && reason.kind !== 'timeout'
-        resolve({ ok: false, error: reason instanceof Error ? reason.message : 'aborted', ...(abandoned ? { abandoned: true as const } : {}) })
-      })
-    })
-    if (def.timeoutMs) {
-      timers.push(
-        setTimeout(() => controller.abort(new AbortReason('timeout', `timed out after ${def.timeoutMs} ms`)), def.timeoutMs),
-      )
-    }
-    const beat = setInterval(() => {
-      store.steps
-        .heartbeat(step.id, step.fence, deps.leaseMs)
-        .then((runStatus) => {
-          if (runStatus === null) controller.abort(new AbortReason('lost', 'the step was taken over by another worker'))
-          else if (runStatus === 'canceled') controller.abort(new AbortReason('canceled', 'the run was canceled'))
-        })
-        .catch(() => undefined)
-    }, Math.max(250, Math.floor(deps.leaseMs / 3)))
-    timers.push(beat)
-    try {
-      const invoked = Promise.resolve()
-        .then(() => call(ctx))
-        .catch((err: unknown): Outcome => ({ ok: false, error: errorMessage(err) }))
-      return await Promise.race([invoked, aborted])
-    } finally {
-      for (const t of timers) clearTimeout(t)
-      clearInterval(beat)
-      inflight.delete(step.id)
-      await Promise.all(pendingLogs)
-    }
-  }
-
   /** Aborts a handler running here for a run that was canceled. */
-  function abortRun(runId: string): void {
-    for (const entry of inflight.values()) {
-      if (entry.runId === runId) entry.controller.abort(new AbortReason('canceled', 'the run was canceled'))
-    }
-  }
+  const abortRun = (runId: string): void => handlers.abortRun(runId)
 
   /**
    * Shutdown: abort every handler still running and hand its step back, so another process can
    * claim it at once instead of waiting for the lease to run out.
    */
   async function releaseAll(): Promise<void> {
-    const entries = [...inflight.values()]
+    const entries = handlers.running()
     if (entries.length === 0) return
     // Release first, then abort: once a step is handed back its fence has moved, so whatever
     // the aborted handler reports afterwards is ignored instead of counting as a failed attempt.
@@ -356,7 +286,7 @@ export function createExecutor(deps: ExecutorDeps) {
       logger.warn({ err }, 'pulse-engine: could not hand steps back at shutdown; their leases will expire instead')
       return []
     })
-    for (const entry of entries) entry.controller.abort(new AbortReason('shutdown', 'the engine is shutting down'))
+    handlers.abortAll('shutdown', 'the engine is shutting down')
     if (released.length > 0) await queue.enqueue(released.map(jobFor)).catch(() => undefined)
   }
 
@@ -410,7 +340,7 @@ export function createExecutor(deps: ExecutorDeps) {
     draining = true
   }
 
-  return { processJob, applyEffects, commit, abortRun, releaseAll, beginShutdown, localStart, localIdle, inflightCount: () => inflight.size }
+  return { processJob, applyEffects, commit, abortRun, releaseAll, beginShutdown, localStart, localIdle }
 }
 
 export type Executor = ReturnType<typeof createExecutor>
