@@ -227,6 +227,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
         await checkHandlers()
       })
       await checkRedisPolicy()
+      executor.resume()
       await queue.startWorker((job) => executor.processJob(job), cfg.concurrency)
       await withDatabase('start()', () => restoreSchedules(store, cron))
       await cron.startWorker((tick) => fireTick(cronDeps, tick))

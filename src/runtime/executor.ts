@@ -340,7 +340,12 @@ export function createExecutor(deps: ExecutorDeps) {
     draining = true
   }
 
-  return { processJob, applyEffects, commit, abortRun, releaseAll, beginShutdown, localStart, localIdle }
+  /** start() after stop(): claiming is allowed again. */
+  function resume(): void {
+    draining = false
+  }
+
+  return { processJob, applyEffects, commit, abortRun, releaseAll, beginShutdown, resume, localStart, localIdle }
 }
 
 export type Executor = ReturnType<typeof createExecutor>

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createEngine, PulseConfigError, PulseError } from '../../src/index.js'
 import { eventually, sleep, startTestEngine, waitForRun, type TestEngine } from '../support/engine.js'
-import { servicesMissing } from '../support/services.js'
+import { MODE, servicesMissing } from '../support/services.js'
 
 describe.skipIf(servicesMissing())('durability: several engines, lost jobs, shutdown, migrations', () => {
   let t: TestEngine | undefined
@@ -163,6 +163,30 @@ describe.skipIf(servicesMissing())('durability: several engines, lost jobs, shut
     broken = false
     await engine.retryRun(run!.id)
     expect((await waitForRun(engine, run!.id)).status).toBe('completed')
+  })
+
+  it('works again after stop() and start() on the same engine', async () => {
+    t = await startTestEngine()
+    const { engine } = t
+    engine.registerTrigger('x.happened', { source: 'app' })
+    engine.registerAction('again', () => ({ success: true, data: { ok: true } }))
+    const define = () =>
+      engine.createWorkflow({ tenantId: 'w', name: 'w', triggerType: 'x.happened', steps: [{ type: 'action', name: 'again' }], config: {}, isEnabled: true })
+    await define()
+    const runOnce = async () => {
+      const trg = await engine.emit({ tenantId: 'w', type: 'x.happened' })
+      const [run] = await engine.getRunsByTrigger(trg.id)
+      return (await waitForRun(engine, run!.id)).status
+    }
+    expect(await runOnce()).toBe('completed')
+    await engine.stop()
+    if (MODE === 'embedded') {
+      // An in-memory embedded database lives as long as the engine runs: stop() ends it.
+      await engine.migrate()
+      await define()
+    }
+    await engine.start()
+    expect(await runOnce()).toBe('completed')
   })
 
   it('keeps running a workflow when lifecycle hooks throw or never return', async () => {
