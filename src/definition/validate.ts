@@ -42,7 +42,9 @@ export function validateSpec(json: unknown, options: ValidateOptions): WorkflowS
   const spec = parsed.data as WorkflowSpec
   const issues = crossStepIssues(spec)
   if (issues.length > 0) throw new PulseValidationError(subjectOf(json), issues)
-  const clean = structuredClone(spec)
+  // A JSON round trip, not structuredClone: what is returned is exactly what will be stored
+  // (a Date in config becomes its ISO string, as documented).
+  const clean = JSON.parse(JSON.stringify(spec)) as WorkflowSpec
   if (options.keyOptional && isRecord(json) && json.key === undefined) {
     delete (clean as Partial<WorkflowSpec>).key
   }
