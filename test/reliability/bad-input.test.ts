@@ -223,7 +223,7 @@ describe('definitions: raw JSON and the DSL', () => {
     )
   })
 
-  it('step outputs: checkJsonValue refuses an output over maxOutputBytes (the executor calls it; see report)', () => {
+  it('step outputs: checkJsonValue refuses an output over maxOutputBytes (the run-level check is in test/engine/steps.test.ts)', () => {
     const output = { blob: 'x'.repeat(1024 * 1024) }
     expect(checkJsonValue(output, LIMITS)[0]!.message).toMatch(/larger than the limit of 1048576 bytes/)
     expect(checkJsonValue({ blob: 'x'.repeat(1000) }, LIMITS)).toEqual([])
