@@ -1,30 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startChildEngine, type ChildEngine } from '../support/child-engine.js'
+import { describe, expect, it } from 'vitest'
+import { startChildEngine } from '../support/child-engine.js'
 import { sleep } from '../support/ports.js'
-import { startHarness, type ReliabilityHarness } from '../support/reliability.js'
+import { useWorkerWorld } from '../support/reliability.js'
 import { DATABASE_URL, servicesMissing } from '../support/services.js'
-import { startThrowawayRedis, type ThrowawayRedis } from '../support/throwaway-redis.js'
 
 const IN_FLIGHT = 100
 const GRACE_MS = 1500
 
 describe.skipIf(servicesMissing())('graceful shutdown with 100 steps in flight', () => {
-  let redis: ThrowawayRedis
-  let h: ReliabilityHarness
-  const children: ChildEngine[] = []
+  const world = useWorkerWorld()
   let handover: number | undefined
 
-  beforeAll(async () => {
-    redis = await startThrowawayRedis()
-    h = await startHarness({ redis: redis.client() })
-  })
-  afterAll(async () => {
-    for (const c of children) c.kill('SIGKILL')
-    await h?.close()
-    await redis?.stop()
-  })
-
   it('stops claiming, aborts handlers after the grace period, hands steps over and exits by itself', async () => {
+    const { redis, h, children } = world
     await h.workflow([{ type: 'action', name: 'hang_1' }, { type: 'action', name: 'work_1' }])
     const base = { databaseUrl: DATABASE_URL, redisUrl: redis.url, tablePrefix: h.tablePrefix, queuePrefix: h.queuePrefix, reconcileIntervalMs: 500, actions: undefined }
     const stopping = await startChildEngine({ ...base, concurrency: IN_FLIGHT, shutdownGraceMs: GRACE_MS }, { actions: ['hang_1', 'work_1'] })
@@ -73,6 +61,7 @@ describe.skipIf(servicesMissing())('graceful shutdown with 100 steps in flight',
   })
 
   it('every handed-over run completes on the successor', async () => {
+    const { h } = world
     expect(handover).toBeDefined()
     expect(await h.statusCounts()).toEqual({ completed: IN_FLIGHT + 20 })
   })

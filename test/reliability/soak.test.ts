@@ -1,28 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startChildEngine, type ChildEngine } from '../support/child-engine.js'
+import { describe, expect, it } from 'vitest'
+import { startChildEngine } from '../support/child-engine.js'
 import { sized } from '../support/ports.js'
-import { startHarness, type ReliabilityHarness } from '../support/reliability.js'
+import { useWorkerWorld } from '../support/reliability.js'
 import { DATABASE_URL, servicesMissing } from '../support/services.js'
-import { startThrowawayRedis, type ThrowawayRedis } from '../support/throwaway-redis.js'
 
 const RUNS = sized(2000, 20_000)
 const ACTIONS = ['work_1', 'work_2', 'work_3', 'work_4', 'work_5', 'flaky_1', 'fail_1']
 
 describe.skipIf(servicesMissing())('soak: two engine processes', () => {
-  let redis: ThrowawayRedis
-  let h: ReliabilityHarness
-  const children: ChildEngine[] = []
-  beforeAll(async () => {
-    redis = await startThrowawayRedis()
-    h = await startHarness({ redis: redis.client() })
-  })
-  afterAll(async () => {
-    for (const c of children) c.kill('SIGKILL')
-    await h?.close()
-    await redis?.stop()
-  })
+  const world = useWorkerWorld()
 
   it(`runs ${RUNS} runs with delays, parallel branches, retries and failures and leaves a consistent database`, async () => {
+    const { redis, h, children } = world
     const retry = { maxAttempts: 3, backoffMs: 100 }
     await h.workflow([{ type: 'action', name: 'work_1' }, { type: 'delay', name: 'pause', delayMs: 300 }, { type: 'action', name: 'work_2' }], 'delay')
     await h.workflow(

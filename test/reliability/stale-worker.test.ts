@@ -1,30 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startChildEngine, type ChildEngine } from '../support/child-engine.js'
+import { describe, expect, it } from 'vitest'
+import { startChildEngine } from '../support/child-engine.js'
 import { sleep } from '../support/ports.js'
-import { startHarness, type ReliabilityHarness } from '../support/reliability.js'
+import { useWorkerWorld } from '../support/reliability.js'
 import { DATABASE_URL, servicesMissing } from '../support/services.js'
-import { startThrowawayRedis, type ThrowawayRedis } from '../support/throwaway-redis.js'
 
 const RUNS = 5
 
 describe.skipIf(servicesMissing())('a worker frozen past its lease (SIGSTOP) and resumed (SIGCONT)', () => {
-  let redis: ThrowawayRedis
-  let h: ReliabilityHarness
-  const children: ChildEngine[] = []
-  beforeAll(async () => {
-    redis = await startThrowawayRedis()
-    h = await startHarness({ redis: redis.client() })
-  })
-  afterAll(async () => {
-    for (const c of children) {
-      c.kill('SIGCONT')
-      c.kill('SIGKILL')
-    }
-    await h?.close()
-    await redis?.stop()
-  })
+  const world = useWorkerWorld()
 
   it('changes nothing with its late writes: the second worker’s results and context stay', async () => {
+    const { redis, h, children } = world
     await h.workflow([{ type: 'action', name: 'work_1' }, { type: 'action', name: 'work_2' }])
     const base = { databaseUrl: DATABASE_URL, redisUrl: redis.url, tablePrefix: h.tablePrefix, queuePrefix: h.queuePrefix, leaseMs: 1000, reconcileIntervalMs: 300 }
     const frozen = await startChildEngine({ ...base, concurrency: RUNS, stepMs: 3000 })

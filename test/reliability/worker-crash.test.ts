@@ -1,29 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startChildEngine, type ChildEngine } from '../support/child-engine.js'
+import { describe, expect, it } from 'vitest'
+import { startChildEngine } from '../support/child-engine.js'
 import { sized, sleep } from '../support/ports.js'
-import { startHarness, type ReliabilityHarness } from '../support/reliability.js'
+import { useWorkerWorld } from '../support/reliability.js'
 import { DATABASE_URL, servicesMissing } from '../support/services.js'
-import { startThrowawayRedis, type ThrowawayRedis } from '../support/throwaway-redis.js'
 
 const RUNS = sized(500, 2000)
 const STEPS = 5
 
 describe.skipIf(servicesMissing())('a worker killed with SIGKILL mid-load', () => {
-  let redis: ThrowawayRedis
-  let h: ReliabilityHarness
-  const children: ChildEngine[] = []
-
-  beforeAll(async () => {
-    redis = await startThrowawayRedis()
-    h = await startHarness({ redis: redis.client() })
-  })
-  afterAll(async () => {
-    for (const c of children) c.kill('SIGKILL')
-    await h?.close()
-    await redis?.stop()
-  })
+  const world = useWorkerWorld()
 
   it(`finishes all ${RUNS} runs of ${STEPS} steps on a new process, every step recorded once`, async () => {
+    const { redis, h, children } = world
     await h.workflow(Array.from({ length: STEPS }, (_, i) => ({ type: 'action' as const, name: `work_${i + 1}` })))
     const config = { databaseUrl: DATABASE_URL, redisUrl: redis.url, tablePrefix: h.tablePrefix, queuePrefix: h.queuePrefix, concurrency: 20, stepMs: 20, leaseMs: 2000, reconcileIntervalMs: 500 }
     const first = await startChildEngine(config)

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll } from 'vitest'
 import type { Redis } from 'ioredis'
 import pg from 'pg'
 import { createEngine, type Engine, type WorkflowStep } from '../../src/index.js'
 import { DATABASE_URL } from './services.js'
+import type { ChildEngine } from './child-engine.js'
 import { sleep } from './ports.js'
+import { startThrowawayRedis, type ThrowawayRedis } from './throwaway-redis.js'
 
 /**
  * The parent side of a multi-process reliability test: a pool on the shared (or a throwaway)
@@ -86,4 +89,33 @@ export async function startHarness(options: { databaseUrl?: string; redis?: Redi
       await pool.end().catch(() => undefined)
     },
   }
+}
+
+/** A throwaway Redis, a harness on it, and the child engines a test starts (killed at the end). */
+export interface WorkerWorld {
+  redis: ThrowawayRedis
+  h: ReliabilityHarness
+  children: ChildEngine[]
+}
+
+/**
+ * Registers the beforeAll/afterAll of a multi-process test and returns the world they fill in:
+ * read its fields inside tests, not at describe time.
+ */
+export function useWorkerWorld(): WorkerWorld {
+  const world = { children: [] as ChildEngine[] } as WorkerWorld
+  beforeAll(async () => {
+    world.redis = await startThrowawayRedis()
+    world.h = await startHarness({ redis: world.redis.client() })
+  })
+  afterAll(async () => {
+    for (const c of world.children) {
+      // A child frozen with SIGSTOP must be woken before it can be killed cleanly.
+      c.kill('SIGCONT')
+      c.kill('SIGKILL')
+    }
+    await world.h?.close()
+    await world.redis?.stop()
+  })
+  return world
 }
