@@ -55,18 +55,10 @@ export class StepStore {
   ) {}
 
   /**
-   * Claims a step for execution: a compare-and-set from pending/scheduled (or from running when the
-   * previous holder's lease ran out) that bumps the attempt and the fence. The run row is locked
-   * first, so a claim and a cancel of the same run never interleave.
-   */
-  async claim(stepId: string, runId: string, leaseMs: number): Promise<Claim | ClaimMiss> {
-    const [claim] = await this.claimMany([{ stepId, runId }], leaseMs)
-    return claim ?? this.whyNotClaimed(stepId)
-  }
-
-  /**
-   * Claims several steps in one statement (group commit for claims); see claim(). Returns, per
-   * request, the claim or null when the step could not be claimed.
+   * Claims steps for execution, several in one statement (group commit for claims): a
+   * compare-and-set from pending/scheduled (or from running when the previous holder's lease ran
+   * out) that bumps the attempt and the fence. Run rows are locked first, in id order, so a claim
+   * and a cancel of the same run never interleave. Returns, per request, the claim or null.
    */
   async claimMany(requests: { stepId: string; runId: string }[], leaseMs: number): Promise<(Claim | null)[]> {
     const t = this.t
