@@ -57,7 +57,10 @@ export interface EngineConfig {
   tablePrefix?: string
   /** Prefix of the engine's BullMQ queues. Default `pulse`. */
   queuePrefix?: string
-  /** Step jobs this process runs at once. Default 5. */
+  /**
+   * Queue jobs this process runs at once. Default 5. A started engine also starts up to this many
+   * of the runs it emits itself, without a queue round trip.
+   */
   concurrency?: number
   onStepComplete?: LifecycleHook<StepCompleteEvent>
   onRunComplete?: LifecycleHook<RunCompleteEvent>
