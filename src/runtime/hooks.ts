@@ -21,11 +21,12 @@ export function createHookFirer(hooks: Hooks, logger: EngineLogger) {
     /** Whether any hook is set; when none is, callers skip the reads that would feed them. */
     enabled: Boolean(hooks.onStepComplete || hooks.onRunComplete),
     stepFinished(run: RunRecord, step: StepRecord) {
-      fire('onStepComplete', hooks.onStepComplete, { run: publicRun(run), step: publicStep(step) })
+      // Called for every step: build the event only when someone listens.
+      if (hooks.onStepComplete) fire('onStepComplete', hooks.onStepComplete, { run: publicRun(run), step: publicStep(step) })
     },
     runEnded(run: RunRecord) {
       const status = run.status
-      if (status !== 'completed' && status !== 'failed' && status !== 'canceled') return
+      if (!hooks.onRunComplete || (status !== 'completed' && status !== 'failed' && status !== 'canceled')) return
       fire('onRunComplete', hooks.onRunComplete, { run: publicRun(run), status })
     },
   }
