@@ -1,17 +1,11 @@
-import type { ExecutionLog, JsonObject, LogLevel } from '../types.js'
+import type { ExecutionLog } from '../types.js'
 import type { Queryable } from './db.js'
 import { newId } from './ids.js'
 import { toLog } from './rows.js'
 import type { Tables } from './tables.js'
 
-export interface NewLog {
-  runId: string
-  stepRunId?: string
-  tenantId: string
-  level: LogLevel
-  message: string
-  data?: JsonObject
-}
+/** A log line before it is stored: everything but the id and time the store gives it. */
+export type NewLog = Omit<ExecutionLog, 'id' | 'createdAt'>
 
 /** The execution log that `ctx.log` writes to. */
 export class LogStore {

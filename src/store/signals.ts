@@ -1,18 +1,11 @@
-import type { JsonObject, TriggerEnvelope } from '../types.js'
+import type { JsonObject, TriggerEnvelope, TriggerInput } from '../types.js'
 import { preparedStatement, type Queryable } from './db.js'
 import { newId } from './ids.js'
 import { reviveDates, toRun, toStep, toTrigger, type RunRecord, type StepRecord } from './rows.js'
 import type { Tables } from './tables.js'
 
-export interface NewSignal {
-  tenantId: string
-  source: string
-  type: string
-  resourceType?: string
-  resourceId?: string
-  environment?: string
-  payload: JsonObject
-}
+/** A signal as emitted, once checked: its source resolved and its payload parsed. */
+export type NewSignal = Omit<TriggerInput, 'source' | 'payload'> & { source: string; payload: JsonObject }
 
 export interface SignalRequest {
   signal: NewSignal
