@@ -1,8 +1,10 @@
 /**
  * Group commit. Callers that need the same kind of statement at about the same time share one
- * statement, and so one commit: while a batch is in flight the next one fills up, and it leaves
- * as soon as a slot frees. At light load a request finds a free slot and goes at once, so
- * batching adds no latency; under load it turns N commits into one.
+ * statement, and so one commit. A request that finds nothing in flight goes at once, so a lone
+ * caller waits for no one. While a statement is in flight the next batch fills up; it leaves when
+ * that statement returns, or earlier once it is big enough to be worth a statement of its own.
+ * Fewer, larger statements matter more than parallel ones: concurrent transactions on the same
+ * hot pages spend their CPU waiting on each other's locks.
  */
 export interface Batcher<Req, Res> {
   submit(request: Req): Promise<Res>
@@ -11,32 +13,33 @@ export interface Batcher<Req, Res> {
 export interface BatcherOptions<Req> {
   /** Largest batch one statement takes. */
   maxBatch?: number
-  /** Statements in flight at once. */
+  /** Most statements in flight at once. */
   inFlight?: number
+  /** While a statement is in flight, another leaves only once this many requests wait. */
+  busyMin?: number
   /** Requests with the same key never share a batch (for example two steps of one run). */
   key?: (request: Req) => string
 }
 
+type Item<Req, Res> = { request: Req; resolve: (r: Res) => void; reject: (e: unknown) => void }
+
 export function createBatcher<Req, Res>(run: (requests: Req[]) => Promise<Res[]>, options: BatcherOptions<Req> = {}): Batcher<Req, Res> {
   const maxBatch = options.maxBatch ?? 200
-  const maxInFlight = options.inFlight ?? 4
-  type Item = { request: Req; resolve: (r: Res) => void; reject: (e: unknown) => void }
-  let queue: Item[] = []
+  const maxInFlight = options.inFlight ?? 2
+  const busyMin = options.busyMin ?? 16
+  const key = options.key
+  let queue: Item<Req, Res>[] = []
   let inFlight = 0
 
-  const take = (): Item[] => {
-    if (!options.key) {
-      const batch = queue.slice(0, maxBatch)
-      queue = queue.slice(batch.length)
-      return batch
-    }
-    const batch: Item[] = []
-    const rest: Item[] = []
+  const take = (): Item<Req, Res>[] => {
+    if (!key) return queue.splice(0, maxBatch)
+    const batch: Item<Req, Res>[] = []
+    const rest: Item<Req, Res>[] = []
     const keys = new Set<string>()
     for (const item of queue) {
-      const key = options.key(item.request)
-      if (batch.length < maxBatch && !keys.has(key)) {
-        keys.add(key)
+      const k = key(item.request)
+      if (batch.length < maxBatch && !keys.has(k)) {
+        keys.add(k)
         batch.push(item)
       } else {
         rest.push(item)
@@ -46,13 +49,17 @@ export function createBatcher<Req, Res>(run: (requests: Req[]) => Promise<Res[]>
     return batch
   }
 
+  const settle = (batch: Item<Req, Res>[], results: Res[]) => {
+    for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!)
+  }
+
   const pump = () => {
-    while (inFlight < maxInFlight && queue.length > 0) {
+    while (queue.length > 0 && inFlight < maxInFlight && (inFlight === 0 || queue.length >= busyMin)) {
       const batch = take()
       inFlight++
       run(batch.map((b) => b.request))
         .then(
-          (results) => batch.forEach((b, i) => b.resolve(results[i]!)),
+          (results) => settle(batch, results),
           (err: unknown) => batch.forEach((b) => b.reject(err)),
         )
         .finally(() => {

@@ -68,12 +68,13 @@ export class StepStore {
         `WITH req AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(step_id text, run_id text)
        ),
-       r AS (
+       locked AS (
          SELECT * FROM ${t.runs}
-         WHERE id = ANY($3::text[]) AND status IN ('pending', 'running', 'waiting')
+         WHERE id = ANY($3::text[])
          ORDER BY id
          FOR UPDATE
        ),
+       r AS (SELECT * FROM locked WHERE status IN ('pending', 'running', 'waiting')),
        s AS (
          UPDATE ${t.steps} st SET status = 'running', attempt = st.attempt + 1, fence = st.fence + 1,
            started_at = now(), completed_at = NULL, locked_until = now() + $2 * interval '1 millisecond'
@@ -161,6 +162,7 @@ export class StepStore {
       out_name: r.output?.name ?? null,
       out_data: r.output?.data ?? null,
       complete_run: r.completeRun,
+      in_branch: r.step.parentStepRunId !== undefined,
       next_id: r.next ? newId('stp') : null,
       next_index: r.next ? r.next.path[r.next.path.length - 1] : null,
       next_path: r.next ? `{${r.next.path.join(',')}}` : null,
@@ -175,15 +177,16 @@ export class StepStore {
         t.prepared,
         `WITH req AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(run_id text, step_id text, fence bigint, result jsonb,
-           out_name text, out_data jsonb, complete_run boolean, next_id text, next_index int, next_path int[],
+           out_name text, out_data jsonb, complete_run boolean, in_branch boolean, next_id text, next_index int, next_path int[],
            next_type text, next_name text, branch_index int, parent_id text, top_index int)
        ),
-       r AS (
-         SELECT id FROM ${t.runs}
-         WHERE id = ANY($3::text[]) AND status = 'running'
+       locked AS (
+         SELECT id, status FROM ${t.runs}
+         WHERE id = ANY($3::text[])
          ORDER BY id
          FOR UPDATE
        ),
+       r AS (SELECT id FROM locked WHERE status = 'running'),
        done AS (
          UPDATE ${t.steps} s SET status = 'completed', result = req.result, completed_at = now(), locked_until = NULL
          FROM req
@@ -199,7 +202,7 @@ export class StepStore {
          FROM req JOIN done d ON d.id = req.step_id
          WHERE req.next_id IS NOT NULL
          ON CONFLICT (run_id, step_path) DO NOTHING
-         RETURNING *
+         RETURNING id, created_at, locked_until
        ),
        ru AS (
          UPDATE ${t.runs} runs SET
@@ -213,11 +216,13 @@ export class StepStore {
          RETURNING runs.id, runs.context, runs.status, runs.current_step_index, runs.completed_at, runs.updated_at
        )
        SELECT req.step_id, done.completed_at AS done_at,
-              ru.context, ru.status, ru.current_step_index, ru.completed_at AS run_completed_at, ru.updated_at,
-              (SELECT to_jsonb(nx.*) FROM nx WHERE nx.id = req.next_id) AS next
+              CASE WHEN req.in_branch THEN ru.context END AS context,
+              ru.status, ru.current_step_index, ru.completed_at AS run_completed_at, ru.updated_at,
+              nx.created_at AS next_at, nx.locked_until AS next_locked_until
        FROM req
        LEFT JOIN done ON done.id = req.step_id
-       LEFT JOIN ru ON ru.id = req.run_id`,
+       LEFT JOIN ru ON ru.id = req.run_id
+       LEFT JOIN nx ON nx.id = req.next_id`,
       ),
       // The ids also travel as arrays: `id = ANY($n)` makes the planner look rows up by primary key
       // (a join on the recordset gets a generic plan that scans whole tables).
@@ -231,24 +236,49 @@ export class StepStore {
       current_step_index: number | null
       run_completed_at: Date | null
       updated_at: Date | null
-      next: Record<string, unknown> | null
+      next_at: Date | null
+      next_locked_until: Date | null
     }
     const byStep = new Map((rows as Row[]).map((row) => [row.step_id, row] as const))
-    // Only what the statement changed comes back; the rest of each row is already known here,
-    // which keeps the run's definition snapshot from travelling back on every step.
-    return requests.map((r) => {
+    // Only what the statement changed and this process cannot know comes back: the run's
+    // definition snapshot, its context and the new step row do not travel back on every step.
+    return requests.map((r, i) => {
       const row = byStep.get(r.step.id)
       if (!row?.done_at || !row.status) return { done: null, run: null, next: null }
       const done: StepRecord = { ...r.step, status: 'completed', result: r.result, completedAt: row.done_at, lockedUntil: undefined }
       const run: RunRecord = {
         ...r.run,
-        context: row.context ?? r.run.context,
+        // The run is locked while its context changes, and outside parallel branches only this
+        // chain writes to it, so the merge can be done here; branches read what their siblings wrote.
+        context: row.context ?? (r.output ? { ...r.run.context, [r.output.name]: r.output.data } : r.run.context),
         status: row.status,
         currentStepIndex: row.current_step_index ?? r.run.currentStepIndex,
         completedAt: row.run_completed_at ?? undefined,
         updatedAt: row.updated_at ?? r.run.updatedAt,
       }
-      return { done, run, next: row.next ? toStep(reviveDates(row.next)) : null }
+      const nextId = payload[i]!.next_id
+      const next: StepRecord | null =
+        r.next && nextId && row.next_at
+          ? {
+              id: nextId,
+              runId: r.step.runId,
+              tenantId: r.step.tenantId,
+              stepIndex: r.next.path[r.next.path.length - 1]!,
+              path: r.next.path,
+              stepType: r.next.stepType,
+              stepName: r.next.stepName,
+              status: 'running',
+              attempt: 1,
+              fence: 1,
+              lockedUntil: row.next_locked_until ?? undefined,
+              branchesDone: 0,
+              startedAt: row.next_at,
+              branchIndex: r.next.path.length > 1 ? r.next.path[r.next.path.length - 2] : undefined,
+              parentStepRunId: r.next.parentStepRunId,
+              createdAt: row.next_at,
+            }
+          : null
+      return { done, run, next }
     })
   }
 
