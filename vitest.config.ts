@@ -4,7 +4,7 @@ const engineProject = (mode: 'redis' | 'postgres' | 'embedded') => ({
   extends: true as const,
   test: {
     name: mode,
-    include: ['test/engine/**/*.test.ts', ...(mode === 'embedded' ? ['test/embedded/**/*.test.ts'] : [])],
+    include: ['test/engine/**/*.test.ts', ...(mode === 'embedded' ? ['test/embedded/**/*.test.ts'] : ['test/queue/**/*.test.ts'])],
     env: { PULSE_TEST_MODE: mode },
   },
 })

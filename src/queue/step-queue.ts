@@ -25,6 +25,25 @@ export interface StepQueue {
   close(): Promise<void>
 }
 
+/** A job is one step, or several due steps that one worker slot takes one after another. */
+type QueuedData = StepJobData | { bundle: (StepJobData & { fence: number })[] }
+
+/** Most steps one job carries. */
+const MAX_BUNDLE = 10
+
+/** How long a bundle may hold its slot before handing its remaining steps back as single jobs. */
+const BUNDLE_BUDGET_MS = 1000
+
+/**
+ * How many due steps share one job. A burst much larger than this process's worker slots would
+ * otherwise cost a queue round trip per step; since the steps of a bundle run one after another in
+ * one slot, bundles form only when there are at least as many of them as slots.
+ */
+export function bundleSize(jobs: number, concurrency: number): number {
+  if (concurrency <= 0) return 1
+  return Math.max(1, Math.min(MAX_BUNDLE, Math.floor(jobs / concurrency)))
+}
+
 /** BullMQ job ids may not contain ":"; ours are `<stepRunId>-<fence>`. */
 export function stepJobId(job: Pick<StepJob, 'stepRunId' | 'fence'>): string {
   return `${job.stepRunId}-${job.fence}`
@@ -36,12 +55,12 @@ export function stepJobId(job: Pick<StepJob, 'stepRunId' | 'fence'>): string {
  */
 export function createStepQueue(options: { backend: BackendSource; queuePrefix: string }): StepQueue {
   const name = `${options.queuePrefix}-steps`
-  let queue: Promise<{ queue: Queue<StepJobData>; cleanup: () => Promise<void> }> | undefined
-  let worker: { worker: Worker<StepJobData>; cleanup: () => Promise<void> } | undefined
+  let queue: Promise<{ queue: Queue<QueuedData>; cleanup: () => Promise<void> }> | undefined
+  let worker: { worker: Worker<QueuedData>; cleanup: () => Promise<void> } | undefined
 
   const getQueue = async () => {
     queue ??= options.backend().then((backend) =>
-      openQueue<StepJobData>(backend, name, options.queuePrefix, {
+      openQueue<QueuedData>(backend, name, options.queuePrefix, {
         defaultJobOptions: {
           // Finished jobs are removed so the reconciler can add the same job id again later.
           removeOnComplete: true,
@@ -56,15 +75,28 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
 
   let pending: StepJob[] = []
   let flushing: Promise<void> | undefined
+  // Set while this process runs a worker: how many jobs it takes at once.
+  let workerConcurrency = 0
+  const single = (job: StepJob) => ({
+    name: 'step',
+    data: { stepRunId: job.stepRunId, runId: job.runId, tenantId: job.tenantId } as QueuedData,
+    opts: { jobId: stepJobId(job), ...(job.delayMs && job.delayMs > 0 ? { delay: Math.ceil(job.delayMs) } : {}) },
+  })
   const addBulk = async (jobs: StepJob[]) => {
     const q = await getQueue()
-    await q.addBulk(
-      jobs.map((job) => ({
-        name: 'step',
-        data: { stepRunId: job.stepRunId, runId: job.runId, tenantId: job.tenantId },
-        opts: { jobId: stepJobId(job), ...(job.delayMs && job.delayMs > 0 ? { delay: Math.ceil(job.delayMs) } : {}) },
-      })),
-    )
+    const size = bundleSize(jobs.length, workerConcurrency)
+    if (size === 1) return void (await q.addBulk(jobs.map(single)))
+    const due = jobs.filter((job) => !job.delayMs || job.delayMs <= 0)
+    const entries = jobs.filter((job) => job.delayMs && job.delayMs > 0).map(single)
+    for (let i = 0; i < due.length; i += size) {
+      const part = due.slice(i, i + size)
+      entries.push({
+        name: 'steps',
+        data: { bundle: part.map((job) => ({ stepRunId: job.stepRunId, runId: job.runId, tenantId: job.tenantId, fence: job.fence })) },
+        opts: { jobId: `bundle-${stepJobId(part[0]!)}` },
+      })
+    }
+    await q.addBulk(entries)
   }
 
   return {
@@ -88,12 +120,34 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
     },
     async startWorker(processor, concurrency) {
       if (worker) return
-      worker = openWorker<StepJobData>(await options.backend(), name, options.queuePrefix, (job) => processor(job.data), { concurrency })
+      const runBundle = async (bundle: (StepJobData & { fence: number })[]) => {
+        const started = Date.now()
+        for (let i = 0; i < bundle.length; i++) {
+          // A bundle must not keep its later steps waiting behind slow handlers, nor take them
+          // down with a failing one: past its budget, or on an error, the rest go back as single
+          // jobs (a step whose claim already moved on is skipped by the claim itself).
+          if (i > 0 && Date.now() - started > BUNDLE_BUDGET_MS) return requeue(bundle.slice(i))
+          try {
+            await processor(bundle[i]!)
+          } catch (err) {
+            // If even that fails, the whole bundle is retried by the queue.
+            return requeue(bundle.slice(i)).catch(() => {
+              throw err
+            })
+          }
+        }
+      }
+      const requeue = async (steps: StepJob[]) => void (await (await getQueue()).addBulk(steps.map(single)))
+      worker = openWorker<QueuedData>(await options.backend(), name, options.queuePrefix, (job) =>
+        'bundle' in job.data ? runBundle(job.data.bundle) : processor(job.data),
+      { concurrency })
+      workerConcurrency = concurrency
       await worker.worker.waitUntilReady()
     },
     async stopWorker(force) {
       const w = worker
       worker = undefined
+      workerConcurrency = 0
       if (!w) return
       await w.worker.close(force)
       await w.cleanup()
