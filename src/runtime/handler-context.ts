@@ -14,7 +14,8 @@ export function buildContext(
   deps: ContextDeps,
   claim: Claim,
   def: WorkflowStep,
-  signal: AbortSignal,
+  /** Made on first use: most handlers never look at their signal. */
+  signal: () => AbortSignal,
 ): { ctx: HandlerContext; pendingLogs: Promise<unknown>[] } {
   const { run, step, trigger } = claim
   const pendingLogs: Promise<unknown>[] = []
@@ -37,7 +38,9 @@ export function buildContext(
     isReplay: run.isReplay,
     emit: deps.emit,
     log,
-    signal,
+    get signal() {
+      return signal()
+    },
   }
   return { ctx, pendingLogs }
 }

@@ -18,41 +18,76 @@ export interface RunningHandler {
   stepId: string
   runId: string
   fence: number
-  controller: AbortController
+  /** When its claim was last extended (or taken). */
+  beatAt: number
+  abort(reason: AbortReason): void
 }
 
 /**
  * Runs handlers: each gets an abort signal wired to the step's timeout, to cancel and to
- * shutdown, and a heartbeat that keeps its claim alive and notices when the run was canceled in
- * another process or the step was taken over.
+ * shutdown. One heartbeat loop serves every handler of the process: a single statement extends
+ * the claims of those that have run for a while, and notices runs canceled in another process and
+ * steps taken over by another worker. Most handlers finish long before their first beat, so the
+ * common step sets up no timer and, unless the handler reads `ctx.signal`, no AbortController.
  */
 export function createHandlerRunner(deps: { store: Store; emit: (input: TriggerInput) => Promise<TriggerEnvelope>; leaseMs: number }) {
   const running = new Map<string, RunningHandler>()
+  const beatEveryMs = Math.max(250, Math.floor(deps.leaseMs / 3))
+  let beating: ReturnType<typeof setInterval> | undefined
+
+  function beat(): void {
+    if (running.size === 0) {
+      clearInterval(beating)
+      beating = undefined
+      return
+    }
+    const now = Date.now()
+    const due = [...running.values()].filter((h) => now - h.beatAt >= beatEveryMs)
+    if (due.length === 0) return
+    for (const h of due) h.beatAt = now
+    deps.store.steps
+      .heartbeatMany(
+        due.map((h) => ({ stepId: h.stepId, fence: h.fence })),
+        deps.leaseMs,
+      )
+      .then((statuses) => {
+        for (const h of due) {
+          const status = statuses.get(h.stepId)
+          if (status?.runStatus === 'canceled') h.abort(new AbortReason('canceled', 'the run was canceled'))
+          else if (!status?.held) h.abort(new AbortReason('lost', 'the step was taken over by another worker'))
+        }
+      })
+      .catch(() => undefined)
+  }
 
   async function run(claim: Claim, def: WorkflowStep, call: (ctx: HandlerContext) => Promise<Outcome>): Promise<Outcome> {
     const { step, run: owner } = claim
-    const controller = new AbortController()
-    running.set(step.id, { stepId: step.id, runId: owner.id, fence: step.fence, controller })
-    const { ctx, pendingLogs } = buildContext({ store: deps.store, emit: deps.emit }, claim, def, controller.signal)
-    const aborted = new Promise<Outcome>((resolve) => {
-      controller.signal.addEventListener('abort', () => {
-        const reason = controller.signal.reason
-        const abandoned = reason instanceof AbortReason && reason.kind !== 'timeout'
-        resolve({ ok: false, error: reason instanceof Error ? reason.message : 'aborted', ...(abandoned ? { abandoned: true as const } : {}) })
-      })
-    })
-    const timeout = def.timeoutMs
-      ? setTimeout(() => controller.abort(new AbortReason('timeout', `timed out after ${def.timeoutMs} ms`)), def.timeoutMs)
-      : undefined
-    const beat = setInterval(() => {
-      deps.store.steps
-        .heartbeat(step.id, step.fence, deps.leaseMs)
-        .then((runStatus) => {
-          if (runStatus === null) controller.abort(new AbortReason('lost', 'the step was taken over by another worker'))
-          else if (runStatus === 'canceled') controller.abort(new AbortReason('canceled', 'the run was canceled'))
-        })
-        .catch(() => undefined)
-    }, Math.max(250, Math.floor(deps.leaseMs / 3)))
+    let controller: AbortController | undefined
+    let abortedWith: AbortReason | undefined
+    let settleAborted!: (outcome: Outcome) => void
+    const aborted = new Promise<Outcome>((resolve) => (settleAborted = resolve))
+    const signal = () => {
+      controller ??= new AbortController()
+      if (abortedWith && !controller.signal.aborted) controller.abort(abortedWith)
+      return controller.signal
+    }
+    const entry: RunningHandler = {
+      stepId: step.id,
+      runId: owner.id,
+      fence: step.fence,
+      beatAt: Date.now(),
+      abort(reason) {
+        if (abortedWith) return
+        abortedWith = reason
+        controller?.abort(reason)
+        settleAborted({ ok: false, error: reason.message, ...(reason.kind !== 'timeout' ? { abandoned: true as const } : {}) })
+      },
+    }
+    running.set(step.id, entry)
+    // Sub-second intervals only when the lease is that short (tests); the check itself is cheap.
+    beating ??= setInterval(beat, Math.max(100, Math.floor(beatEveryMs / 2))).unref()
+    const { ctx, pendingLogs } = buildContext({ store: deps.store, emit: deps.emit }, claim, def, signal)
+    const timeout = def.timeoutMs ? setTimeout(() => entry.abort(new AbortReason('timeout', `timed out after ${def.timeoutMs} ms`)), def.timeoutMs) : undefined
     try {
       const invoked = Promise.resolve()
         .then(() => call(ctx))
@@ -60,7 +95,6 @@ export function createHandlerRunner(deps: { store: Store; emit: (input: TriggerI
       return await Promise.race([invoked, aborted])
     } finally {
       clearTimeout(timeout)
-      clearInterval(beat)
       running.delete(step.id)
       await Promise.all(pendingLogs)
     }
@@ -71,11 +105,11 @@ export function createHandlerRunner(deps: { store: Store; emit: (input: TriggerI
     running: () => [...running.values()],
     abortRun(runId: string): void {
       for (const entry of running.values()) {
-        if (entry.runId === runId) entry.controller.abort(new AbortReason('canceled', 'the run was canceled'))
+        if (entry.runId === runId) entry.abort(new AbortReason('canceled', 'the run was canceled'))
       }
     },
     abortAll(kind: 'shutdown', message: string): void {
-      for (const entry of running.values()) entry.controller.abort(new AbortReason(kind, message))
+      for (const entry of running.values()) entry.abort(new AbortReason(kind, message))
     },
   }
 }

@@ -58,7 +58,8 @@ export class StepStore {
    * Claims steps for execution, several in one statement (group commit for claims): a
    * compare-and-set from pending/scheduled (or from running when the previous holder's lease ran
    * out) that bumps the attempt and the fence. Run rows are locked first, in id order, so a claim
-   * and a cancel of the same run never interleave. Returns, per request, the claim or null.
+   * and a cancel of the same run never interleave. Returns, per request, the claim or null; of
+   * several requests for one step, at most the first gets it.
    */
   async claimMany(requests: { stepId: string; runId: string }[], leaseMs: number): Promise<(Claim | null)[]> {
     const t = this.t
@@ -107,7 +108,12 @@ export class StepStore {
         { step: toStep(reviveDates(row.step)), run: toRun(reviveDates(row.run)), trigger: toTrigger(reviveDates(row.trigger)) },
       ]),
     )
-    return requests.map((r) => byStep.get(r.stepId) ?? null)
+    // Two deliveries of one step in the same batch update its row once: only the first gets the claim.
+    return requests.map((r) => {
+      const claim = byStep.get(r.stepId) ?? null
+      byStep.delete(r.stepId)
+      return claim
+    })
   }
 
   /** Why a step could not be claimed: not due yet (and when), or nothing left to do. */
@@ -294,16 +300,26 @@ export class StepStore {
     return rows[0] ? toStep(rows[0]) : null
   }
 
-  /** Extends a running step's lease; returns the run's status, or null when the claim was lost. */
-  async heartbeat(stepId: string, fence: number, leaseMs: number): Promise<string | null> {
-    const { rows } = await this.q.query<{ run_status: string }>(
-      `UPDATE ${this.t.steps} s SET locked_until = now() + $3 * interval '1 millisecond'
-       FROM ${this.t.runs} r
-       WHERE s.id = $1 AND s.fence = $2 AND s.status = 'running' AND r.id = s.run_id
-       RETURNING r.status AS run_status`,
-      [stepId, fence, leaseMs],
+  /**
+   * Extends the leases of running steps, many in one statement. Returns, per step still on
+   * record, whether this worker still holds it (its fence has not moved) and its run's status.
+   */
+  async heartbeatMany(steps: { stepId: string; fence: number }[], leaseMs: number): Promise<Map<string, { held: boolean; runStatus: string }>> {
+    const t = this.t
+    const { rows } = await this.q.query<{ id: string; held: boolean; run_status: string }>(
+      `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(step_id text, fence bigint)),
+       beat AS (
+         UPDATE ${t.steps} s SET locked_until = now() + $2 * interval '1 millisecond'
+         FROM x
+         WHERE s.id = ANY($3::text[]) AND s.id = x.step_id AND s.fence = x.fence AND s.status = 'running'
+         RETURNING s.id
+       )
+       SELECT s.id, s.id IN (SELECT id FROM beat) AS held, r.status AS run_status
+       FROM ${t.steps} s JOIN ${t.runs} r ON r.id = s.run_id
+       WHERE s.id = ANY($3::text[])`,
+      [JSON.stringify(steps.map((s) => ({ step_id: s.stepId, fence: s.fence }))), leaseMs, steps.map((s) => s.stepId)],
     )
-    return rows[0]?.run_status ?? null
+    return new Map(rows.map((row) => [row.id, { held: row.held, runStatus: row.run_status }]))
   }
 
   /**

@@ -97,6 +97,48 @@ describe.skipIf(servicesMissing())('durability: several engines, lost jobs, shut
     expect(step!.attempt).toBe(2)
   })
 
+  it('keeps the claim of a handler that outlives its lease, and aborts it when another engine cancels the run', async () => {
+    t = await startTestEngine({ leaseMs: 1000, reconcileIntervalMs: 200 })
+    const { engine } = t
+    const other = t.sibling()
+    const calls: string[] = []
+    let abortReason: string | undefined
+    engine.registerTrigger('x.happened', { source: 'app' })
+    engine.registerAction('long', async () => {
+      calls.push('long')
+      await sleep(3_000)
+      return { success: true }
+    })
+    engine.registerAction('until_aborted', async (ctx) => {
+      calls.push('until_aborted')
+      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()))
+      abortReason = String((ctx.signal.reason as Error).message)
+      return { success: true }
+    })
+    await engine.createWorkflow({
+      tenantId: 'w',
+      name: 'w',
+      triggerType: 'x.happened',
+      steps: [
+        { type: 'action', name: 'long' },
+        { type: 'action', name: 'until_aborted' },
+      ],
+      config: {},
+      isEnabled: true,
+    })
+    const trg = await engine.emit({ tenantId: 'w', type: 'x.happened' })
+    const [run] = await engine.getRunsByTrigger(trg.id)
+    // Three leases long: without heartbeats the reconciler would hand the step to another attempt.
+    await eventually(async () => ((await engine.getRunSteps(run!.id))[1]?.status === 'running' ? true : undefined), 10_000, 'the second step')
+    expect((await engine.getRunSteps(run!.id))[0]).toMatchObject({ status: 'completed', attempt: 1 })
+    // The cancel happens in a process that is not running the handler: only the heartbeat tells it.
+    await other.cancelRun(run!.id, 'not needed')
+    await eventually(() => abortReason, 5_000, 'the abort of the running handler')
+    expect(abortReason).toBe('the run was canceled')
+    expect(calls).toEqual(['long', 'until_aborted'])
+    expect((await engine.getRun(run!.id))!.status).toBe('canceled')
+  })
+
   it('hands back unfinished steps on stop() so another engine finishes them', async () => {
     // The engine that stops is a sibling: in embedded mode the first engine owns the database.
     t = await startTestEngine({}, { start: false })
