@@ -31,6 +31,8 @@ log('engine, redis mode')
 const redis = await engineThroughput('redis', plan.runs, 5, 50)
 log('step latency at light load')
 const latency = await stepLatency(plan.latencyRuns, 10)
+// One run at a time: the floor under the figures above, with nothing else competing for the CPU.
+const unloaded = await stepLatency(Math.min(100, plan.latencyRuns), 1)
 log('emit against a growing definitions table')
 const emit = await emitScaling(plan.defs, plan.perTenant, plan.emits)
 log('memory with runs waiting in a delay')
@@ -47,6 +49,7 @@ const result = {
   machine: { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
   throughput: { rawBullmq: raw, redis, ratio, postgres, embedded },
   latency,
+  unloaded,
   emit,
   memory,
 }
@@ -58,6 +61,7 @@ const rows: [string, string][] = [
   ['pulse-engine, embedded mode', `${embedded.stepsPerSecond} steps/s (${embedded.runs} runs)`],
   ['step handoff p50 / p99 (10 runs in flight)', `${latency.handoffP50Ms} / ${latency.handoffP99Ms} ms`],
   ['emit -> first handler p50 / p99', `${latency.emitToFirstP50Ms} / ${latency.emitToFirstP99Ms} ms`],
+  ['the same two with 1 run in flight, p50', `${unloaded.handoffP50Ms} / ${unloaded.emitToFirstP50Ms} ms`],
   [`emit, ${emit.small.definitions} definitions`, `${emit.small.signalsPerSecond}/s, p50 ${emit.small.p50Ms} ms, p99 ${emit.small.p99Ms} ms`],
   [`emit, ${emit.large.definitions} definitions`, `${emit.large.signalsPerSecond}/s, p50 ${emit.large.p50Ms} ms, p99 ${emit.large.p99Ms} ms (p99 x${emit.p99Growth})`],
   [`RSS: idle / ${memory.runs} runs delayed / after`, `${memory.baselineMb} / ${memory.waitingMb} / ${memory.afterMb} MB`],
