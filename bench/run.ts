@@ -17,7 +17,7 @@ import { round } from './support.js'
 
 const size = process.argv.includes('--smoke') ? 'smoke' : process.argv.includes('--quick') ? 'quick' : 'full'
 const plan = {
-  full: { runs: 2000, latencyRuns: 300, defs: 100_000, perTenant: 1000, emits: 2000, memoryRuns: 10_000, memoryDelayMs: 20_000, pgRuns: 1000, embeddedRuns: 200 },
+  full: { runs: 2000, latencyRuns: 1000, defs: 100_000, perTenant: 1000, emits: 2000, memoryRuns: 10_000, memoryDelayMs: 20_000, pgRuns: 1000, embeddedRuns: 200 },
   quick: { runs: 1000, latencyRuns: 100, defs: 20_000, perTenant: 1000, emits: 500, memoryRuns: 2000, memoryDelayMs: 6000, pgRuns: 300, embeddedRuns: 60 },
   smoke: { runs: 20, latencyRuns: 10, defs: 200, perTenant: 20, emits: 20, memoryRuns: 20, memoryDelayMs: 500, pgRuns: 10, embeddedRuns: 5 },
 }[size]
