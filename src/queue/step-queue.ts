@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { Queue, Worker } from 'bullmq'
 import { closeOpened, openQueue, openWorker, type BackendSource } from './backend.js'
 
@@ -93,7 +94,8 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
       entries.push({
         name: 'steps',
         data: { bundle: part.map((job) => ({ stepRunId: job.stepRunId, runId: job.runId, tenantId: job.tenantId, fence: job.fence })) },
-        opts: { jobId: `bundle-${stepJobId(part[0]!)}` },
+        // Never deduplicated: a bundle with the same first step may hold other steps.
+        opts: { jobId: `bundle-${randomUUID()}` },
       })
     }
     await q.addBulk(entries)

@@ -67,6 +67,20 @@ describe.skipIf(missing !== undefined || MODE === 'embedded')('step queue', () =
     expect(p.seen[0]).toEqual({ stepRunId: expect.stringMatching(/^stp_/), runId: expect.stringMatching(/^run_/), tenantId: 't', fence: 1 })
   })
 
+  it('keeps every step of a bundle whose first step is already waiting in another one', async () => {
+    const { queue, jobsInQueue } = await setup()
+    const p = gatedProcessor(queue)
+    await p.start(1)
+    await queue.enqueue(jobs(20))
+    await eventually(() => p.seen.length === 1 || undefined, 10_000, 'the first bundle taken')
+    // The reconciler can enqueue a step again while its bundle still waits, next to new steps.
+    const again = [jobs(20)[10]!, ...jobs(19).map((j) => ({ ...j, stepRunId: `new_${j.stepRunId}` }))]
+    await queue.enqueue(again)
+    expect(await jobsInQueue()).toBe(4)
+    p.release()
+    await eventually(() => (new Set(p.seen.map((j) => j.stepRunId)).size === 39 ? true : undefined), 15_000, 'every step processed')
+  })
+
   it('keeps one job per step when the steps are delayed, or when this process runs no worker', async () => {
     const { queue, jobsInQueue } = await setup()
     await queue.enqueue(jobs(30))
