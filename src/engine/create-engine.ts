@@ -192,7 +192,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
       const trigger = await store.signals.get(triggerId, tenantId)
       if (!trigger) throw new PulseNotFoundError('trigger', triggerId)
       const persisted = await store.signals.rematch(trigger, { isReplay: true, isDryRun: options.dryRun === true })
-      if (persisted.firstSteps.length > 0) await queue.enqueue(persisted.firstSteps.map(jobFor))
+      if (persisted.firstSteps.length > 0) await queue.enqueue(persisted.firstSteps.map(jobFor), { fresh: true })
       return persisted.runs.map(publicRun)
     },
     verify: (options = {}) => verifyConsistency(store, { ...options, tenantId }),

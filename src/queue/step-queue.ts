@@ -17,7 +17,12 @@ export interface StepJob extends StepJobData {
 
 /** Delivers step jobs to workers. Postgres holds the state; this only says "look at step X now". */
 export interface StepQueue {
-  enqueue(jobs: StepJob[]): Promise<void>
+  /**
+   * Adds jobs. `fresh` marks steps that were just created (the first steps of new runs): a burst
+   * of those may travel in bundles. Everything else, re-deliveries above all, goes one job per
+   * step under an id made from the step and its fence, so it is never duplicated.
+   */
+  enqueue(jobs: StepJob[], options?: { fresh?: boolean }): Promise<void>
   /** Removes queued jobs that have not started (best effort: a job already taken is left to its claim CAS). */
   remove(jobs: Pick<StepJob, 'stepRunId' | 'fence'>[]): Promise<void>
   startWorker(processor: (job: StepJobData) => Promise<void>, concurrency: number): Promise<void>
@@ -74,7 +79,7 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
     return (await queue).queue
   }
 
-  let pending: StepJob[] = []
+  let pending: { job: StepJob; fresh: boolean }[] = []
   let flushing: Promise<void> | undefined
   // Set while this process runs a worker: how many jobs it takes at once.
   let workerConcurrency = 0
@@ -83,18 +88,19 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
     data: { stepRunId: job.stepRunId, runId: job.runId, tenantId: job.tenantId } as QueuedData,
     opts: { jobId: stepJobId(job), ...(job.delayMs && job.delayMs > 0 ? { delay: Math.ceil(job.delayMs) } : {}) },
   })
-  const addBulk = async (jobs: StepJob[]) => {
+  const addBulk = async (batch: { job: StepJob; fresh: boolean }[]) => {
     const q = await getQueue()
-    const size = bundleSize(jobs.length, workerConcurrency)
-    if (size === 1) return void (await q.addBulk(jobs.map(single)))
-    const due = jobs.filter((job) => !job.delayMs || job.delayMs <= 0)
-    const entries = jobs.filter((job) => job.delayMs && job.delayMs > 0).map(single)
+    const isBundled = (e: { job: StepJob; fresh: boolean }) => e.fresh && !(e.job.delayMs && e.job.delayMs > 0)
+    const due = batch.filter(isBundled).map((e) => e.job)
+    const entries = batch.filter((e) => !isBundled(e)).map((e) => single(e.job))
+    const size = bundleSize(due.length, workerConcurrency)
+    if (size === 1) return void (await q.addBulk([...entries, ...due.map(single)]))
     for (let i = 0; i < due.length; i += size) {
       const part = due.slice(i, i + size)
       entries.push({
         name: 'steps',
         data: { bundle: part.map((job) => ({ stepRunId: job.stepRunId, runId: job.runId, tenantId: job.tenantId, fence: job.fence })) },
-        // Never deduplicated: a bundle with the same first step may hold other steps.
+        // A fresh step is enqueued once, so a bundle needs no deduplication: only a unique id.
         opts: { jobId: `bundle-${randomUUID()}` },
       })
     }
@@ -102,10 +108,10 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
   }
 
   return {
-    async enqueue(jobs) {
+    async enqueue(jobs, options = {}) {
       if (jobs.length === 0) return
       // Jobs enqueued by concurrent callers in the same turn of the event loop share one addBulk.
-      pending.push(...jobs)
+      for (const job of jobs) pending.push({ job, fresh: options.fresh === true })
       flushing ??= new Promise<void>((resolve, reject) => {
         setImmediate(() => {
           const batch = pending

@@ -45,7 +45,7 @@ export async function fireTick(deps: CronDeps, tick: CronTick): Promise<void> {
     },
     { id: `trg_cron_${def.id}_${tick.scheduledAt.getTime()}`, onlyDefinitionId: def.id },
   )
-  if (persisted && persisted.firstSteps.length > 0) await deps.queue.enqueue(persisted.firstSteps.map(jobFor))
+  if (persisted && persisted.firstSteps.length > 0) await deps.queue.enqueue(persisted.firstSteps.map(jobFor), { fresh: true })
 }
 
 /** Puts a definition's schedule in line with its row: scheduled when enabled with a cron, removed otherwise. */

@@ -117,7 +117,7 @@ export async function emitSignal(
     }
   }
   if (queued.length > 0) {
-    await deps.queue.enqueue(queued.map(jobFor)).catch((err: unknown) => {
+    await deps.queue.enqueue(queued.map(jobFor), { fresh: true }).catch((err: unknown) => {
       // The runs are committed; the reconciler enqueues their first steps if this did not.
       deps.logger.warn({ err }, 'pulse-engine: could not enqueue first steps; the reconciler will pick them up')
     })
