@@ -2,9 +2,11 @@
  * Group commit. Callers that need the same kind of statement at about the same time share one
  * statement, and so one commit. A request that finds nothing in flight goes at once, so a lone
  * caller waits for no one. While a statement is in flight the next batch fills up; it leaves when
- * that statement returns, or earlier once it is big enough to be worth a statement of its own.
- * Fewer, larger statements matter more than parallel ones: concurrent transactions on the same
- * hot pages spend their CPU waiting on each other's locks.
+ * that statement returns, or earlier once it is big enough to be worth a statement of its own, or
+ * once the statement in flight has taken long enough to look stuck (waiting on a row lock, say),
+ * so one slow statement does not hold everyone else's back. Fewer, larger statements matter more
+ * than parallel ones: concurrent transactions on the same hot pages spend their CPU waiting on
+ * each other's locks.
  */
 export interface Batcher<Req, Res> {
   submit(request: Req): Promise<Res>
@@ -15,8 +17,10 @@ export interface BatcherOptions<Req> {
   maxBatch?: number
   /** Most statements in flight at once. */
   inFlight?: number
-  /** While a statement is in flight, another leaves only once this many requests wait. */
+  /** While a statement is in flight, another leaves once this many requests wait... */
   busyMin?: number
+  /** ...or once the latest statement has been in flight this long (ms). */
+  stallMs?: number
   /** Requests with the same key never share a batch (for example two steps of one run). */
   key?: (request: Req) => string
 }
@@ -25,11 +29,14 @@ type Item<Req, Res> = { request: Req; resolve: (r: Res) => void; reject: (e: unk
 
 export function createBatcher<Req, Res>(run: (requests: Req[]) => Promise<Res[]>, options: BatcherOptions<Req> = {}): Batcher<Req, Res> {
   const maxBatch = options.maxBatch ?? 200
-  const maxInFlight = options.inFlight ?? 2
+  const maxInFlight = options.inFlight ?? 4
   const busyMin = options.busyMin ?? 16
+  const stallMs = options.stallMs ?? 10
   const key = options.key
   let queue: Item<Req, Res>[] = []
   let inFlight = 0
+  let lastStart = 0
+  let wake: ReturnType<typeof setTimeout> | undefined
 
   const take = (): Item<Req, Res>[] => {
     if (!key) return queue.splice(0, maxBatch)
@@ -53,10 +60,14 @@ export function createBatcher<Req, Res>(run: (requests: Req[]) => Promise<Res[]>
     for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!)
   }
 
+  const mayStart = (now: number) => inFlight === 0 || queue.length >= busyMin || now - lastStart >= stallMs
+
   const pump = () => {
-    while (queue.length > 0 && inFlight < maxInFlight && (inFlight === 0 || queue.length >= busyMin)) {
+    const now = Date.now()
+    while (queue.length > 0 && inFlight < maxInFlight && mayStart(now)) {
       const batch = take()
       inFlight++
+      lastStart = now
       run(batch.map((b) => b.request))
         .then(
           (results) => settle(batch, results),
@@ -66,6 +77,16 @@ export function createBatcher<Req, Res>(run: (requests: Req[]) => Promise<Res[]>
           inFlight--
           pump()
         })
+    }
+    // Requests are waiting behind a statement in flight: look again once it counts as stuck.
+    if (queue.length > 0 && inFlight < maxInFlight && !wake) {
+      wake = setTimeout(
+        () => {
+          wake = undefined
+          pump()
+        },
+        Math.max(1, stallMs - (now - lastStart)),
+      )
     }
   }
 

@@ -25,7 +25,7 @@ describe('group commit', () => {
 
   it('gathers the requests that arrive while a statement is in flight into the next one', async () => {
     const { calls, run } = gatedRunner()
-    const batcher = createBatcher(run, { busyMin: 16 })
+    const batcher = createBatcher(run, { busyMin: 16, stallMs: 60_000 })
     const results = [1, 2, 3, 4].map((n) => batcher.submit(n))
     expect(calls.map((c) => c.requests)).toEqual([[1]])
     calls[0]!.finish()
@@ -37,7 +37,7 @@ describe('group commit', () => {
 
   it('starts a second statement once enough requests wait, and no more than inFlight', async () => {
     const { calls, run } = gatedRunner()
-    const batcher = createBatcher(run, { busyMin: 3, inFlight: 2 })
+    const batcher = createBatcher(run, { busyMin: 3, inFlight: 2, stallMs: 60_000 })
     for (let n = 1; n <= 8; n++) void batcher.submit(n)
     expect(calls.map((c) => c.requests)).toEqual([[1], [2, 3, 4]])
     calls[0]!.finish()
@@ -45,9 +45,20 @@ describe('group commit', () => {
     expect(calls.map((c) => c.requests)).toEqual([[1], [2, 3, 4], [5, 6, 7, 8]])
   })
 
+  it('lets the waiting requests go once the statement in flight looks stuck', async () => {
+    const { calls, run } = gatedRunner()
+    const batcher = createBatcher(run, { busyMin: 16, stallMs: 30 })
+    void batcher.submit(1)
+    void batcher.submit(2)
+    void batcher.submit(3)
+    expect(calls.map((c) => c.requests)).toEqual([[1]])
+    await new Promise((resolve) => setTimeout(resolve, 80))
+    expect(calls.map((c) => c.requests)).toEqual([[1], [2, 3]])
+  })
+
   it('never puts two requests with the same key in one batch, and caps the batch size', async () => {
     const { calls, run } = gatedRunner()
-    const batcher = createBatcher(run, { key: (n) => String(n % 3), maxBatch: 2, inFlight: 1 })
+    const batcher = createBatcher(run, { key: (n) => String(n % 3), maxBatch: 2, inFlight: 1, stallMs: 60_000 })
     for (const n of [0, 1, 3, 4, 5, 6]) void batcher.submit(n)
     calls[0]!.finish()
     await tick()
@@ -62,7 +73,7 @@ describe('group commit', () => {
 
   it('rejects every request of a failed statement and carries on with the next batch', async () => {
     const { calls, run } = gatedRunner()
-    const batcher = createBatcher(run)
+    const batcher = createBatcher(run, { stallMs: 60_000 })
     const first = batcher.submit(1)
     const second = batcher.submit(2)
     const third = batcher.submit(3)
