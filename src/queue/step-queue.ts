@@ -90,9 +90,12 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
   })
   const addBulk = async (batch: { job: StepJob; fresh: boolean }[]) => {
     const q = await getQueue()
-    const isBundled = (e: { job: StepJob; fresh: boolean }) => e.fresh && !(e.job.delayMs && e.job.delayMs > 0)
-    const due = batch.filter(isBundled).map((e) => e.job)
-    const entries = batch.filter((e) => !isBundled(e)).map((e) => single(e.job))
+    const due: StepJob[] = []
+    const entries: ReturnType<typeof single>[] = []
+    for (const { job, fresh } of batch) {
+      if (fresh && !(job.delayMs && job.delayMs > 0)) due.push(job)
+      else entries.push(single(job))
+    }
     const size = bundleSize(due.length, workerConcurrency)
     if (size === 1) return void (await q.addBulk([...entries, ...due.map(single)]))
     for (let i = 0; i < due.length; i += size) {
@@ -146,9 +149,8 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
         }
       }
       const requeue = async (steps: StepJob[]) => void (await (await getQueue()).addBulk(steps.map(single)))
-      worker = openWorker<QueuedData>(await options.backend(), name, options.queuePrefix, (job) =>
-        'bundle' in job.data ? runBundle(job.data.bundle) : processor(job.data),
-      { concurrency })
+      const run = (data: QueuedData) => ('bundle' in data ? runBundle(data.bundle) : processor(data))
+      worker = openWorker<QueuedData>(await options.backend(), name, options.queuePrefix, (job) => run(job.data), { concurrency })
       workerConcurrency = concurrency
       await worker.worker.waitUntilReady()
     },

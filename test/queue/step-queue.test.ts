@@ -46,6 +46,16 @@ describe.skipIf(missing !== undefined || MODE === 'embedded')('step queue', () =
     return { seen, start, release: () => release() }
   }
 
+  /** A fresh burst of `n` steps for a worker with `slots` slots, held until release(). */
+  async function heldBurst(slots: number, n: number) {
+    const { queue, jobsInQueue } = await setup()
+    const p = gatedProcessor(queue)
+    await p.start(slots)
+    await queue.enqueue(jobs(n), { fresh: true })
+    await eventually(() => p.seen.length === slots || undefined, 10_000, 'every slot busy')
+    return { queue, jobsInQueue, p }
+  }
+
   it('sizes bundles so there are never fewer of them than worker slots', () => {
     expect(bundleSize(38, 0)).toBe(1)
     expect(bundleSize(49, 50)).toBe(1)
@@ -54,12 +64,8 @@ describe.skipIf(missing !== undefined || MODE === 'embedded')('step queue', () =
   })
 
   it('carries a burst of due steps in fewer jobs, and runs every step of each', async () => {
-    const { queue, jobsInQueue } = await setup()
-    const p = gatedProcessor(queue)
-    await p.start(2)
-    await queue.enqueue(jobs(40), { fresh: true })
     // 40 steps for 2 slots: bundles of 10, two of them taken and two waiting.
-    await eventually(() => p.seen.length === 2 || undefined, 10_000, 'both slots busy')
+    const { jobsInQueue, p } = await heldBurst(2, 40)
     expect(await jobsInQueue()).toBe(4)
     p.release()
     await eventually(() => p.seen.length === 40 || undefined, 15_000, 'every step processed')
@@ -68,11 +74,7 @@ describe.skipIf(missing !== undefined || MODE === 'embedded')('step queue', () =
   })
 
   it('delivers a step again as one deduplicated job, never as another bundle', async () => {
-    const { queue, jobsInQueue } = await setup()
-    const p = gatedProcessor(queue)
-    await p.start(1)
-    await queue.enqueue(jobs(20), { fresh: true })
-    await eventually(() => p.seen.length === 1 || undefined, 10_000, 'the first bundle taken')
+    const { queue, jobsInQueue, p } = await heldBurst(1, 20)
     expect(await jobsInQueue()).toBe(2)
     // The reconciler enqueues every step that has waited too long, on each pass.
     for (let pass = 0; pass < 3; pass++) await queue.enqueue(jobs(20))
