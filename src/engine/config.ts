@@ -75,7 +75,10 @@ export interface EngineConfig {
   leaseMs?: number
   /** How often the reconciler looks for steps whose job was lost. Default 30 s. */
   reconcileIntervalMs?: number
-  /** How long `stop()` waits for running handlers before aborting them and handing their steps back. Default 10 s. */
+  /**
+   * How long `stop()` waits for running handlers before aborting them and handing their steps
+   * back. Aborted handlers then get up to one more second to return. Default 10 s.
+   */
   shutdownGraceMs?: number
   /**
    * Cron ticks that fell due while no engine ran: `'run-once'` (default) fires one late tick on

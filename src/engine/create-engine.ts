@@ -256,8 +256,11 @@ export function createEngine(config: EngineConfig = {}): Engine {
         if (!(await Promise.race([drained, timedOut]))) {
           await executor.releaseAll()
           await queue.stopWorker(true)
-          // Aborted handlers return at once; give their chains a moment to unwind before closing.
-          await Promise.race([executor.localIdle(), new Promise((resolve) => setTimeout(resolve, 1000).unref())])
+          // Aborted steps move on at once, but the handler functions themselves may still be
+          // cleaning up (closing a file, writing a last row); give them and the local chains a
+          // moment before the pools close under them.
+          const unwound = Promise.all([executor.localIdle(), executor.handlersReturned()])
+          await Promise.race([unwound, new Promise((resolve) => setTimeout(resolve, 1000).unref())])
         }
       }
       await cron.close()

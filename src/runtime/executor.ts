@@ -335,6 +335,9 @@ export function createExecutor(deps: ExecutorDeps) {
     return new Promise((resolve) => idleWaiters.push(resolve))
   }
 
+  /** Resolves once no handler call of this process is still going, aborted ones included. */
+  const handlersReturned = (): Promise<void> => handlers.returned()
+
   /** From now on this process claims nothing: inline continuations stop and new jobs are refused. */
   function beginShutdown(): void {
     draining = true
@@ -345,7 +348,7 @@ export function createExecutor(deps: ExecutorDeps) {
     draining = false
   }
 
-  return { processJob, applyEffects, commit, abortRun, releaseAll, beginShutdown, resume, localStart, localIdle }
+  return { processJob, applyEffects, commit, abortRun, releaseAll, beginShutdown, resume, localStart, localIdle, handlersReturned }
 }
 
 export type Executor = ReturnType<typeof createExecutor>

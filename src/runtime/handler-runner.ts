@@ -32,6 +32,9 @@ export interface RunningHandler {
  */
 export function createHandlerRunner(deps: { store: Store; emit: (input: TriggerInput) => Promise<TriggerEnvelope>; leaseMs: number }) {
   const running = new Map<string, RunningHandler>()
+  // Handler calls still going, including aborted ones: the step has moved on without them, but
+  // shutdown gives them a moment to finish their own cleanup before the process closes its pools.
+  const calls = new Set<Promise<Outcome>>()
   const beatEveryMs = Math.max(250, Math.floor(deps.leaseMs / 3))
   let beating: ReturnType<typeof setInterval> | undefined
 
@@ -92,6 +95,8 @@ export function createHandlerRunner(deps: { store: Store; emit: (input: TriggerI
       const invoked = Promise.resolve()
         .then(() => call(ctx))
         .catch((err: unknown): Outcome => ({ ok: false, error: errorMessage(err) }))
+      calls.add(invoked)
+      void invoked.then(() => calls.delete(invoked))
       return await Promise.race([invoked, aborted])
     } finally {
       clearTimeout(timeout)
@@ -103,6 +108,10 @@ export function createHandlerRunner(deps: { store: Store; emit: (input: TriggerI
   return {
     run,
     running: () => [...running.values()],
+    /** Resolves once every handler call made so far has returned, aborted ones included. */
+    returned: async (): Promise<void> => {
+      await Promise.all(calls)
+    },
     abortRun(runId: string): void {
       for (const entry of running.values()) {
         if (entry.runId === runId) entry.abort(new AbortReason('canceled', 'the run was canceled'))

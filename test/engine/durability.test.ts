@@ -139,7 +139,7 @@ describe.skipIf(servicesMissing())('durability: several engines, lost jobs, shut
     expect((await engine.getRun(run!.id))!.status).toBe('canceled')
   })
 
-  it('hands back unfinished steps on stop() so another engine finishes them', async () => {
+  it('hands back unfinished steps on stop(), after letting aborted handlers return, so another engine finishes them', async () => {
     // The engine that stops is a sibling: in embedded mode the first engine owns the database.
     t = await startTestEngine({}, { start: false })
     const { engine } = t
@@ -149,6 +149,8 @@ describe.skipIf(servicesMissing())('durability: several engines, lost jobs, shut
     stopping.registerTrigger('x.happened', { source: 'app' })
     stopping.registerAction('slow_step', async (ctx) => {
       await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()))
+      // Cleanup that takes a while: stop() must not return (and close the pools) before it ends.
+      await new Promise((resolve) => setTimeout(resolve, 150))
       aborts.push(String((ctx.signal.reason as Error).message))
       return { success: true, data: { by: 'stopping' } }
     })
