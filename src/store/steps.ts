@@ -47,6 +47,16 @@ export interface Claim {
 
 export type ClaimMiss = { reason: 'not-due'; dueInMs: number; fence: number } | { reason: 'gone' }
 
+/**
+ * Locks run rows in id order, one primary-key lookup per id. Not `WHERE id = ANY($n)`: the
+ * statements using this run as prepared statements, whose generic plan is made once, and made
+ * while the table is still small that is a sequential scan, kept as the table grows.
+ */
+function lockRuns(runs: string, ids: string, columns: string): string {
+  return `SELECT l.* FROM (SELECT DISTINCT id FROM unnest(${ids}::text[]) AS u(id) ORDER BY id) k
+         CROSS JOIN LATERAL (SELECT ${columns} FROM ${runs} WHERE id = k.id FOR UPDATE) l`
+}
+
 /** Step rows: claims, fenced completions and the bookkeeping of parallel branches. */
 export class StepStore {
   constructor(
@@ -69,12 +79,7 @@ export class StepStore {
         `WITH req AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(step_id text, run_id text)
        ),
-       locked AS (
-         SELECT * FROM ${t.runs}
-         WHERE id = ANY($3::text[])
-         ORDER BY id
-         FOR UPDATE
-       ),
+       locked AS (${lockRuns(t.runs, '$3', '*')}),
        r AS (SELECT * FROM locked WHERE status IN ('pending', 'running', 'waiting')),
        s AS (
          UPDATE ${t.steps} st SET status = 'running', attempt = st.attempt + 1, fence = st.fence + 1,
@@ -186,12 +191,7 @@ export class StepStore {
            out_name text, out_data jsonb, complete_run boolean, in_branch boolean, next_id text, next_index int, next_path int[],
            next_type text, next_name text, branch_index int, parent_id text, top_index int)
        ),
-       locked AS (
-         SELECT id, status FROM ${t.runs}
-         WHERE id = ANY($3::text[])
-         ORDER BY id
-         FOR UPDATE
-       ),
+       locked AS (${lockRuns(t.runs, '$3', 'id, status')}),
        r AS (SELECT id FROM locked WHERE status = 'running'),
        done AS (
          UPDATE ${t.steps} s SET status = 'completed', result = req.result, completed_at = now(), locked_until = NULL
