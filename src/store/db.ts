@@ -9,21 +9,25 @@ export interface Queryable {
   query<R extends QueryResultRow = QueryResultRow>(statement: Statement, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>
 }
 
-const names = new Map<string, string>()
+const built = new WeakMap<object, Map<string, Statement>>()
 
 /**
- * Names the hot statements so each connection parses and plans them once instead of on every
- * call (planning the transition statement costs about as much as running it). Off where one
- * database session is shared by many connections (the embedded mode), since names would clash.
+ * A hot statement, built once per set of tables: its text runs to kilobytes, and building and
+ * hashing it again on every step showed up in profiles. Where enabled it also gets a name, so
+ * each connection parses and plans it once instead of on every call (planning the transition
+ * statement costs about as much as running it). Off where one database session is shared by
+ * many connections (the embedded mode), since names would clash.
  */
-export function preparedStatement(enabled: boolean, text: string): Statement {
-  if (!enabled) return text
-  let name = names.get(text)
-  if (!name) {
-    name = `pulse_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`
-    names.set(text, name)
+export function preparedStatement<T extends { prepared: boolean }>(tables: T, key: string, build: (tables: T) => string): Statement {
+  let statements = built.get(tables)
+  if (!statements) built.set(tables, (statements = new Map()))
+  let statement = statements.get(key)
+  if (!statement) {
+    const text = build(tables)
+    statement = tables.prepared ? { name: `pulse_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`, text } : text
+    statements.set(key, statement)
   }
-  return { name, text }
+  return statement
 }
 
 /** A pg Pool, or anything that offers the same two methods the store uses. */

@@ -61,8 +61,9 @@ export class SignalStore {
     }))
     const { rows } = await this.q.query(
       preparedStatement(
-        this.t.prepared,
-        `WITH input AS (
+        this.t,
+        'persistAndMatchMany',
+        () => `WITH input AS (
         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, tenant_id text, source text, type text,
           resource_type text, resource_id text, environment text, payload jsonb, only_definition_id text, claim_lease_ms float8)
       ),

@@ -75,8 +75,9 @@ export class StepStore {
     const t = this.t
     const { rows } = await this.q.query(
       preparedStatement(
-        t.prepared,
-        `WITH req AS (
+        t,
+        'claimMany',
+        (t) => `WITH req AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(step_id text, run_id text)
        ),
        locked AS (${lockRuns(t.runs, '$3', '*')}),
@@ -185,8 +186,9 @@ export class StepStore {
     }))
     const { rows } = await this.q.query(
       preparedStatement(
-        t.prepared,
-        `WITH req AS (
+        t,
+        'finishAndContinueMany',
+        (t) => `WITH req AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(run_id text, step_id text, fence bigint, result jsonb,
            out_name text, out_data jsonb, complete_run boolean, in_branch boolean, next_id text, next_index int, next_path int[],
            next_type text, next_name text, branch_index int, parent_id text, top_index int)
