@@ -2,7 +2,7 @@ import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createStore, type ContinueRequest, type PoolLike, type RunRecord, type StepRecord, type Store } from '../../src/store/index.js'
 import { startTestEngine, type TestEngine } from '../support/engine.js'
-import { MODE, servicesMissing } from '../support/services.js'
+import { servicesMissing } from '../support/services.js'
 
 /**
  * The hot statements run as named prepared statements. Postgres plans such a statement for the
@@ -12,7 +12,7 @@ import { MODE, servicesMissing } from '../support/services.js'
  * reach rows by key: a sequential scan planned then would read the whole table on every step
  * until the next ANALYZE.
  */
-describe.skipIf(MODE === 'embedded' || servicesMissing())('the prepared statements of the hot path', () => {
+describe.skipIf(servicesMissing())('the prepared statements of the hot path', () => {
   let t: TestEngine
   let client: pg.PoolClient
 
