@@ -73,18 +73,20 @@ export function createExecutor(deps: ExecutorDeps) {
 
   async function applyEffects(fx: Effects): Promise<void> {
     if (fx.removeJobs.length > 0) await queue.remove(fx.removeJobs.map(jobFor)).catch(() => undefined)
+    // Hooks before the next jobs exist: otherwise the next step could finish, and fire its own
+    // hook, before this one's, and onStepComplete would arrive out of step order.
+    if (hooks.enabled && (fx.finishedSteps.length > 0 || fx.endedRun)) {
+      const run = fx.endedRun ?? (await store.runs.get(fx.finishedSteps[0]!.runId).catch(() => null))
+      if (run) {
+        for (const step of fx.finishedSteps) hooks.stepFinished(run, step)
+        if (fx.endedRun) hooks.runEnded(fx.endedRun)
+      }
+    }
     if (fx.enqueue.length > 0) {
       // The rows are committed, so a failure here only delays them until the reconciler runs.
       await queue.enqueue(fx.enqueue.map(jobFor)).catch((err: unknown) => {
         logger.warn({ err }, 'pulse-engine: could not enqueue next steps; the reconciler will pick them up')
       })
-    }
-    if (hooks.enabled && (fx.finishedSteps.length > 0 || fx.endedRun)) {
-      const run = fx.endedRun ?? (await store.runs.get(fx.finishedSteps[0]!.runId))
-      if (run) {
-        for (const step of fx.finishedSteps) hooks.stepFinished(run, step)
-        if (fx.endedRun) hooks.runEnded(fx.endedRun)
-      }
     }
   }
 

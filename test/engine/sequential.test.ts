@@ -101,6 +101,35 @@ describe.skipIf(servicesMissing())('sequential workflows on Postgres + Redis', (
     expect(stepEvents.map((e) => e.step.stepName)).toEqual(['wait_5m', 'service_still_down', 'create_incident', 'notify_oncall'])
   })
 
+  it('fires onStepComplete in step order, also when a delay hands the run to the queue', async () => {
+    const { engine } = t
+    engine.registerTrigger('order.check', { source: 'app' })
+    engine.registerAction('first', async () => ({ success: true }))
+    engine.registerCondition('still_open', async () => true)
+    engine.registerAction('last', async () => ({ success: true }))
+    await engine.createWorkflow({
+      tenantId: 'w',
+      name: 'ordered hooks',
+      triggerType: 'order.check',
+      steps: [
+        { type: 'delay', name: 'settle', delayMs: 1 },
+        { type: 'action', name: 'first' },
+        { type: 'delay', name: 'pause', delayMs: 1 },
+        { type: 'condition', name: 'still_open' },
+        { type: 'action', name: 'last' },
+      ],
+      config: {},
+      isEnabled: true,
+    })
+    const runs = 20
+    await Promise.all(Array.from({ length: runs }, () => engine.emit({ tenantId: 'w', type: 'order.check' })))
+    await waitUntil(() => runEvents.length === runs, 20_000)
+    const byRun = new Map<string, string[]>()
+    for (const e of stepEvents) byRun.set(e.run.id, [...(byRun.get(e.run.id) ?? []), e.step.stepName])
+    expect(byRun.size).toBe(runs)
+    for (const names of byRun.values()) expect(names).toEqual(['settle', 'first', 'pause', 'still_open', 'last'])
+  })
+
   it('matches only enabled workflows whose filters fit the signal', async () => {
     const { engine } = t
     engine.registerTrigger('deploy.finished', { source: 'ci' })
