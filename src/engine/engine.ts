@@ -57,10 +57,6 @@ export interface ListRunsFilter {
   limit?: number
 }
 
-/**
- * A running pulse-engine: registers handlers, stores workflows, takes signals and executes runs.
- * Made by {@link createEngine}.
- */
 export type { SyncPlan, SyncPlanEntry } from '../runtime/sync.js'
 
 /** Which deployment an engine runs in, and where. */
@@ -105,6 +101,10 @@ export interface TenantEngine {
   verify(options?: Omit<VerifyOptions, 'tenantId'>): Promise<VerifyReport>
 }
 
+/**
+ * A running pulse-engine: registers handlers, stores workflows, takes signals and executes runs.
+ * Made by {@link createEngine}.
+ */
 export interface Engine {
   /**
    * Says which mode the engine runs in. In embedded mode this opens the database if needed.
@@ -159,7 +159,25 @@ export interface Engine {
    * ```
    */
   sync(options: SyncOptions): Promise<SyncPlan>
+  /**
+   * Lets a stored workflow match signals again (and resumes its cron schedule). Throws
+   * PulseNotFoundError for an unknown id.
+   *
+   * @example
+   * ```ts
+   * await engine.enableWorkflow(definition.id)
+   * ```
+   */
   enableWorkflow(definitionId: string): Promise<void>
+  /**
+   * Stops a stored workflow from matching new signals and pauses its cron schedule. Runs already
+   * started go on. Throws PulseNotFoundError for an unknown id.
+   *
+   * @example
+   * ```ts
+   * await engine.disableWorkflow(definition.id)
+   * ```
+   */
   disableWorkflow(definitionId: string): Promise<void>
 
   /**
@@ -174,22 +192,110 @@ export interface Engine {
   emit(input: TriggerInput): Promise<TriggerEnvelope>
   emit<T extends TriggerDef<string, unknown>>(trigger: T, input: TypedEmitInput<PayloadOf<T>>): Promise<TriggerEnvelope>
 
+  /**
+   * A run with its status, context (the outputs of its steps so far) and definition snapshot, or
+   * null when there is none.
+   *
+   * @example
+   * ```ts
+   * const run = await engine.getRun(runId)
+   * if (run?.status === 'failed') console.error(run.errorMessage)
+   * ```
+   */
   getRun(runId: string): Promise<WorkflowRun | null>
+  /**
+   * The step rows of a run, one per step reached (branches included), in the order they were created.
+   *
+   * @example
+   * ```ts
+   * for (const step of await engine.getRunSteps(runId)) console.log(step.stepName, step.status, step.attempt)
+   * ```
+   */
   getRunSteps(runId: string): Promise<WorkflowStepRun[]>
+  /**
+   * The runs a signal started, oldest first (replays included).
+   *
+   * @example
+   * ```ts
+   * const signal = await engine.emit(userSignedUp, { tenantId: 'workspace_1', payload })
+   * const runs = await engine.getRunsByTrigger(signal.id)
+   * ```
+   */
   getRunsByTrigger(triggerId: string): Promise<WorkflowRun[]>
+  /**
+   * A stored signal, or null when there is none.
+   *
+   * @example
+   * ```ts
+   * const signal = await engine.getTrigger(run.triggerId)
+   * ```
+   */
   getTrigger(triggerId: string): Promise<TriggerEnvelope | null>
+  /**
+   * What happened to a run, in time order: created, each step started / completed / failed /
+   * skipped, log lines, and how the run ended. Throws PulseNotFoundError for an unknown run.
+   *
+   * @example
+   * ```ts
+   * for (const entry of await engine.getRunTimeline(runId)) console.log(entry.timestamp, entry.type)
+   * ```
+   */
   getRunTimeline(runId: string): Promise<RunTimelineEntry[]>
+  /**
+   * The `ctx.log` lines of a run's handlers and the engine's notes on failed attempts, oldest first.
+   *
+   * @example
+   * ```ts
+   * const logs = await engine.getRunLogs(runId)
+   * ```
+   */
   getRunLogs(runId: string): Promise<ExecutionLog[]>
+  /**
+   * Runs, newest first, filtered by tenant, status and workflow key; at most `limit` (default 100).
+   *
+   * @example
+   * ```ts
+   * const waiting = await engine.listRuns({ tenantId: 'workspace_1', status: 'waiting', workflowKey: 'trial-expiration' })
+   * ```
+   */
   listRuns(filter?: ListRunsFilter): Promise<WorkflowRun[]>
+  /**
+   * Failed runs, newest first (up to 1,000), of one tenant or of all.
+   *
+   * @example
+   * ```ts
+   * for (const run of await engine.getFailedRuns('workspace_1')) await engine.retryRun(run.id)
+   * ```
+   */
   getFailedRuns(tenantId?: string): Promise<WorkflowRun[]>
 
-  /** Cancels a pending, running or waiting run. */
+  /**
+   * Cancels a pending, running or waiting run: its remaining steps are skipped, its queued jobs
+   * removed and a running handler's `ctx.signal` aborted.
+   *
+   * @example
+   * ```ts
+   * await engine.cancelRun(runId, 'customer churned')
+   * ```
+   */
   cancelRun(runId: string, reason?: string): Promise<WorkflowRun>
-  /** Retries a failed run from the step that failed. */
+  /**
+   * Retries a failed run from the step that failed, with fresh attempts; earlier results stay.
+   *
+   * @example
+   * ```ts
+   * const run = await engine.retryRun(failedRunId)
+   * ```
+   */
   retryRun(runId: string): Promise<WorkflowRun>
   /**
    * Matches a stored signal again against the tenant's current workflows and starts new runs
    * marked as replays. Actions not declared replay-safe are skipped; `dryRun` skips every action.
+   *
+   * @example
+   * ```ts
+   * const runs = await engine.replay(triggerId, { dryRun: true })
+   * ```
    */
   replay(triggerId: string, options?: ReplayOptions): Promise<WorkflowRun[]>
 
