@@ -337,7 +337,7 @@ export function createExecutor(deps: ExecutorDeps) {
     return new Promise((resolve) => idleWaiters.push(resolve))
   }
 
-  /** Resolves once no handler call of this process is still going, aborted ones included. */
+  /** Resolves once every handler this process aborted has returned. */
   const handlersReturned = (): Promise<void> => handlers.returned()
 
   /** From now on this process claims nothing: inline continuations stop and new jobs are refused. */

@@ -32,9 +32,9 @@ export interface RunningHandler {
  */
 export function createHandlerRunner(deps: { store: Store; emit: (input: TriggerInput) => Promise<TriggerEnvelope>; leaseMs: number }) {
   const running = new Map<string, RunningHandler>()
-  // Handler calls still going, including aborted ones: the step has moved on without them, but
+  // Aborted handler calls that have not returned yet: the step has moved on without them, but
   // shutdown gives them a moment to finish their own cleanup before the process closes its pools.
-  const calls = new Set<Promise<Outcome>>()
+  const abandoned = new Set<Promise<Outcome>>()
   const beatEveryMs = Math.max(250, Math.floor(deps.leaseMs / 3))
   let beating: ReturnType<typeof setInterval> | undefined
 
@@ -91,16 +91,18 @@ export function createHandlerRunner(deps: { store: Store; emit: (input: TriggerI
     beating ??= setInterval(beat, Math.max(100, Math.floor(beatEveryMs / 2))).unref()
     const { ctx, pendingLogs } = buildContext({ store: deps.store, emit: deps.emit }, claim, def, signal)
     const timeout = def.timeoutMs ? setTimeout(() => entry.abort(new AbortReason('timeout', `timed out after ${def.timeoutMs} ms`)), def.timeoutMs) : undefined
+    const invoked = Promise.resolve()
+      .then(() => call(ctx))
+      .catch((err: unknown): Outcome => ({ ok: false, error: errorMessage(err) }))
     try {
-      const invoked = Promise.resolve()
-        .then(() => call(ctx))
-        .catch((err: unknown): Outcome => ({ ok: false, error: errorMessage(err) }))
-      calls.add(invoked)
-      void invoked.then(() => calls.delete(invoked))
       return await Promise.race([invoked, aborted])
     } finally {
       clearTimeout(timeout)
       running.delete(step.id)
+      if (abortedWith) {
+        abandoned.add(invoked)
+        void invoked.then(() => abandoned.delete(invoked))
+      }
       await Promise.all(pendingLogs)
     }
   }
@@ -108,9 +110,9 @@ export function createHandlerRunner(deps: { store: Store; emit: (input: TriggerI
   return {
     run,
     running: () => [...running.values()],
-    /** Resolves once every handler call made so far has returned, aborted ones included. */
+    /** Resolves once every aborted handler call has returned (the others end with their steps). */
     returned: async (): Promise<void> => {
-      await Promise.all(calls)
+      await Promise.all(abandoned)
     },
     abortRun(runId: string): void {
       for (const entry of running.values()) {
