@@ -86,6 +86,27 @@ export class PulseDatabaseUnavailableError extends PulseError {
   }
 }
 
+/**
+ * The embedded data folder cannot be used: it is damaged (`EMBEDDED_DAMAGED`), it is not a
+ * database (`EMBEDDED_NOT_A_DATABASE`), or the process that owns it never serves it
+ * (`EMBEDDED_BUSY`). The message names the folder and how to recover.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await engine.start()
+ * } catch (err) {
+ *   if (err instanceof PulseEmbeddedError && err.code === 'EMBEDDED_DAMAGED') console.error(err.message)
+ * }
+ * ```
+ */
+export class PulseEmbeddedError extends PulseError {
+  constructor(code: 'EMBEDDED_DAMAGED' | 'EMBEDDED_NOT_A_DATABASE' | 'EMBEDDED_BUSY', message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+    this.name = 'PulseEmbeddedError'
+  }
+}
+
 function formatIssues(subject: string, issues: ValidationIssue[]): string {
   const lines = issues.map((issue) => {
     const where = issue.path.length > 0 ? formatPath(issue.path) : '(root)'

@@ -1,8 +1,8 @@
-import { resolve } from 'node:path'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import type { Engine, EngineConfig } from '../index.js'
 import { CliError, describeError, maskUrl } from './errors.js'
+import { openEmbedded } from './embedded-session.js'
 import type { LoadedConfig } from './load-config.js'
 
 /** An engine opened for one command, and everything to close after it. */
@@ -15,6 +15,13 @@ export interface EngineSession {
 }
 
 export interface OpenOptions {
+  /**
+   * The command only reads: an embedded data folder that does not exist yet is not created
+   * (the command fails with {@link NoEmbeddedDatabaseError} instead).
+   */
+  readOnly?: boolean
+  /** Where progress lines go (opening the embedded database can take seconds). */
+  progress?: (line: string) => void
   onStepComplete?: EngineConfig['onStepComplete']
   onRunComplete?: EngineConfig['onRunComplete']
   /** What the engine does about stored workflows whose handlers are not in the config. */
@@ -37,19 +44,7 @@ export async function openEngine(loaded: LoadedConfig, options: OpenOptions = {}
     ...(options.missingHandlers && !config.engine?.missingHandlers ? { missingHandlers: options.missingHandlers } : {}),
   }
 
-  if (!config.database) {
-    const dataDir = config.dataDir === false ? false : resolve(loaded.dir, config.dataDir ?? '.pulse')
-    const engine = lib.createEngine({ ...common, dataDir })
-    const target = dataDir === false ? 'an in-memory database' : `the embedded database in ${dataDir}`
-    try {
-      await engine.info() // opens the data directory
-    } catch (err) {
-      await engine.stop().catch(() => undefined)
-      throw new CliError(`could not open ${target}: ${(err as Error).message}`, { cause: err })
-    }
-    engine.register(...loaded.workflows)
-    return { engine, mode: 'embedded', target, close: () => engine.stop() }
-  }
+  if (!config.database) return openEmbedded(loaded, common, options)
 
   const pool = new pg.Pool({ connectionString: config.database, max: 5, connectionTimeoutMillis: 5000 })
   // An idle connection the server drops must not crash the CLI.

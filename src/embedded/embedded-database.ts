@@ -1,59 +1,165 @@
+import { existsSync, readdirSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import pg from 'pg'
-import { PulseConfigError } from '../errors.js'
+import { PulseEmbeddedError } from '../errors.js'
+import { claimDataDir, isAlive, OWNER_FILE, type OwnerClaim, type OwnerRecord } from './owner-record.js'
 
-/** A Postgres that runs inside this process: PGlite, served on a free loopback port. */
+/**
+ * A Postgres for the embedded mode: PGlite, served on a loopback port. The process that owns the
+ * data folder runs it; other processes that open the same folder connect to the owner's server.
+ */
 export interface EmbeddedDatabase {
   /** Where pg clients (the store, BullMQ's Postgres backend) connect. */
   connectionString: string
   pool: pg.Pool
+  /** `owner`: this process runs the database; `client`: another process does and serves it to this one. */
+  role: 'owner' | 'client'
+  /** The process that runs the database (this one, for an owner). */
+  owner: { pid: number; command: string }
   close(): Promise<void>
 }
 
+export interface EmbeddedOptions {
+  dataDir: string | false
+  queueSchema: string
+  /** Told about waits worth mentioning, such as another process still opening the folder. */
+  onWait?: (message: string) => void
+}
+
+/** How long a process waits for another one that is still opening the folder. */
+const OWNER_START_TIMEOUT_MS = 120_000
+
 /**
- * Starts PGlite on `dataDir` (created if missing; `false` keeps everything in memory) and serves
- * it over the Postgres wire protocol on 127.0.0.1, so the store and BullMQ's Postgres backend use
- * it exactly as they use a real server.
- *
- * PGlite is one database session shared by every connection, so startup options such as a
- * per-connection search_path do not apply; the session's search_path is set once here to find
- * the queue schema's functions, and the engine's own tables are always schema-qualified.
+ * Opens the embedded database on `dataDir` (`false`: in memory). The first process to open a
+ * folder owns it: it runs PGlite on it and serves it over the Postgres wire protocol on
+ * 127.0.0.1, publishing the address in the folder's owner record. A process that finds a live
+ * owner connects to that address instead, so a folder never has two writers, which PGlite cannot
+ * survive. A record left by a killed owner is taken over.
  */
-export async function startEmbeddedDatabase(options: { dataDir: string | false; queueSchema: string }): Promise<EmbeddedDatabase> {
-  let db: PGlite
-  if (options.dataDir === false) {
-    db = await PGlite.create()
-  } else {
-    const dir = resolve(options.dataDir)
-    await mkdir(dir, { recursive: true })
-    try {
-      db = await PGlite.create(dir)
-    } catch (err) {
-      throw new PulseConfigError(
-        `could not open the embedded database in "${dir}": ${(err as Error).message}. Is another process using it? Each data directory serves one process at a time.`,
+export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  if (options.dataDir === false) return serve(await PGlite.create(), options, undefined)
+  const dir = resolve(options.dataDir)
+  await mkdir(dir, { recursive: true })
+  const deadline = Date.now() + OWNER_START_TIMEOUT_MS
+  let told = false
+  for (;;) {
+    const claim = await claimDataDir(dir)
+    if (claim.kind === 'owner') return openAsOwner(dir, claim.claim, options)
+    const owner = claim.owner
+    if (owner.url) {
+      const client = await connectToOwner(owner, options)
+      if (client) return client
+    }
+    if (Date.now() > deadline) {
+      throw new PulseEmbeddedError(
+        'EMBEDDED_BUSY',
+        `the embedded database in ${dir} is held by ${owner.command} (pid ${owner.pid}), which has not served it for ${OWNER_START_TIMEOUT_MS / 1000} s; ` +
+          `stop that process (kill ${owner.pid}) and try again`,
       )
     }
+    if (!told) {
+      told = true
+      options.onWait?.(`waiting for ${owner.command} (pid ${owner.pid}) to open the embedded database in ${dir}`)
+    }
+    await new Promise((r) => setTimeout(r, 100))
   }
+}
+
+async function openAsOwner(dir: string, claim: OwnerClaim, options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  let db: PGlite
+  try {
+    checkLooksLikeDatabase(dir)
+    db = await PGlite.create(dir)
+  } catch (err) {
+    await claim.release()
+    if (err instanceof PulseEmbeddedError) throw err
+    throw damaged(dir, err)
+  }
+  try {
+    return await serve(db, options, claim)
+  } catch (err) {
+    await db.close().catch(() => undefined)
+    await claim.release()
+    throw err
+  }
+}
+
+async function serve(db: PGlite, options: EmbeddedOptions, claim: OwnerClaim | undefined): Promise<EmbeddedDatabase> {
   await db.exec(`SET search_path TO "${options.queueSchema}", public`)
   keepExtendedQueriesTogether(db)
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 200 })
   await server.start()
   const connectionString = `postgres://postgres@${server.getServerConn()}/postgres`
-  const pool = new pg.Pool({ connectionString, max: 8 })
-  // A connection dropped when the server stops must not crash the application.
-  pool.on('error', () => undefined)
+  await claim?.publish(connectionString)
+  const pool = quietPool(connectionString, 8)
   return {
     connectionString,
     pool,
+    role: 'owner',
+    owner: { pid: process.pid, command: claim?.record.command ?? 'this process' },
     async close() {
       await pool.end().catch(() => undefined)
       await server.stop().catch(() => undefined)
       await db.close().catch(() => undefined)
+      await claim?.release()
     },
   }
+}
+
+/** Connects to a live owner's server; undefined when it does not answer (it may be stopping). */
+async function connectToOwner(owner: OwnerRecord, _options: EmbeddedOptions): Promise<EmbeddedDatabase | undefined> {
+  const pool = quietPool(owner.url!, 4)
+  try {
+    await pool.query('SELECT 1')
+  } catch {
+    await pool.end().catch(() => undefined)
+    if (isAlive(owner)) await new Promise((r) => setTimeout(r, 100))
+    return undefined
+  }
+  return {
+    connectionString: owner.url!,
+    pool,
+    role: 'client',
+    owner: { pid: owner.pid, command: owner.command },
+    close: () => pool.end().catch(() => undefined),
+  }
+}
+
+function quietPool(connectionString: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max })
+  // A connection dropped when the server stops must not crash the application.
+  pool.on('error', () => undefined)
+  return pool
+}
+
+/**
+ * A folder with files in it but no PG_VERSION is something else: opening it would write a new
+ * database into it.
+ */
+function checkLooksLikeDatabase(dir: string): void {
+  if (existsSync(resolve(dir, 'PG_VERSION'))) return
+  const other = readdirSync(dir).filter((name) => !name.startsWith(OWNER_FILE))
+  if (other.length === 0) return
+  throw new PulseEmbeddedError(
+    'EMBEDDED_NOT_A_DATABASE',
+    `${dir} holds files (${other.slice(0, 3).join(', ')}${other.length > 3 ? ', ...' : ''}) but no embedded database (no PG_VERSION); ` +
+      `point dataDir at an empty or new folder, or at one pulse-engine created`,
+  )
+}
+
+function damaged(dir: string, err: unknown): PulseEmbeddedError {
+  const reason = err instanceof Error ? err.message.replace(/\.+$/, '') : String(err)
+  return new PulseEmbeddedError(
+    'EMBEDDED_DAMAGED',
+    `the embedded database in ${dir} is damaged and cannot be opened (PGlite: ${reason}). ` +
+      'This happens when two processes wrote the folder at once or the disk filled up. ' +
+      `To recover, restore the folder from a backup, or remove it to start empty: rm -rf ${JSON.stringify(dir)} ` +
+      '(its runs and signals are lost; "pulse sync" stores the workflows again)',
+    { cause: err },
+  )
 }
 
 /** Message types of the extended query protocol that leave a Parse/Bind/Execute group open. */
@@ -73,6 +179,7 @@ function keepExtendedQueriesTogether(db: PGlite): void {
   let groupOpen = false
   const isInTransaction = db.isInTransaction.bind(db)
   const execProtocolRawStream = db.execProtocolRawStream.bind(db)
+  const exec = db.exec.bind(db)
   db.isInTransaction = () => groupOpen || isInTransaction()
   db.execProtocolRawStream = async (message, options) => {
     const type = message[0]
@@ -81,6 +188,15 @@ function keepExtendedQueriesTogether(db: PGlite): void {
     } finally {
       if (type !== undefined && GROUP_MESSAGES.has(type)) groupOpen = true
       else if (type === SYNC || type === SIMPLE_QUERY) groupOpen = false
+    }
+  }
+  // The server rolls back with exec() when a client disconnects mid-group or mid-transaction:
+  // that ends the group too, or the queue would wait for a Sync that never comes.
+  db.exec = async (query, options) => {
+    try {
+      return await exec(query, options)
+    } finally {
+      groupOpen = false
     }
   }
 }

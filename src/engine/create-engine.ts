@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { definitionHash, validateSpec } from '../definition/index.js'
 import { collectRegistrations, configIssues, type AnyWorkflow } from '../dsl/index.js'
 import { PulseConfigError, PulseError, PulseNotFoundError, PulseValidationError } from '../errors.js'
@@ -23,7 +24,7 @@ import { createStore, LATEST_SCHEMA_VERSION, publicRun, publicStep, type PoolLik
 import type { TriggerInput, WorkflowDefinition, WorkflowSpec } from '../types.js'
 import { resolveConfig, type EngineConfig, type ResolvedConfig } from './config.js'
 import { guardDatabase, withDatabase } from './database-errors.js'
-import type { Engine, ListRunsFilter, TenantEngine } from './engine.js'
+import type { Engine, EngineInfo, ListRunsFilter, TenantEngine } from './engine.js'
 import { scopeToTenant } from './tenant-scope.js'
 
 /**
@@ -40,7 +41,7 @@ import { scopeToTenant } from './tenant-scope.js'
  */
 export function createEngine(config: EngineConfig = {}): Engine {
   const cfg = resolveConfig(config)
-  const { pool, backend, closeDatabase, databaseUrl } = connect(cfg)
+  const { pool, backend, closeDatabase, embeddedInfo } = connect(cfg)
   const store = createStore(pool, cfg.tablePrefix, cfg.schema, { preparedStatements: cfg.preparedStatements })
   const registry = new Registry()
   const hooks = createHookFirer({ onStepComplete: cfg.onStepComplete, onRunComplete: cfg.onRunComplete }, cfg.logger)
@@ -206,7 +207,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
         mode: cfg.mode.kind,
         tablePrefix: cfg.tablePrefix,
         queuePrefix: cfg.queuePrefix,
-        ...(databaseUrl ? { databaseUrl: await databaseUrl() } : {}),
+        ...(embeddedInfo ? await embeddedInfo() : {}),
       }
     },
     registerTrigger: (type, registration) => registry.registerTrigger(type, registration),
@@ -328,7 +329,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
 function connect(cfg: ResolvedConfig): {
   pool: PoolLike
   backend: BackendSource
-  databaseUrl?: () => Promise<string>
+  embeddedInfo?: () => Promise<Pick<EngineInfo, 'databaseUrl' | 'embedded'>>
   closeDatabase: () => Promise<void>
 } {
   const mode = cfg.mode
@@ -351,13 +352,23 @@ function connect(cfg: ResolvedConfig): {
   // Loaded on demand: an application on its own Postgres never loads PGlite.
   const open = () =>
     (embedded ??= import('../embedded/embedded-database.js').then(({ startEmbeddedDatabase }) =>
-      startEmbeddedDatabase({ dataDir: mode.dataDir, queueSchema: cfg.queueSchema }),
+      startEmbeddedDatabase({
+        dataDir: mode.dataDir,
+        queueSchema: cfg.queueSchema,
+        onWait: (message) => cfg.logger.info({ dataDir: mode.dataDir }, `pulse-engine: ${message}`),
+      }),
     ))
   return {
     pool: lazyPool(async () => (await open()).pool),
     // The embedded server delivers no NOTIFY between connections, so its workers poll briefly.
     backend: async () => ({ kind: 'postgres', connection: (await open()).connectionString, schema: cfg.queueSchema, pollSeconds: 0.05 }),
-    databaseUrl: async () => (await open()).connectionString,
+    async embeddedInfo() {
+      const db = await open()
+      return {
+        databaseUrl: db.connectionString,
+        embedded: { dataDir: mode.dataDir === false ? false : resolve(mode.dataDir), role: db.role, owner: db.owner },
+      }
+    },
     async closeDatabase() {
       const db = embedded
       embedded = undefined

@@ -66,9 +66,15 @@ export interface EngineInfo {
   queuePrefix: string
   /**
    * Embedded mode: the loopback URL the in-process database is served on while the engine runs,
-   * for psql or a second engine in the same process.
+   * for psql or another engine. A second engine on the same `dataDir` (in this process or
+   * another) connects to the folder's owner, and this is the owner's URL.
    */
   databaseUrl?: string
+  /**
+   * Embedded mode: the data folder (false in memory), and whether this engine's process owns it
+   * (runs PGlite on it) or is a client of the process that does.
+   */
+  embedded?: { dataDir: string | false; role: 'owner' | 'client'; owner: { pid: number; command: string } }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Queue, Worker, createPostgresBackend, type Job, type QueueOptions, type WorkerOptions } from 'bullmq'
+import type { Job, Queue, QueueOptions, Worker, WorkerOptions } from 'bullmq'
 import type { Redis } from 'ioredis'
 
 /**
@@ -43,13 +43,20 @@ function connectionFor(backend: QueueBackend, role: 'queue' | 'worker') {
   }
 }
 
+/**
+ * BullMQ is loaded when the first queue or worker opens: it is the largest part of the engine's
+ * start-up, and an engine that only reads (the CLI's \`pulse runs\`) never needs it.
+ */
+const loadBullmq = () => import('bullmq')
+
 /** Opens a BullMQ Queue on a backend; returns it with the cleanup of the connection it made. */
-export function openQueue<D>(
+export async function openQueue<D>(
   backend: QueueBackend,
   name: string,
   queuePrefix: string,
   options: Omit<QueueOptions, 'connection' | 'prefix'>,
-): { queue: Queue<D>; cleanup: () => Promise<void> } {
+): Promise<{ queue: Queue<D>; cleanup: () => Promise<void> }> {
+  const { Queue, createPostgresBackend } = await loadBullmq()
   const c = connectionFor(backend, 'queue')
   const queue = c.redis
     ? new Queue(name, { ...options, connection: c.redis, prefix: queuePrefix })
@@ -60,13 +67,14 @@ export function openQueue<D>(
 }
 
 /** Opens a BullMQ Worker on a backend. */
-export function openWorker<D>(
+export async function openWorker<D>(
   backend: QueueBackend,
   name: string,
   queuePrefix: string,
   processor: (job: Job<D>) => Promise<void>,
   options: Omit<WorkerOptions, 'connection' | 'prefix'>,
-): { worker: Worker<D>; cleanup: () => Promise<void> } {
+): Promise<{ worker: Worker<D>; cleanup: () => Promise<void> }> {
+  const { Worker, createPostgresBackend } = await loadBullmq()
   const c = connectionFor(backend, 'worker')
   const run = processor as (job: Job) => Promise<void>
   const poll = backend.kind === 'postgres' && backend.pollSeconds !== undefined ? { drainDelay: backend.pollSeconds } : {}

@@ -69,7 +69,7 @@ export function createCronQueue(options: { backend: BackendSource; queuePrefix: 
     },
     async startWorker(onTick) {
       if (worker) return
-      worker = openWorker<TickData>(
+      worker = await openWorker<TickData>(
         await options.backend(),
         name,
         options.queuePrefix,

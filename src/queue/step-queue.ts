@@ -150,7 +150,7 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
       }
       const requeue = async (steps: StepJob[]) => void (await (await getQueue()).addBulk(steps.map(single)))
       const run = (data: QueuedData) => ('bundle' in data ? runBundle(data.bundle) : processor(data))
-      worker = openWorker<QueuedData>(await options.backend(), name, options.queuePrefix, (job) => run(job.data), { concurrency })
+      worker = await openWorker<QueuedData>(await options.backend(), name, options.queuePrefix, (job) => run(job.data), { concurrency })
       workerConcurrency = concurrency
       await worker.worker.waitUntilReady()
     },

@@ -21,7 +21,7 @@ describe.skipIf(missing !== undefined || MODE === 'embedded')('step queue', () =
   async function setup() {
     const queuePrefix = `sq${randomBytes(4).toString('hex')}`
     const queue = createStepQueue({ backend: async () => backend, queuePrefix })
-    const peek = openQueue(backend, `${queuePrefix}-steps`, queuePrefix, {})
+    const peek = await openQueue(backend, `${queuePrefix}-steps`, queuePrefix, {})
     opened.push(queue, { close: async () => (await peek.queue.close(), await peek.cleanup()) })
     const jobsInQueue = async () => {
       const counts = await peek.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized')

@@ -3,9 +3,11 @@ import { watch, type FSWatcher } from 'node:fs'
 import { relative } from 'node:path'
 import type { RunCompleteEvent, StepCompleteEvent } from '../../index.js'
 import { CONFIG_FLAG, type CommandContext, type CommandSpec } from '../command.js'
+import { embeddedHolder, holdThroughSupervisor } from '../dev-database.js'
 import { between } from '../format.js'
 import { findConfig, loadConfig } from '../load-config.js'
 import type { Output } from '../output.js'
+import { slowStep } from '../progress.js'
 import { openEngine } from '../session.js'
 import { checkTenant, configTenants } from '../tenants.js'
 
@@ -39,6 +41,7 @@ async function supervise({ flags, cwd, cliPath, output }: CommandContext): Promi
   let stopping = false
   let reloading = false
   let pending: NodeJS.Timeout | undefined
+  const database = embeddedHolder(configPath)
 
   const start = () => {
     const proc = spawn(process.execPath, [cliPath, 'dev', '--worker', '--config', configPath, ...tenantArgs], {
@@ -47,6 +50,7 @@ async function supervise({ flags, cwd, cliPath, output }: CommandContext): Promi
     })
     child = proc
     proc.on('message', (message: { type?: string; files?: string[] }) => {
+      if (database.onMessage(message, (answer) => proc.connected && proc.send(answer))) return
       if (message.type === 'files' && Array.isArray(message.files)) watchFiles(message.files)
     })
     proc.on('exit', (code, signal) => {
@@ -105,7 +109,9 @@ async function supervise({ flags, cwd, cliPath, output }: CommandContext): Promi
       stopping = true
       clearTimeout(pending)
       for (const w of watchers) w.close()
-      void stopChild().then(resolve)
+      void stopChild()
+        .then(() => database.close())
+        .then(resolve)
     }
     process.on('SIGINT', shutdown)
     process.on('SIGTERM', shutdown)
@@ -125,6 +131,7 @@ async function runWorker({ flags, cwd, output }: CommandContext): Promise<number
 
   const loaded = await loadConfig(cwd, flags.config as string | undefined)
   process.send?.({ type: 'files', files: loaded.files })
+  await holdThroughSupervisor(loaded)
   const chosen = flags.tenant as string[] | undefined
   for (const id of chosen ?? []) await checkTenant(loaded, id)
   const tenants = chosen ?? (await configTenants(loaded)) ?? []
@@ -137,7 +144,7 @@ async function runWorker({ flags, cwd, output }: CommandContext): Promise<number
   })
   try {
     const { engine } = session
-    await engine.migrate()
+    await slowStep(undefined, 'migrating the tables', () => engine.migrate())
     for (const tenantId of tenants) {
       const plan = await engine.sync({ tenantId, workflows: loaded.workflows })
       output.out(

@@ -1,5 +1,6 @@
 import { CONFIG_FLAG, type CommandSpec } from '../command.js'
 import { loadConfig } from '../load-config.js'
+import { slowStep } from '../progress.js'
 import { withEngine } from '../session.js'
 
 export const migrateCommand: CommandSpec = {
@@ -10,7 +11,7 @@ export const migrateCommand: CommandSpec = {
   async run({ flags, cwd, output }) {
     const loaded = await loadConfig(cwd, flags.config as string | undefined)
     await withEngine(loaded, async ({ engine, target }) => {
-      await engine.migrate()
+      await slowStep(undefined, 'migrating the tables', () => engine.migrate())
       const { tablePrefix } = await engine.info()
       output.out(`${output.green('migrated')} tables "${tablePrefix}*" in ${target} are up to date`)
     })

@@ -21,7 +21,7 @@ export const runCommand: CommandSpec = {
       if (!run) return undefined
       const [steps, timeline] = await Promise.all([engine.getRunSteps(runId), engine.getRunTimeline(runId)])
       return { run, steps, timeline }
-    })
+    }, { readOnly: true })
     if (!found) throw new CliError(`run "${runId}" does not exist; list runs with "pulse runs"`)
     if (flags.json === true) {
       output.json(found)

@@ -32,6 +32,7 @@ export const runsCommand: CommandSpec = {
     if (tenantId !== undefined) await checkTenant(loaded, tenantId)
     const runs = await withEngine(loaded, ({ engine }) =>
       engine.listRuns({ tenantId, status: status as WorkflowStatus | undefined, workflowKey: stringFlag(flags, 'workflow'), limit }),
+      { readOnly: true },
     )
     if (flags.json === true) {
       output.json(runs)

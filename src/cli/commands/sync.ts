@@ -1,7 +1,9 @@
 import type { Engine, SyncOptions, SyncPlan } from '../../index.js'
 import { CONFIG_FLAG, JSON_FLAG, type CommandSpec } from '../command.js'
 import { CliError } from '../errors.js'
+import { NoEmbeddedDatabaseError } from '../embedded-session.js'
 import { loadConfig } from '../load-config.js'
+import { slowStep } from '../progress.js'
 import type { Output } from '../output.js'
 import { withEngine } from '../session.js'
 import { checkTenant, configTenants } from '../tenants.js'
@@ -32,8 +34,10 @@ export const syncCommand: CommandSpec = {
     const tenants = chosen ?? (await configTenants(loaded))
     if (!tenants || tenants.length === 0) throw new CliError(`no tenants to sync: add tenants to ${loaded.name} or pass --tenant <id>`)
 
-    const plans = await withEngine(loaded, async ({ engine }) => {
-      if (!dryRun) await engine.migrate()
+    const plans = await withEngine(
+      loaded,
+      async ({ engine }) => {
+      if (!dryRun) await slowStep(undefined, 'migrating the tables', () => engine.migrate())
       const progress = tenants.length > MANY_TENANTS && process.stderr.isTTY && flags.json !== true
       const result: PlanSummary[] = []
       for (const [i, tenantId] of tenants.entries()) {
@@ -42,6 +46,12 @@ export const syncCommand: CommandSpec = {
       }
       if (progress) process.stderr.write('\r\u001b[K')
       return result
+      },
+      { readOnly: dryRun },
+    ).catch((err: unknown) => {
+      // A dry run on an embedded folder that does not exist yet: every workflow would be created.
+      if (!(err instanceof NoEmbeddedDatabaseError)) throw err
+      return tenants.map((tenantId) => ({ tenantId, dryRun: true, created: loaded.workflows.map((wf) => ({ key: wf.key, version: 1 })), updated: [], unchanged: [], disabled: [] }))
     })
 
     const summary = {
