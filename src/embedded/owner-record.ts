@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync, unlinkSync } from 'node:fs'
-import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { link, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 
@@ -16,6 +16,8 @@ export interface OwnerRecord {
   /** The owner's start time as the kernel reports it (Linux), so a reused pid is not taken for the owner. */
   processStart?: string
   host: string
+  /** The folder the record was written for: a copy of the folder (a backup) must not lead to the original's owner. */
+  dataDir: string
   /** What the owner is, for messages: `pulse dev`, `node app.js`. */
   command: string
   /** Unique per claim: a process releases the folder only while the record is still its own. */
@@ -42,14 +44,15 @@ export type ClaimResult = { kind: 'owner'; claim: OwnerClaim } | { kind: 'taken'
  * has died is stale: it is removed under a short-lived takeover file, so two processes that find
  * the same stale record cannot both replace it.
  */
-export async function claimDataDir(dir: string): Promise<ClaimResult> {
+export async function claimDataDir(folder: string): Promise<ClaimResult> {
+  const dir = await realpath(folder)
   const path = join(dir, OWNER_FILE)
   for (let attempt = 0; ; attempt++) {
-    const record = ownRecord()
+    const record = ownRecord(dir)
     if (await createExclusive(path, record)) return { kind: 'owner', claim: ownerClaim(path, record) }
     const current = await readRecord(path)
     if (current === 'missing') continue // released between our attempt and our read
-    if (current !== 'unreadable' && isAlive(current)) return { kind: 'taken', owner: current }
+    if (current !== 'unreadable' && current.dataDir === dir && isAlive(current)) return { kind: 'taken', owner: current }
     if (current === 'unreadable' && (await ageMs(path)) < 2000) {
       // A record is always written whole before it appears, so an unreadable one is foreign or damaged;
       // give a writer on another platform a moment before treating it as stale.
@@ -62,9 +65,10 @@ export async function claimDataDir(dir: string): Promise<ClaimResult> {
 }
 
 /** Reads the owner record of `dir`: undefined when nobody owns it, or the owner is dead. */
-export async function liveOwner(dir: string): Promise<OwnerRecord | undefined> {
+export async function liveOwner(folder: string): Promise<OwnerRecord | undefined> {
+  const dir = await realpath(folder)
   const current = await readRecord(join(dir, OWNER_FILE))
-  return typeof current === 'object' && isAlive(current) ? current : undefined
+  return typeof current === 'object' && current.dataDir === dir && isAlive(current) ? current : undefined
 }
 
 /** Whether the process a record names is still running (the same process, not a reused pid). */
@@ -83,12 +87,13 @@ export function isAlive(record: OwnerRecord): boolean {
   return true
 }
 
-function ownRecord(): OwnerRecord {
+function ownRecord(dir: string): OwnerRecord {
   const start = processStart(process.pid)
   return {
     pid: process.pid,
     ...(start !== undefined ? { processStart: start } : {}),
     host: hostname(),
+    dataDir: dir,
     command: describeProcess(),
     nonce: randomUUID(),
     startedAt: new Date().toISOString(),
@@ -174,7 +179,7 @@ async function readRecord(path: string): Promise<OwnerRecord | 'missing' | 'unre
  */
 async function removeStale(path: string, seen: OwnerRecord | 'unreadable'): Promise<void> {
   const takeover = `${path}.takeover`
-  const mine = ownRecord()
+  const mine = ownRecord(path)
   if (!(await createExclusive(takeover, mine))) {
     const holder = await readRecord(takeover)
     // A takeover takes milliseconds; one whose process died (or that is old) is abandoned.
@@ -185,7 +190,8 @@ async function removeStale(path: string, seen: OwnerRecord | 'unreadable'): Prom
   }
   try {
     const current = await readRecord(path)
-    const same = current === 'unreadable' ? seen === 'unreadable' : typeof current === 'object' && typeof seen === 'object' && current.nonce === seen.nonce
+    const same =
+      current === 'unreadable' ? seen === 'unreadable' : typeof current === 'object' && typeof seen === 'object' && current.nonce === seen.nonce
     if (same) await removeIfSame(path, current as OwnerRecord | 'unreadable')
   } finally {
     await removeIfSame(takeover, mine)

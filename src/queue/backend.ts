@@ -81,9 +81,20 @@ export async function openWorker<D>(
   const worker = c.redis
     ? new Worker(name, run, { ...options, connection: c.redis, prefix: queuePrefix })
     : new Worker(name, run, { ...options, ...poll, connection: c.postgres! }, createPostgresBackend)
+  if (backend.kind === 'postgres' && backend.pollSeconds !== undefined) capBlocking(worker, backend.pollSeconds)
   // A Worker without an error listener prints to the console; the engine reports failures itself.
   worker.on('error', () => undefined)
   return { worker: worker as unknown as Worker<D>, cleanup: c.cleanup }
+}
+
+/**
+ * With a delayed job pending, a BullMQ worker on Postgres blocks until that job is due (up to an
+ * hour) and counts on NOTIFY to wake it for new jobs. Where notifications do not arrive (PGlite,
+ * PgBouncer in transaction mode), a job added meanwhile would wait behind the delay, so the block
+ * is capped at the poll interval.
+ */
+function capBlocking(worker: object, seconds: number): void {
+  Object.defineProperty(worker, 'maximumBlockTimeout', { get: () => seconds })
 }
 
 /** Closes a queue opened on first use, if it was; a queue that failed to open is left alone. */

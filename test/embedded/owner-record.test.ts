@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -13,9 +13,9 @@ async function deadPid(): Promise<number> {
   return pid
 }
 
-async function staleRecord(): Promise<string> {
-  const record = { pid: await deadPid(), host: hostname(), command: 'pulse dev', nonce: 'stale', startedAt: new Date().toISOString(), url: 'postgres://postgres@127.0.0.1:1/postgres' }
-  return JSON.stringify(record)
+async function staleRecord(): Promise<(dir: string) => string> {
+  const pid = await deadPid()
+  return (dir) => JSON.stringify({ pid, host: hostname(), dataDir: dir, command: 'pulse dev', nonce: 'stale', startedAt: new Date().toISOString(), url: 'postgres://postgres@127.0.0.1:1/postgres' })
 }
 
 const owners = (results: ClaimResult[]) => results.filter((r) => r.kind === 'owner')
@@ -58,7 +58,7 @@ describe('the owner record of an embedded data folder', () => {
     await inBatches(1000, async (i) => {
       const dir = join(root, String(i))
       await mkdir(dir)
-      await writeFile(join(dir, OWNER_FILE), stale)
+      await writeFile(join(dir, OWNER_FILE), stale(dir))
       const results = await Promise.all([claimDataDir(dir), claimDataDir(dir)])
       expect(owners(results)).toHaveLength(1)
       for (const r of results) if (r.kind === 'owner') await r.claim.release()
@@ -87,11 +87,24 @@ describe('the owner record of an embedded data folder', () => {
   it('does not mistake a reused pid for the owner that wrote the record', async () => {
     const dir = await newDir()
     // This process is alive, but it is not the process that started at this (made-up) time.
-    const record = { pid: process.pid, processStart: '1', host: hostname(), command: 'pulse dev', nonce: 'old', startedAt: new Date().toISOString() }
+    const record = { pid: process.pid, processStart: '1', host: hostname(), dataDir: dir, command: 'pulse dev', nonce: 'old', startedAt: new Date().toISOString() }
     await writeFile(join(dir, OWNER_FILE), JSON.stringify(record))
     const result = await claimDataDir(dir)
     // Only Linux exposes start times; elsewhere the live pid counts as the owner.
     if (process.platform === 'linux') expect(result.kind).toBe('owner')
     if (result.kind === 'owner') await result.claim.release()
+  })
+
+  it('does not send a copy of a folder (a backup) to the owner of the original', async () => {
+    const original = await newDir()
+    const claim = await claimDataDir(original)
+    if (claim.kind !== 'owner') throw new Error('expected to own a new folder')
+    const copy = await newDir()
+    await writeFile(join(copy, OWNER_FILE), await readFile(join(original, OWNER_FILE), 'utf8'))
+    expect(await liveOwner(copy)).toBeUndefined()
+    const second = await claimDataDir(copy)
+    expect(second.kind).toBe('owner')
+    if (second.kind === 'owner') await second.claim.release()
+    await claim.claim.release()
   })
 })
