@@ -1,6 +1,7 @@
 import { CONFIG_FLAG, stringFlag, type CommandSpec } from '../command.js'
 import { loadConfig } from '../load-config.js'
 import { withEngine } from '../session.js'
+import { printWhere } from '../where.js'
 import { runNotFound } from './run-errors.js'
 
 export const cancelCommand: CommandSpec = {
@@ -12,7 +13,7 @@ export const cancelCommand: CommandSpec = {
   async run({ flags, positionals, cwd, output }) {
     const runId = positionals[0]!
     const loaded = await loadConfig(cwd, flags.config as string | undefined)
-    const run = await withEngine(loaded, ({ engine }) => runNotFound(runId, engine.cancelRun(runId, stringFlag(flags, 'reason'))))
+    const run = await withEngine(loaded, ({ engine }) => runNotFound(runId, engine.cancelRun(runId, stringFlag(flags, 'reason'))), { onOpen: printWhere(output, flags) })
     output.out(`${output.green('canceled')} ${output.bold(run.id)} (${run.definitionSnapshot.key ?? run.definitionSnapshot.name})`)
     return 0
   },

@@ -1,6 +1,7 @@
 import { CONFIG_FLAG, type CommandSpec } from '../command.js'
 import { loadConfig } from '../load-config.js'
 import { withEngine } from '../session.js'
+import { printWhere } from '../where.js'
 
 export const migrateCommand: CommandSpec = {
   name: 'migrate',
@@ -13,7 +14,7 @@ export const migrateCommand: CommandSpec = {
       await engine.migrate()
       const { tablePrefix } = await engine.info()
       output.out(`${output.green('migrated')} tables "${tablePrefix}*" in ${target} are up to date`)
-    })
+    }, { onOpen: printWhere(output, flags) })
     return 0
   },
 }

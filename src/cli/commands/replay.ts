@@ -2,6 +2,7 @@ import { CONFIG_FLAG, JSON_FLAG, type CommandSpec } from '../command.js'
 import { CliError } from '../errors.js'
 import { loadConfig } from '../load-config.js'
 import { withEngine } from '../session.js'
+import { printWhere } from '../where.js'
 
 export const replayCommand: CommandSpec = {
   name: 'replay',
@@ -23,7 +24,7 @@ export const replayCommand: CommandSpec = {
         }
         throw err
       }
-    })
+    }, { onOpen: printWhere(output, flags) })
     if (flags.json === true) {
       output.json(runs)
       return 0

@@ -1,6 +1,7 @@
 import { CONFIG_FLAG, type CommandSpec } from '../command.js'
 import { loadConfig } from '../load-config.js'
 import { withEngine } from '../session.js'
+import { printWhere } from '../where.js'
 import { runNotFound } from './run-errors.js'
 
 export const retryCommand: CommandSpec = {
@@ -13,7 +14,7 @@ export const retryCommand: CommandSpec = {
   async run({ flags, positionals, cwd, output }) {
     const runId = positionals[0]!
     const loaded = await loadConfig(cwd, flags.config as string | undefined)
-    const run = await withEngine(loaded, ({ engine }) => runNotFound(runId, engine.retryRun(runId)))
+    const run = await withEngine(loaded, ({ engine }) => runNotFound(runId, engine.retryRun(runId)), { onOpen: printWhere(output, flags) })
     output.out(`${output.green('retrying')} ${output.bold(run.id)} (${run.definitionSnapshot.key ?? run.definitionSnapshot.name}), now ${output.status(run.status)}`)
     return 0
   },

@@ -5,6 +5,7 @@ import { between, formatDuration, formatTime } from '../format.js'
 import { loadConfig } from '../load-config.js'
 import { table, type Output } from '../output.js'
 import { withEngine } from '../session.js'
+import { printWhere } from '../where.js'
 import { duration } from './runs.js'
 
 export const runCommand: CommandSpec = {
@@ -21,7 +22,7 @@ export const runCommand: CommandSpec = {
       if (!run) return undefined
       const [steps, timeline] = await Promise.all([engine.getRunSteps(runId), engine.getRunTimeline(runId)])
       return { run, steps, timeline }
-    })
+    }, { onOpen: printWhere(output, flags) })
     if (!found) throw new CliError(`run "${runId}" does not exist; list runs with "pulse runs"`)
     if (flags.json === true) {
       output.json(found)

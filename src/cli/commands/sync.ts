@@ -4,6 +4,7 @@ import { CliError } from '../errors.js'
 import { loadConfig } from '../load-config.js'
 import type { Output } from '../output.js'
 import { withEngine } from '../session.js'
+import { printWhere } from '../where.js'
 import { checkTenant, configTenants } from '../tenants.js'
 
 /** Above this many tenants a terminal gets a progress line and unchanged tenants get one line each. */
@@ -42,7 +43,7 @@ export const syncCommand: CommandSpec = {
       }
       if (progress) process.stderr.write('\r\u001b[K')
       return result
-    })
+    }, { onOpen: printWhere(output, flags) })
 
     const summary = {
       tenants: plans.length,
