@@ -13,7 +13,7 @@ export const runCommand: CommandSpec = {
   summary: 'Shows one run: its status, each step with its duration, and the timeline of what happened.',
   args: ['runId'],
   flags: { ...JSON_FLAG, ...CONFIG_FLAG },
-  examples: ['pulse run run_01HZX...', 'pulse run run_01HZX... --json | jq .steps'],
+  examples: ['pulse run run_7f3c9a1e0b5d4c2a8e6f1d9b3a7c5e20', 'pulse run run_7f3c9a1e0b5d4c2a8e6f1d9b3a7c5e20 --json | jq .steps'],
   async run({ flags, positionals, cwd, output }) {
     const runId = positionals[0]!
     const loaded = await loadConfig(cwd, flags.config as string | undefined)
