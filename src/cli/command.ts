@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { didYouMean } from './did-you-mean.js'
 import { CliUsageError } from './errors.js'
 import type { Output } from './output.js'
 
@@ -43,7 +44,7 @@ export interface CommandSpec {
 
 /** Flags every command that reads the config takes. */
 export const CONFIG_FLAG: Record<string, FlagSpec> = {
-  config: { type: 'string', short: 'c', value: '<path>', description: 'config file (default: pulse.config.{ts,mts,js,mjs} in the working directory)' },
+  config: { type: 'string', short: 'c', value: '<path>', description: 'config file (default: pulse.config.{ts,mts,js,mjs} in the working directory or the nearest folder above it)' },
 }
 
 export const JSON_FLAG: Record<string, FlagSpec> = {
@@ -68,7 +69,7 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): { flags: Fl
       strict: true,
     })
   } catch (err) {
-    throw new CliUsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''), spec.name)
+    throw new CliUsageError(parseErrorMessage(err as Error, options), spec.name)
   }
   const flags = parsed.values as FlagValues
   if (flags.help === true) return { flags, positionals: parsed.positionals, help: true }
@@ -81,6 +82,14 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): { flags: Fl
     throw new CliUsageError(`unexpected argument "${parsed.positionals[args.length]}"`, spec.name)
   }
   return { flags, positionals: parsed.positionals, help: false }
+}
+
+/** node:util's parse error in the CLI's words, with the flag most likely meant for an unknown one. */
+function parseErrorMessage(err: Error, options: Record<string, FlagSpec>): string {
+  const unknown = /^Unknown option '([^']+)'/.exec(err.message)?.[1]
+  if (unknown === undefined) return err.message.replace(/\. To specify a positional argument.*$/s, '')
+  const names = Object.entries(options).flatMap(([name, f]) => (f.hidden ? [] : [`--${name}`]))
+  return `unknown flag ${unknown}${didYouMean(unknown, names, (s) => s)}`
 }
 
 /** A required string flag, or a usage error naming it. */

@@ -13,6 +13,7 @@ import { retryCommand } from './commands/retry.js'
 import { runCommand } from './commands/run.js'
 import { runsCommand } from './commands/runs.js'
 import { syncCommand } from './commands/sync.js'
+import { didYouMean } from './did-you-mean.js'
 import { CliError, CliUsageError, EXIT } from './errors.js'
 import { createOutput, type Output } from './output.js'
 
@@ -40,13 +41,22 @@ function mainHelp(output: Output): string {
     output.bold('Commands:'),
     ...COMMANDS.map((c) => `  ${c.name.padEnd(pad)}  ${c.summary}`),
     '',
-    'Run "pulse <command> --help" for its flags and examples.',
+    'Run "pulse help <command>" (or "pulse <command> --help") for its flags and examples.',
     '',
     output.bold('Examples:'),
     '  pulse init && pulse sync --dry-run && pulse sync',
     `  pulse emit user.signed_up --tenant workspace_1 --payload '{"email":"ada@example.com"}'`,
     '  pulse runs --status failed',
   ].join('\n')
+}
+
+/** The command of that name, or a usage error with the one most likely meant. */
+function findCommand(name: string): CommandSpec {
+  const spec = COMMANDS.find((c) => c.name === name)
+  if (spec) return spec
+  const names = COMMANDS.map((c) => c.name)
+  const suggestion = didYouMean(name, names)
+  throw new CliUsageError(`unknown command "${name}"${suggestion || `; commands: ${names.join(', ')}`}`)
 }
 
 function version(): string {
@@ -59,16 +69,21 @@ async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv
   let spec: CommandSpec | undefined
   try {
+    if (name === 'help' && rest.length > 0) {
+      // "pulse help emit" is "pulse emit --help".
+      output.out(helpText(findCommand(rest[0]!), output))
+      return EXIT.ok
+    }
+    // Bare "pulse" asked for nothing that could fail: the overview is the answer, as with --help.
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       output.out(mainHelp(output))
-      return name === undefined ? EXIT.usage : EXIT.ok
+      return EXIT.ok
     }
     if (name === '--version' || name === '-v') {
       output.out(version())
       return EXIT.ok
     }
-    spec = COMMANDS.find((c) => c.name === name)
-    if (!spec) throw new CliUsageError(`unknown command "${name}"; commands: ${COMMANDS.map((c) => c.name).join(', ')}`)
+    spec = findCommand(name)
     const { flags, positionals, help } = parseCommandArgs(spec, rest)
     if (help) {
       output.out(helpText(spec, output))

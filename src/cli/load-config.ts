@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs'
-import { basename, dirname, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createRequire } from 'node:module'
 import { glob } from 'tinyglobby'
 import type { AnyWorkflow, PulseConfig } from '../index.js'
+import { closest } from './did-you-mean.js'
 import { CliError } from './errors.js'
 import { resolveLibrary, type PulseLibrary } from './library.js'
 
@@ -23,17 +24,47 @@ export interface LoadedConfig {
   files: string[]
 }
 
+/**
+ * The config file: --config if given, else the first pulse.config.* in the working directory or
+ * the nearest folder above it, as git finds its repository, so commands work from a subfolder.
+ */
 export function findConfig(cwd: string, explicit: string | undefined): string {
   if (explicit !== undefined) {
     const path = resolve(cwd, explicit)
     if (!existsSync(path)) throw new CliError(`config file ${path} does not exist; check --config, or run "pulse init" to create pulse.config.ts`)
     return path
   }
-  for (const name of CONFIG_NAMES) {
-    const path = resolve(cwd, name)
-    if (existsSync(path)) return path
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    for (const name of CONFIG_NAMES) {
+      const path = join(dir, name)
+      if (existsSync(path)) return path
+    }
+    if (dirname(dir) === dir) break
   }
-  throw new CliError(`no pulse.config.ts in ${cwd}; run "pulse init" to create one, or pass --config <path>`)
+  throw new CliError(`no pulse.config.ts in ${cwd} or any folder above it; run "pulse init" to create one, or pass --config <path>`)
+}
+
+/** Every key of PulseConfig: the compiler fails here when PulseConfig gains one that is not listed. */
+const CONFIG_KEYS = {
+  workflows: true,
+  tenants: true,
+  database: true,
+  redis: true,
+  dataDir: true,
+  tablePrefix: true,
+  queuePrefix: true,
+  engine: true,
+} satisfies Record<keyof PulseConfig, true>
+
+/** Warns about keys the CLI does not read (a typo such as `databaseUrl` would otherwise be silently ignored). */
+function warnUnknownKeys(config: object, name: string): void {
+  const known = Object.keys(CONFIG_KEYS)
+  for (const key of Object.keys(config)) {
+    if (key in CONFIG_KEYS) continue
+    const match = closest(key, known)
+    const hint = match ? ` (did you mean "${match}"?)` : ` (the keys are ${known.join(', ')})`
+    process.stderr.write(`warning: ${name}: unknown key "${key}"${hint}; it is ignored\n`)
+  }
 }
 
 const imported = new Set<string>()
@@ -77,6 +108,7 @@ async function configFrom(mod: Record<string, unknown>, name: string): Promise<P
   if (!isObject(value)) throw new CliError(`${name} has no default export; export default defineConfig({ workflows: [...] })`)
   const problems: string[] = []
   const config = value as unknown as PulseConfig
+  warnUnknownKeys(config, name)
   if (config.workflows === undefined) problems.push('workflows is missing: list your workflows, or module paths / globs that export them')
   if (config.database !== undefined && config.database !== '' && typeof config.database !== 'string') problems.push('database must be a connection string')
   if (config.redis !== undefined && config.redis !== '' && typeof config.redis !== 'string') problems.push('redis must be a connection string')

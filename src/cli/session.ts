@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import type { Engine, EngineConfig } from '../index.js'
+import { checkConnectionUrl } from './connection-url.js'
 import { CliError, describeError, maskUrl } from './errors.js'
 import { openEmbedded } from './embedded-session.js'
 import type { LoadedConfig } from './load-config.js'
@@ -11,6 +12,8 @@ export interface EngineSession {
   mode: 'redis' | 'postgres' | 'embedded'
   /** Where the state lives, for messages: a masked URL or the data directory. */
   target: string
+  /** The masked Redis URL, when BullMQ runs on Redis. */
+  redisTarget?: string
   close(): Promise<void>
 }
 
@@ -26,6 +29,8 @@ export interface OpenOptions {
   onRunComplete?: EngineConfig['onRunComplete']
   /** What the engine does about stored workflows whose handlers are not in the config. */
   missingHandlers?: EngineConfig['missingHandlers']
+  /** Called once the engine is open, before the work: e.g. to print where the state lives. */
+  onOpen?: (session: EngineSession) => void
 }
 
 /**
@@ -46,6 +51,8 @@ export async function openEngine(loaded: LoadedConfig, options: OpenOptions = {}
 
   if (!config.database) return openEmbedded(loaded, common, options)
 
+  checkConnectionUrl('database', config.database, loaded.name)
+  if (config.redis) checkConnectionUrl('redis', config.redis, loaded.name)
   const pool = new pg.Pool({ connectionString: config.database, max: 5, connectionTimeoutMillis: 5000 })
   // An idle connection the server drops must not crash the CLI.
   pool.on('error', () => undefined)
@@ -71,6 +78,7 @@ export async function openEngine(loaded: LoadedConfig, options: OpenOptions = {}
     engine,
     mode: redis ? 'redis' : 'postgres',
     target: maskUrl(config.database),
+    ...(config.redis ? { redisTarget: maskUrl(config.redis) } : {}),
     async close() {
       await engine.stop()
       await pool.end().catch(() => undefined)
@@ -82,13 +90,15 @@ export async function openEngine(loaded: LoadedConfig, options: OpenOptions = {}
 async function connectRedis(url: string, configName: string): Promise<Redis> {
   // BullMQ needs maxRetriesPerRequest: null; the first connection is checked with a short timeout.
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, connectTimeout: 5000, retryStrategy: () => null })
-  redis.on('error', () => undefined)
+  // connect() rejects with a bare "Connection is closed."; the socket's error event has the cause.
+  let socketError: unknown
+  redis.on('error', (err: unknown) => void (socketError ??= err))
   try {
     await redis.connect()
     await redis.ping()
   } catch (err) {
     redis.disconnect()
-    throw new CliError(`could not connect to Redis at ${maskUrl(url)}: ${errorText(err)}. Check "redis" in ${configName} (often REDIS_URL) and that the server is running.`, {
+    throw new CliError(`could not connect to Redis at ${maskUrl(url)}: ${errorText(socketError ?? err)}. Check "redis" in ${configName} (often REDIS_URL) and that the server is running.`, {
       cause: err,
     })
   }
@@ -111,6 +121,7 @@ function errorText(err: unknown): string {
 export async function withEngine<T>(loaded: LoadedConfig, work: (session: EngineSession) => Promise<T>, options: OpenOptions = {}): Promise<T> {
   const session = await openEngine(loaded, options)
   try {
+    options.onOpen?.(session)
     return await work(session)
   } catch (err) {
     if ((err as { code?: unknown }).code === '42P01') {

@@ -42,9 +42,17 @@ export function checkSignal(
   }
   const registration = typeof input.type === 'string' ? registry.triggers.get(input.type) : undefined
   const source = input.source ?? registration?.source
+  // An unknown type is the cause to report first: a registered one would have supplied the source.
+  const unregistered = typeof input.type === 'string' && input.type.length > 0 && !registration && !allowUnregistered
+  if (unregistered) {
+    issues.push({
+      path: ['type'],
+      message: `signal type "${input.type}" is not registered; register it with engine.registerTrigger("${input.type}", { source }) or engine.register(workflow), or create the engine with allowUnregisteredTriggers: true`,
+    })
+  }
   for (const field of TEXT_FIELDS) {
     const value = field === 'source' ? source : input[field]
-    const required = field === 'tenantId' || field === 'type' || field === 'source'
+    const required = field === 'tenantId' || field === 'type' || (field === 'source' && !unregistered)
     if (value === undefined && !required) continue
     if (typeof value !== 'string' || value.length === 0) {
       issues.push({ path: [field], message: required ? `${field} is required and must be a non-empty string` : `${field} must be a non-empty string when given` })
@@ -54,12 +62,6 @@ export function checkSignal(
       const problem = stringProblem(value)
       if (problem) issues.push({ path: [field], message: `${field} ${problem}` })
     }
-  }
-  if (issues.length === 0 && !registration && !allowUnregistered) {
-    issues.push({
-      path: ['type'],
-      message: `signal type "${input.type}" is not registered; register it with engine.registerTrigger("${input.type}", { source }) or engine.register(workflow), or create the engine with allowUnregisteredTriggers: true`,
-    })
   }
   let payload: unknown = input.payload ?? {}
   const limits = { maxBytes: maxPayloadBytes, maxDepth: MAX_JSON_DEPTH }

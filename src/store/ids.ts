@@ -19,8 +19,9 @@ function random10(): Buffer {
 }
 
 /**
- * A new id such as `run_01jd5x...`: a millisecond timestamp then 80 random bits, in Crockford
- * base32, so ids of one kind sort roughly by creation time.
+ * A new id such as `trg_01m96ax4k7d2qv8c3rj5tn9w6e`: a millisecond timestamp then 80 random
+ * bits, in Crockford base32, so ids of one kind sort roughly by creation time. (Run ids are made
+ * in SQL instead: `run_` and 32 hex digits.)
  */
 export function newId(prefix: string): string {
   let time = Date.now()

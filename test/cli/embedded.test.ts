@@ -33,7 +33,7 @@ describe('embedded: init -> sync --dry-run -> sync -> emit -> runs', () => {
     const runs = JSON.parse(await ok(['runs', '--json'], cwd)) as WorkflowRun[]
     expect(runs.map((r) => [r.id, r.tenantId, r.status, r.definitionSnapshot.key])).toEqual([[runId, 'workspace_1', 'pending', 'welcome-new-user']])
     const table = await ok(['runs', '--tenant', 'workspace_1'], cwd)
-    expect(table).toMatch(/^RUN\s+WORKFLOW\s+TENANT\s+STATUS/)
+    expect(table).toMatch(/^RUN\s+WORKFLOW\s+TENANT\s+STATUS/m)
     expect(table).toContain(`${runId}  welcome-new-user  workspace_1  pending`)
   })
 

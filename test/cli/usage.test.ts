@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { FIXTURE_WORKFLOWS, fixtureConfig, makeProject, ok, runCli } from './support/cli.js'
@@ -23,6 +23,22 @@ describe('pulse --help', () => {
     for (const command of COMMANDS) expect(out).toMatch(new RegExp(`^  ${command} `, 'm'))
   })
 
+  it('prints the overview for bare "pulse", exiting 0', async () => {
+    const result = await runCli([], { cwd: empty })
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('Usage: pulse <command>')
+    expect(result.stdout).toMatch(/^ {2}emit /m)
+  })
+
+  it('prints a command\'s help for "pulse help <command>"', async () => {
+    const out = await ok(['help', 'emit'], { cwd: empty })
+    expect(out).toContain('Usage: pulse emit <type> [flags]')
+    expect(out).toContain('--resource-type <type>')
+    const typo = await runCli(['help', 'emitt'], { cwd: empty })
+    expect(typo.code).toBe(2)
+    expect(typo.stderr).toContain('unknown command "emitt"; did you mean "emit"?')
+  })
+
   it('prints the package version', async () => {
     const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string }
     expect((await ok(['--version'], { cwd: empty })).trim()).toBe(version)
@@ -31,9 +47,11 @@ describe('pulse --help', () => {
 
 describe('usage errors exit 2', () => {
   it.each([
-    [[], /Usage: pulse <command>/],
-    [['frobnicate'], /unknown command "frobnicate"/],
-    [['runs', '--bogus'], /Unknown option '--bogus'/],
+    [['frobnicate'], /unknown command "frobnicate"; commands: init, migrate, sync, emit/],
+    [['rnus'], /unknown command "rnus"; did you mean "runs"\?/],
+    [['runs', '--bogus'], /unknown flag --bogus\n/],
+    [['runs', '--tenent', 'tenant_a'], /unknown flag --tenent; did you mean --tenant\?/],
+    [['emit', 'order.placed', '-t', 'tenant_a', '--resource_id', 'x'], /unknown flag --resource_id; did you mean --resource-id\?/],
     [['run'], /missing argument <runId>/],
     [['graph', 'a', 'b'], /unexpected argument "b"/],
     [['emit', 'order.placed'], /missing --tenant/],
@@ -52,7 +70,7 @@ describe('errors that say what to do', () => {
   it('says "pulse init" creates a config when there is none', async () => {
     const result = await runCli(['runs'], { cwd: empty })
     expect(result.code).toBe(1)
-    expect(result.stderr).toContain(`no pulse.config.ts in ${empty}; run "pulse init" to create one`)
+    expect(result.stderr).toContain(`no pulse.config.ts in ${empty} or any folder above it; run "pulse init" to create one`)
   })
 
   it('names a --config file that does not exist', async () => {
@@ -71,6 +89,41 @@ describe('errors that say what to do', () => {
     expect(result.stderr).toContain('could not connect to Postgres at postgres://app:***@127.0.0.1:1/appdb')
     expect(result.stderr).toContain('ECONNREFUSED')
     expect(result.stderr).not.toContain('s3cret-pw')
+  })
+
+  it('says a database setting that is not a postgres:// URL is not one, instead of a DNS error', async () => {
+    const dir = makeProject({
+      'pulse.config.ts': fixtureConfig(`  database: process.env.DATABASE_URL,`),
+      'workflows/fixtures.ts': FIXTURE_WORKFLOWS,
+    })
+    const result = await runCli(['runs'], { cwd: dir, env: { DATABASE_URL: 'not-a-url' } })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('"database" in pulse.config.ts (often DATABASE_URL) is not a valid postgres:// URL: "not-a-url"')
+    expect(result.stderr).not.toContain('ENOTFOUND')
+  })
+
+  it('names an unknown signal type, the types the config knows and the one most likely meant', async () => {
+    const result = await runCli(['emit', 'order.placd', '--tenant', 'tenant_a', '--payload', '{"total":1}'], { cwd: project })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe(
+      'error: unknown signal type "order.placd"; the workflows in pulse.config.ts know: order.placed, payment.failed, reminder.requested. Did you mean "order.placed"?\n',
+    )
+    // Refused before the engine opened: the embedded data folder was not created for it.
+    expect(existsSync(join(project, '.pulse'))).toBe(false)
+    const far = await runCli(['emit', 'shipment.lost', '--tenant', 'tenant_a'], { cwd: project })
+    expect(far.stderr).toContain('know: order.placed, payment.failed, reminder.requested\n')
+  })
+
+  it('warns about config keys it does not know, and goes on', async () => {
+    const dir = makeProject({
+      'pulse.config.ts': fixtureConfig(`  databaseUrl: 'postgres://localhost/app',\n  colour: 'blue',`),
+      'workflows/fixtures.ts': FIXTURE_WORKFLOWS,
+    })
+    const result = await runCli(['graph', 'slow-reminder'], { cwd: dir })
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('flowchart TD')
+    expect(result.stderr).toContain('warning: pulse.config.ts: unknown key "databaseUrl" (did you mean "database"?); it is ignored')
+    expect(result.stderr).toContain('warning: pulse.config.ts: unknown key "colour" (the keys are workflows, tenants, database')
   })
 
   it('rejects a tenant the config does not list', async () => {
@@ -106,6 +159,17 @@ describe('pulse init', () => {
     expect(readFileSync(join(dir, 'pulse.config.ts'), 'utf8')).toContain('defineConfig({')
     // The starter project loads as written: its workflow graphs without a database.
     expect(await ok(['graph', 'welcome-new-user'], { cwd: dir })).toContain('s0["send_welcome_email"]')
+  })
+
+  it('keeps the embedded data folder out of git: creates .gitignore, or adds to it once', async () => {
+    const fresh = makeProject({})
+    expect(await ok(['init'], { cwd: fresh })).toContain('created .gitignore')
+    expect(readFileSync(join(fresh, '.gitignore'), 'utf8')).toMatch(/^\.pulse\/$/m)
+
+    const existing = makeProject({ '.gitignore': 'node_modules\ndist' })
+    expect(await ok(['init'], { cwd: existing })).toContain('updated .gitignore')
+    expect(await ok(['init', '--force'], { cwd: existing })).not.toContain('.gitignore')
+    expect(readFileSync(join(existing, '.gitignore'), 'utf8')).toBe('node_modules\ndist\n.pulse/\n')
   })
 })
 
@@ -153,6 +217,9 @@ describe('pulse graph', () => {
       { type: 'module' },
     )
     expect(await ok(['graph', 'slow-reminder'], { cwd: dir })).toContain('s0("wait_1h<br/>delay 1h")')
+    // From a subfolder: the config is found above, and its glob stays relative to the config.
+    mkdirSync(join(dir, 'src/deep'), { recursive: true })
+    expect(await ok(['graph', 'slow-reminder'], { cwd: join(dir, 'src/deep') })).toContain('s0("wait_1h<br/>delay 1h")')
   })
 })
 

@@ -170,6 +170,11 @@ describe.skipIf(servicesMissing())('sequential workflows on Postgres + Redis', (
     expect(err).toBeInstanceOf(PulseValidationError)
     expect((err as Error).message).toContain('registerTrigger("never.registered"')
 
+    // Without a source the unknown type is still the cause named, not the source it would have given.
+    const sourceless = await t.engine.emit({ tenantId: 'w1', type: 'never.registered' }).catch((e: unknown) => e)
+    expect((sourceless as PulseValidationError).issues.map((i) => i.path.join('.'))).toEqual(['type'])
+    expect((sourceless as Error).message).toContain('signal type "never.registered" is not registered')
+
     const open = t.sibling({ allowUnregisteredTriggers: true })
     const trg = await open.emit({ tenantId: 'w1', source: 'x', type: 'never.registered' })
     expect(await open.getTrigger(trg.id)).toMatchObject({ id: trg.id, type: 'never.registered', payload: {} })

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -31,9 +32,15 @@ describe('the packed package in a fresh project', () => {
     if (project) await rm(project, { recursive: true, force: true })
   })
 
-  it('ships only the build output and the README', async () => {
-    const files = await readdir(join(project, 'node_modules/pulse-engine'))
-    expect(files.sort()).toEqual(['README.md', 'dist', 'package.json'])
+  it('ships only the build output, the README and the docs it links to', async () => {
+    const installed = join(project, 'node_modules/pulse-engine')
+    const files = await readdir(installed)
+    expect(files.sort()).toEqual(['README.md', 'dist', 'docs', 'package.json'])
+    // Every relative link of the README into docs/ resolves inside the installed package.
+    const readme = await readFile(join(installed, 'README.md'), 'utf8')
+    const links = [...readme.matchAll(/\]\((docs\/[^)#\s]+)/g)].map((m) => m[1]!)
+    expect(links.length).toBeGreaterThan(0)
+    for (const link of links) expect(existsSync(join(installed, link)), link).toBe(true)
   })
 
   it('runs a workflow through the ESM entry in embedded mode', async () => {

@@ -3,6 +3,8 @@ import { CONFIG_FLAG, JSON_FLAG, requireFlag, stringFlag, type CommandSpec } fro
 import { CliUsageError } from '../errors.js'
 import { loadConfig } from '../load-config.js'
 import { withEngine } from '../session.js'
+import { printWhere } from '../where.js'
+import { signalTrigger } from '../signal-types.js'
 import { checkTenant } from '../tenants.js'
 
 export const emitCommand: CommandSpec = {
@@ -31,6 +33,7 @@ export const emitCommand: CommandSpec = {
     const payload = parsePayload(stringFlag(flags, 'payload'))
     const loaded = await loadConfig(cwd, flags.config as string | undefined)
     await checkTenant(loaded, tenantId)
+    const declared = signalTrigger(loaded, type)
     const { trigger, runs } = await withEngine(loaded, async ({ engine }) => {
       const stored = await engine.emit({
         tenantId,
@@ -38,11 +41,11 @@ export const emitCommand: CommandSpec = {
         payload,
         source: stringFlag(flags, 'source'),
         resourceId: stringFlag(flags, 'resource-id'),
-        resourceType: stringFlag(flags, 'resource-type'),
+        resourceType: stringFlag(flags, 'resource-type') ?? declared?.resourceType,
         environment: stringFlag(flags, 'environment'),
       })
       return { trigger: stored, runs: await engine.getRunsByTrigger(stored.id) }
-    })
+    }, { onOpen: printWhere(output, flags) })
     if (flags.json === true) {
       output.json({ trigger, runs: runs.map((r) => ({ id: r.id, workflow: r.definitionSnapshot.key, status: r.status })) })
       return 0

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
 import type { CommandSpec } from '../command.js'
 import { CliError } from '../errors.js'
+import { ignorePulseFolder } from '../gitignore.js'
 
 const CONFIG_FILE = 'pulse.config.ts'
 const WORKFLOW_FILE = 'workflows/welcome.ts'
@@ -71,6 +72,8 @@ export const initCommand: CommandSpec = {
       await writeFile(path, text)
       output.out(`${output.green('created')} ${relative(cwd, path)}`)
     }
+    const ignored = await ignorePulseFolder(cwd)
+    if (ignored) output.out(`${output.green(ignored)} .gitignore ${output.dim('(ignores .pulse/, the embedded database)')}`)
     output.out('')
     output.out('Next (the example uses zod and pulse-engine: npm install pulse-engine zod):')
     output.out('  pulse sync --dry-run   # what would be stored for each tenant')

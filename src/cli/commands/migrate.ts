@@ -2,6 +2,7 @@ import { CONFIG_FLAG, type CommandSpec } from '../command.js'
 import { loadConfig } from '../load-config.js'
 import { slowStep } from '../progress.js'
 import { withEngine } from '../session.js'
+import { printWhere } from '../where.js'
 
 export const migrateCommand: CommandSpec = {
   name: 'migrate',
@@ -14,7 +15,7 @@ export const migrateCommand: CommandSpec = {
       await slowStep(undefined, 'migrating the tables', () => engine.migrate())
       const { tablePrefix } = await engine.info()
       output.out(`${output.green('migrated')} tables "${tablePrefix}*" in ${target} are up to date`)
-    })
+    }, { onOpen: printWhere(output, flags) })
     return 0
   },
 }

@@ -2,6 +2,7 @@ import { CONFIG_FLAG, JSON_FLAG, type CommandSpec } from '../command.js'
 import { CliError } from '../errors.js'
 import { loadConfig } from '../load-config.js'
 import { withEngine } from '../session.js'
+import { printWhere } from '../where.js'
 
 export const replayCommand: CommandSpec = {
   name: 'replay',
@@ -9,7 +10,7 @@ export const replayCommand: CommandSpec = {
   details: 'Actions not declared replaySafe are skipped in replays; --dry-run skips every action.',
   args: ['triggerId'],
   flags: { 'dry-run': { type: 'boolean', description: 'skip every action: see which steps would run' }, ...JSON_FLAG, ...CONFIG_FLAG },
-  examples: ['pulse replay trg_01HZX... --dry-run', 'pulse replay trg_01HZX...'],
+  examples: ['pulse replay trg_01m96ax4k7d2qv8c3rj5tn9w6e --dry-run', 'pulse replay trg_01m96ax4k7d2qv8c3rj5tn9w6e'],
   async run({ flags, positionals, cwd, output }) {
     const triggerId = positionals[0]!
     const dryRun = flags['dry-run'] === true
@@ -23,7 +24,7 @@ export const replayCommand: CommandSpec = {
         }
         throw err
       }
-    })
+    }, { onOpen: printWhere(output, flags) })
     if (flags.json === true) {
       output.json(runs)
       return 0

@@ -5,6 +5,7 @@ import { between, formatDuration, formatTime } from '../format.js'
 import { loadConfig } from '../load-config.js'
 import { table, type Output } from '../output.js'
 import { withEngine } from '../session.js'
+import { printWhere } from '../where.js'
 import { duration } from './runs.js'
 
 export const runCommand: CommandSpec = {
@@ -12,7 +13,7 @@ export const runCommand: CommandSpec = {
   summary: 'Shows one run: its status, each step with its duration, and the timeline of what happened.',
   args: ['runId'],
   flags: { ...JSON_FLAG, ...CONFIG_FLAG },
-  examples: ['pulse run run_01HZX...', 'pulse run run_01HZX... --json | jq .steps'],
+  examples: ['pulse run run_7f3c9a1e0b5d4c2a8e6f1d9b3a7c5e20', 'pulse run run_7f3c9a1e0b5d4c2a8e6f1d9b3a7c5e20 --json | jq .steps'],
   async run({ flags, positionals, cwd, output }) {
     const runId = positionals[0]!
     const loaded = await loadConfig(cwd, flags.config as string | undefined)
@@ -21,7 +22,7 @@ export const runCommand: CommandSpec = {
       if (!run) return undefined
       const [steps, timeline] = await Promise.all([engine.getRunSteps(runId), engine.getRunTimeline(runId)])
       return { run, steps, timeline }
-    }, { readOnly: true })
+    }, { readOnly: true, onOpen: printWhere(output, flags) })
     if (!found) throw new CliError(`run "${runId}" does not exist; list runs with "pulse runs"`)
     if (flags.json === true) {
       output.json(found)

@@ -5,6 +5,7 @@ import { between, formatTime } from '../format.js'
 import { loadConfig } from '../load-config.js'
 import { table } from '../output.js'
 import { withEngine } from '../session.js'
+import { printWhere } from '../where.js'
 import { checkTenant } from '../tenants.js'
 
 const STATUSES: WorkflowStatus[] = ['pending', 'running', 'waiting', 'completed', 'failed', 'canceled']
@@ -30,9 +31,10 @@ export const runsCommand: CommandSpec = {
     const tenantId = stringFlag(flags, 'tenant')
     const loaded = await loadConfig(cwd, flags.config as string | undefined)
     if (tenantId !== undefined) await checkTenant(loaded, tenantId)
-    const runs = await withEngine(loaded, ({ engine }) =>
-      engine.listRuns({ tenantId, status: status as WorkflowStatus | undefined, workflowKey: stringFlag(flags, 'workflow'), limit }),
-      { readOnly: true },
+    const runs = await withEngine(
+      loaded,
+      ({ engine }) => engine.listRuns({ tenantId, status: status as WorkflowStatus | undefined, workflowKey: stringFlag(flags, 'workflow'), limit }),
+      { readOnly: true, onOpen: printWhere(output, flags) },
     )
     if (flags.json === true) {
       output.json(runs)

@@ -6,6 +6,7 @@ import { loadConfig } from '../load-config.js'
 import { slowStep } from '../progress.js'
 import type { Output } from '../output.js'
 import { withEngine } from '../session.js'
+import { printWhere } from '../where.js'
 import { checkTenant, configTenants } from '../tenants.js'
 
 /** Above this many tenants a terminal gets a progress line and unchanged tenants get one line each. */
@@ -47,7 +48,7 @@ export const syncCommand: CommandSpec = {
       if (progress) process.stderr.write('\r\u001b[K')
       return result
       },
-      { readOnly: dryRun },
+      { readOnly: dryRun, onOpen: printWhere(output, flags) },
     ).catch((err: unknown) => {
       // A dry run on an embedded folder that does not exist yet: every workflow would be created.
       if (!(err instanceof NoEmbeddedDatabaseError)) throw err
