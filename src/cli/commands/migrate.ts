@@ -1,17 +1,22 @@
-import { CONFIG_FLAG, type CommandSpec } from '../command.js'
+import { CONFIG_FLAG, JSON_FLAG, type CommandSpec } from '../command.js'
 import { loadConfig } from '../load-config.js'
 import { withEngine } from '../session.js'
 
 export const migrateCommand: CommandSpec = {
   name: 'migrate',
   summary: "Creates the engine's tables, or brings them up to date. Safe to run on every deploy.",
-  flags: { ...CONFIG_FLAG },
-  examples: ['pulse migrate', 'DATABASE_URL=postgres://localhost/app pulse migrate'],
+  flags: { ...JSON_FLAG, ...CONFIG_FLAG },
+  examples: ['pulse migrate', 'DATABASE_URL=postgres://localhost/app pulse migrate', 'pulse migrate --json'],
   async run({ flags, cwd, output }) {
     const loaded = await loadConfig(cwd, flags.config as string | undefined)
-    await withEngine(loaded, async ({ engine, target }) => {
+    await withEngine(loaded, async ({ engine, target, mode }) => {
       await engine.migrate()
       const { tablePrefix } = await engine.info()
+      if (flags.json === true) {
+        const { schema } = await engine.health()
+        output.json({ mode, target, tablePrefix, schemaVersion: schema.version })
+        return
+      }
       output.out(`${output.green('migrated')} tables "${tablePrefix}*" in ${target} are up to date`)
     })
     return 0
