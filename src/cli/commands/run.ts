@@ -84,7 +84,6 @@ async function followRun(output: Output, engine: Engine, runId: string, json: bo
         else output.out(`run ${output.status(run.status)} in ${duration(run)}${run.errorMessage ? `: ${output.red(run.errorMessage)}` : ''}`)
         return run.status === 'completed' ? 0 : 1
       }
-      if (stop.isStopped()) return 130
       await stop.sleep(FOLLOW_INTERVAL_MS)
       if (stop.isStopped()) return 130
     }
