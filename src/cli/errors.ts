@@ -1,11 +1,23 @@
 /** Exit codes of the `pulse` command. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
 
-/** The operation failed; the message says why and what to do. Exits 1. */
+/**
+ * The stable codes of errors under `--json` (see docs/cli.md). USAGE exits 2, the rest exit 1.
+ * INTERNAL is anything the CLI did not foresee (a bug, or an error from a library it calls).
+ */
+export type CliErrorCode = 'USAGE' | 'CONFIG' | 'DATABASE' | 'NOT_FOUND' | 'VALIDATION' | 'RUN_STATE' | 'CONFLICT' | 'INTERNAL'
+
+/**
+ * The operation failed; the message says why and what to do. Exits 1. Without a `code`, one is
+ * taken from the cause, or else CONFIG: most errors raised by the CLI itself are about the config.
+ */
 export class CliError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly code?: CliErrorCode
+
+  constructor(message: string, options?: { cause?: unknown; code?: CliErrorCode }) {
     super(message, options)
     this.name = 'CliError'
+    this.code = options?.code
   }
 }
 

@@ -14,6 +14,11 @@ import { runCommand } from './commands/run.js'
 import { runsCommand } from './commands/runs.js'
 import { syncCommand } from './commands/sync.js'
 import { didYouMean } from './did-you-mean.js'
+import { doctorCommand } from './commands/doctor.js'
+import { signalsCommand } from './commands/signals.js'
+import { disableCommand, enableCommand } from './commands/toggle.js'
+import { workerCommand } from './commands/worker.js'
+import { workflowsCommand } from './commands/workflows.js'
 import { CliError, CliUsageError, EXIT } from './errors.js'
 import { createOutput, type Output } from './output.js'
 
@@ -29,6 +34,12 @@ const COMMANDS: CommandSpec[] = [
   replayCommand,
   graphCommand,
   devCommand,
+  signalsCommand,
+  workflowsCommand,
+  enableCommand,
+  disableCommand,
+  doctorCommand,
+  workerCommand,
 ]
 
 function mainHelp(output: Output): string {
@@ -91,6 +102,11 @@ async function main(argv: string[]): Promise<number> {
     }
     return await spec.run({ flags, positionals, output, cwd: process.cwd(), cliPath: fileURLToPath(import.meta.url) })
   } catch (err) {
+    // Under --json a script reads the error too: one JSON line on stderr, stdout left empty.
+    if (rest.includes('--json')) {
+      output.jsonError(err)
+      return err instanceof CliUsageError ? EXIT.usage : EXIT.failed
+    }
     if (err instanceof CliUsageError) {
       output.err(`${output.red('error:')} ${err.message}`)
       output.err(`Run "pulse ${err.command ?? ''}${err.command ? ' ' : ''}--help" for usage.`)

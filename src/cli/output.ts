@@ -1,4 +1,6 @@
 import { stripVTControlCharacters } from 'node:util'
+import { errorCode } from './error-codes.js'
+import type { ErrorJson } from './json-shapes.js'
 
 /** Colors and writers for one run of the CLI. */
 export interface Output {
@@ -7,6 +9,10 @@ export interface Output {
   err(text?: string): void
   /** Prints a value as pretty JSON on stdout, for `--json`. */
   json(value: unknown): void
+  /** Prints a value as one line of JSON on stdout: for output that streams (`--watch`, `--follow`, `worker`). */
+  jsonLine(value: unknown): void
+  /** Prints an error under `--json`: `{"error":{"code","message"}}` on one line of stderr. */
+  jsonError(err: unknown): void
   bold(text: string): string
   dim(text: string): string
   red(text: string): string
@@ -40,6 +46,12 @@ export function createOutput(env: NodeJS.ProcessEnv = process.env): Output {
     out: (text = '') => void process.stdout.write(`${text}\n`),
     err: (text = '') => void process.stderr.write(`${text}\n`),
     json: (value) => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    jsonLine: (value) => void process.stdout.write(`${JSON.stringify(value)}\n`),
+    jsonError(err) {
+      const message = err instanceof Error ? err.message : String(err)
+      const value: ErrorJson = { error: { code: errorCode(err), message } }
+      process.stderr.write(`${JSON.stringify(value)}\n`)
+    },
     bold: paint(1, 22),
     dim,
     red,

@@ -25,6 +25,6 @@ export async function checkTenant(loaded: LoadedConfig, tenantId: string): Promi
   const known = await configTenants(loaded)
   if (known && !known.includes(tenantId)) {
     const list = known.length > 10 ? `${known.slice(0, 10).join(', ')}, ...` : known.join(', ')
-    throw new CliError(`tenant "${tenantId}" does not exist in ${loaded.name} (tenants: ${list || 'none'}); check the id or add it to tenants`)
+    throw new CliError(`tenant "${tenantId}" does not exist in ${loaded.name} (tenants: ${list || 'none'}); check the id or add it to tenants`, { code: 'NOT_FOUND' })
   }
 }

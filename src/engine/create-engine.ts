@@ -24,7 +24,7 @@ import { createStore, LATEST_SCHEMA_VERSION, publicRun, publicStep, type PoolLik
 import type { TriggerInput, WorkflowDefinition, WorkflowSpec } from '../types.js'
 import { resolveConfig, type EngineConfig, type ResolvedConfig } from './config.js'
 import { guardDatabase, withDatabase } from './database-errors.js'
-import type { Engine, EngineInfo, ListRunsFilter, TenantEngine } from './engine.js'
+import type { Engine, EngineInfo, ListRunsFilter, ListSignalsFilter, ListWorkflowsFilter, TenantEngine } from './engine.js'
 import { scopeToTenant } from './tenant-scope.js'
 
 /**
@@ -179,6 +179,9 @@ export function createEngine(config: EngineConfig = {}): Engine {
       if (tenantId !== undefined && filter.tenantId !== undefined && filter.tenantId !== tenantId) return []
       return (await store.runs.list({ ...filter, tenantId: tenantId ?? filter.tenantId })).map(publicRun)
     },
+    // Scoped, the engine's tenant wins over any tenantId in the filter.
+    listSignals: (filter: ListSignalsFilter = {}) => store.signals.list({ ...filter, tenantId: tenantId ?? filter.tenantId }),
+    listWorkflows: (filter: ListWorkflowsFilter = {}) => store.definitions.list({ ...filter, tenantId: tenantId ?? filter.tenantId }),
     async getFailedRuns() {
       return (await store.runs.list({ tenantId, status: 'failed', limit: 1000 })).map(publicRun)
     },
@@ -274,6 +277,14 @@ export function createEngine(config: EngineConfig = {}): Engine {
     sync: (options) => unscoped.sync(options),
     getFailedRuns: (tenantId) => (tenantId === undefined ? unscoped.getFailedRuns() : guardDatabase(operations(tenantId)).getFailedRuns()),
     verify: (options = {}) => withDatabase('verify()', () => verifyConsistency(store, options)),
+    async health() {
+      const version = await withDatabase('health()', () => store.schemaVersion())
+      return {
+        mode: cfg.mode.kind,
+        schema: { version, latest: LATEST_SCHEMA_VERSION, upToDate: version === LATEST_SCHEMA_VERSION },
+        ...(cfg.mode.kind === 'redis' ? { redisPolicy: await readRedisPolicy(cfg.mode.redis) } : {}),
+      }
+    },
 
     emit(...args: unknown[]) {
       const [first, second] = args as [Record<string, unknown>, Record<string, unknown> | undefined]

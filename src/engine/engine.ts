@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import type { AnyWorkflow, PayloadOf, TriggerDef } from '../dsl/index.js'
+import type { RedisPolicyReport } from '../queue/redis-policy.js'
 import type { SyncPlan } from '../runtime/sync.js'
 import type { VerifyOptions, VerifyReport } from '../runtime/verify.js'
 import type {
@@ -57,6 +58,35 @@ export interface ListRunsFilter {
   limit?: number
 }
 
+/** What {@link Engine.listSignals} takes. */
+export interface ListSignalsFilter {
+  tenantId?: string
+  /** Only signals of this type, e.g. `user.signed_up`. */
+  type?: string
+  /** At most this many, newest first (default 100). */
+  limit?: number
+}
+
+/** What {@link Engine.listWorkflows} takes. */
+export interface ListWorkflowsFilter {
+  tenantId?: string
+  /** Only the definition stored under this key (one per tenant). */
+  key?: string
+}
+
+/** What {@link Engine.health} found: whether this engine's tables and queue backend are ready for work. */
+export interface EngineHealth {
+  mode: 'redis' | 'postgres' | 'embedded'
+  /** Schema version of the engine's tables: null when they do not exist; `latest` is what this version needs. */
+  schema: { version: number | null; latest: number; upToDate: boolean }
+  /**
+   * Redis mode only: Redis's `maxmemory-policy`. `ok: true` means `noeviction`; `false` names the
+   * policy that lets Redis delete queued jobs; `'unknown'` says why it could not be read (managed
+   * services sometimes disable CONFIG).
+   */
+  redisPolicy?: RedisPolicyReport
+}
+
 export type { SyncPlan, SyncPlanEntry } from '../runtime/sync.js'
 
 /** Which deployment an engine runs in, and where. */
@@ -99,6 +129,8 @@ export interface TenantEngine {
   getRunTimeline(runId: string): Promise<RunTimelineEntry[]>
   getRunLogs(runId: string): Promise<ExecutionLog[]>
   listRuns(filter?: Omit<ListRunsFilter, 'tenantId'>): Promise<WorkflowRun[]>
+  listSignals(filter?: Omit<ListSignalsFilter, 'tenantId'>): Promise<TriggerEnvelope[]>
+  listWorkflows(filter?: Omit<ListWorkflowsFilter, 'tenantId'>): Promise<WorkflowDefinition[]>
   getFailedRuns(): Promise<WorkflowRun[]>
   cancelRun(runId: string, reason?: string): Promise<WorkflowRun>
   retryRun(runId: string): Promise<WorkflowRun>
@@ -266,6 +298,26 @@ export interface Engine {
    */
   listRuns(filter?: ListRunsFilter): Promise<WorkflowRun[]>
   /**
+   * Stored signals, newest first, filtered by tenant and type; at most `limit` (default 100).
+   * `getRunsByTrigger` gives the runs each one started.
+   *
+   * @example
+   * ```ts
+   * const recent = await engine.listSignals({ tenantId: 'workspace_1', type: 'user.signed_up', limit: 20 })
+   * ```
+   */
+  listSignals(filter?: ListSignalsFilter): Promise<TriggerEnvelope[]>
+  /**
+   * Stored workflow definitions (the version each key is at, enabled or not), by tenant then key.
+   *
+   * @example
+   * ```ts
+   * const [def] = await engine.listWorkflows({ tenantId: 'workspace_1', key: 'trial-expiration' })
+   * if (def) await engine.disableWorkflow(def.id)
+   * ```
+   */
+  listWorkflows(filter?: ListWorkflowsFilter): Promise<WorkflowDefinition[]>
+  /**
    * Failed runs, newest first (up to 1,000), of one tenant or of all.
    *
    * @example
@@ -329,6 +381,18 @@ export interface Engine {
    * ```
    */
   verify(options?: VerifyOptions): Promise<VerifyReport>
+  /**
+   * Checks what `start()` needs without starting anything: that the tables exist at the schema
+   * version this engine needs and, in Redis mode, Redis's eviction policy. Throws
+   * PulseDatabaseUnavailableError when Postgres cannot be reached. Read-only.
+   *
+   * @example
+   * ```ts
+   * const health = await engine.health()
+   * if (!health.schema.upToDate) await engine.migrate()
+   * ```
+   */
+  health(): Promise<EngineHealth>
 }
 
 export type { ConsistencyProblem, VerifyOptions, VerifyReport } from '../runtime/verify.js'

@@ -4,8 +4,11 @@ export type {
   ConsistencyProblem,
   CreateWorkflowInput,
   Engine,
+  EngineHealth,
   EngineInfo,
   ListRunsFilter,
+  ListSignalsFilter,
+  ListWorkflowsFilter,
   SyncOptions,
   SyncPlan,
   SyncPlanEntry,
@@ -15,3 +18,4 @@ export type {
   VerifyOptions,
   VerifyReport,
 } from './engine.js'
+export type { RedisPolicyReport } from '../queue/redis-policy.js'

@@ -59,6 +59,17 @@ export class DefinitionStore {
     return rows.map(toDefinition)
   }
 
+  /** Stored definitions of one tenant or all, optionally of one key, by tenant then key. */
+  async list(filter: { tenantId?: string; key?: string }): Promise<WorkflowDefinition[]> {
+    const { rows } = await this.q.query(
+      `SELECT * FROM ${this.t.definitions}
+       WHERE ($1::text IS NULL OR tenant_id = $1) AND ($2::text IS NULL OR key = $2)
+       ORDER BY tenant_id, coalesce(key, name), id`,
+      [filter.tenantId ?? null, filter.key ?? null],
+    )
+    return rows.map(toDefinition)
+  }
+
   /** Every enabled definition with a cron schedule, across tenants. */
   async listScheduled(): Promise<WorkflowDefinition[]> {
     const { rows } = await this.q.query(

@@ -123,6 +123,18 @@ export class SignalStore {
     return rows[0] ? toTrigger(rows[0]) : null
   }
 
+  /** Stored signals, newest first, of one tenant or all, optionally of one type. */
+  async list(filter: { tenantId?: string; type?: string; limit?: number }): Promise<TriggerEnvelope[]> {
+    const { rows } = await this.q.query(
+      `SELECT * FROM ${this.t.triggers}
+       WHERE ($1::text IS NULL OR tenant_id = $1) AND ($2::text IS NULL OR type = $2)
+       ORDER BY created_at DESC, id DESC
+       LIMIT $3`,
+      [filter.tenantId ?? null, filter.type ?? null, filter.limit ?? 100],
+    )
+    return rows.map(toTrigger)
+  }
+
   /**
    * The CTEs that find the definitions each signal in `matchable` matches and create a run with
    * its first step for every match. A first step that is a delay is created already scheduled

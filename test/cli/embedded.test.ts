@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { RunTimelineEntry, WorkflowRun, WorkflowStepRun } from '../../src/index.js'
+import type { RunDetailJson, RunJson, SignalJson, StepJson, TimelineEntryJson } from '../../src/cli/json-shapes.js'
 import { FIXTURE_WORKFLOWS, fixtureConfig, makeProject, ok, runCli, startCli } from './support/cli.js'
 
 // Each command opens the embedded database (one process at a time), so the tests of a block run
@@ -30,8 +30,8 @@ describe('embedded: init -> sync --dry-run -> sync -> emit -> runs', () => {
     const runId = emitted.match(/started (run_\w+) welcome-new-user \(pending\)/)?.[1]
     expect(runId, emitted).toBeDefined()
 
-    const runs = JSON.parse(await ok(['runs', '--json'], cwd)) as WorkflowRun[]
-    expect(runs.map((r) => [r.id, r.tenantId, r.status, r.definitionSnapshot.key])).toEqual([[runId, 'workspace_1', 'pending', 'welcome-new-user']])
+    const runs = JSON.parse(await ok(['runs', '--json'], cwd)) as RunJson[]
+    expect(runs.map((r) => [r.id, r.tenantId, r.status, r.workflowKey])).toEqual([[runId, 'workspace_1', 'pending', 'welcome-new-user']])
     const table = await ok(['runs', '--tenant', 'workspace_1'], cwd)
     expect(table).toMatch(/^RUN\s+WORKFLOW\s+TENANT\s+STATUS/m)
     expect(table).toContain(`${runId}  welcome-new-user  workspace_1  pending`)
@@ -58,7 +58,7 @@ describe('embedded: operating runs', () => {
 
   it('runs queued work in pulse dev, logs each step, reloads on a config change and stops on SIGINT', async () => {
     await ok(['sync', '--tenant', 'tenant_a'], cwd)
-    const emitted = JSON.parse(await ok(['emit', 'payment.failed', '--tenant', 'tenant_a', '--json'], cwd)) as { runs: { id: string }[] }
+    const emitted = JSON.parse(await ok(['emit', 'payment.failed', '--tenant', 'tenant_a', '--json'], cwd)) as SignalJson
     failedRunId = emitted.runs[0]!.id
 
     const dev = startCli(['dev', '--tenant', 'tenant_a'], cwd)
@@ -85,17 +85,17 @@ describe('embedded: operating runs', () => {
     expect(text).toMatch(/Timeline\nTIME \(UTC\)\s+AFTER\s+EVENT/)
     expect(text).toMatch(/\+\d+(ms|\.\ds|s)\s+step_failed\s+charge_again/)
 
-    const json = JSON.parse(await ok(['run', failedRunId, '--json'], cwd)) as { run: WorkflowRun; steps: WorkflowStepRun[]; timeline: RunTimelineEntry[] }
+    const json = JSON.parse(await ok(['run', failedRunId, '--json'], cwd)) as { run: RunDetailJson; steps: StepJson[]; timeline: TimelineEntryJson[] }
     expect(json.run.status).toBe('failed')
-    expect(json.steps.map((s) => [s.stepName, s.status])).toEqual([['charge_again', 'failed']])
+    expect(json.steps.map((s) => [s.name, s.status])).toEqual([['charge_again', 'failed']])
     expect(json.timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['run_created', 'step_started', 'step_failed', 'run_failed']))
   })
 
   it('retries a failed run', async () => {
-    const failed = JSON.parse(await ok(['runs', '--status', 'failed', '--json'], cwd)) as WorkflowRun[]
+    const failed = JSON.parse(await ok(['runs', '--status', 'failed', '--json'], cwd)) as RunJson[]
     expect(failed.map((r) => r.id)).toEqual([failedRunId])
     expect(await ok(['retry', failedRunId], cwd)).toContain(`retrying ${failedRunId} (always-fails), now running`)
-    const { run } = JSON.parse(await ok(['run', failedRunId, '--json'], cwd)) as { run: WorkflowRun }
+    const { run } = JSON.parse(await ok(['run', failedRunId, '--json'], cwd)) as { run: RunDetailJson }
     expect(run.status).toBe('running')
     const again = await runCli(['retry', failedRunId], cwd)
     expect(again.code).toBe(1)
@@ -103,15 +103,12 @@ describe('embedded: operating runs', () => {
   })
 
   it('cancels a waiting run with a reason', async () => {
-    const emitted = JSON.parse(await ok(['emit', 'reminder.requested', '--tenant', 'tenant_a', '--json'], cwd)) as {
-      trigger: { id: string }
-      runs: { id: string; workflow: string }[]
-    }
-    expect(emitted.runs.map((r) => r.workflow)).toEqual(['slow-reminder'])
+    const emitted = JSON.parse(await ok(['emit', 'reminder.requested', '--tenant', 'tenant_a', '--json'], cwd)) as SignalJson
+    expect(emitted.runs.map((r) => r.workflowKey)).toEqual(['slow-reminder'])
     slowRunId = emitted.runs[0]!.id
-    slowTriggerId = emitted.trigger.id
+    slowTriggerId = emitted.id
     expect(await ok(['cancel', slowRunId, '--reason', 'not needed'], cwd)).toContain(`canceled ${slowRunId} (slow-reminder)`)
-    const { run } = JSON.parse(await ok(['run', slowRunId, '--json'], cwd)) as { run: WorkflowRun }
+    const { run } = JSON.parse(await ok(['run', slowRunId, '--json'], cwd)) as { run: RunDetailJson }
     expect([run.status, run.cancelReason]).toEqual(['canceled', 'not needed'])
     const again = await runCli(['cancel', slowRunId], cwd)
     expect(again.code).toBe(1)
@@ -119,11 +116,11 @@ describe('embedded: operating runs', () => {
   })
 
   it('replays a stored signal as a dry run', async () => {
-    const replayed = JSON.parse(await ok(['replay', slowTriggerId, '--dry-run', '--json'], cwd)) as WorkflowRun[]
+    const replayed = JSON.parse(await ok(['replay', slowTriggerId, '--dry-run', '--json'], cwd)) as RunJson[]
     expect(replayed).toHaveLength(1)
     expect(replayed[0]!.id).not.toBe(slowRunId)
-    expect([replayed[0]!.isReplay, replayed[0]!.triggerId, replayed[0]!.definitionSnapshot.key]).toEqual([true, slowTriggerId, 'slow-reminder'])
-    const runs = JSON.parse(await ok(['runs', '--workflow', 'slow-reminder', '--json'], cwd)) as WorkflowRun[]
+    expect([replayed[0]!.isReplay, replayed[0]!.triggerId, replayed[0]!.workflowKey]).toEqual([true, slowTriggerId, 'slow-reminder'])
+    const runs = JSON.parse(await ok(['runs', '--workflow', 'slow-reminder', '--json'], cwd)) as RunJson[]
     expect(runs.map((r) => r.id).sort()).toEqual([slowRunId, replayed[0]!.id].sort())
   })
 

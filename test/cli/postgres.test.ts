@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { WorkflowRun } from '../../src/index.js'
+import type { RunJson, StepJson } from '../../src/cli/json-shapes.js'
 import { DATABASE_URL } from '../support/services.js'
 import { makeProject, ok, runCli, startCli } from './support/cli.js'
 
@@ -47,7 +47,7 @@ describe.skipIf(missing !== undefined)('postgres: init -> sync --dry-run -> sync
 
       const emitted = await ok(['emit', 'user.signed_up', '-t', 'workspace_1', '-p', '{"email":"ada@example.com"}', '--resource-id', 'usr_1'], cwd)
       const runId = emitted.match(/started (run_\w+)/)?.[1]
-      const runs = JSON.parse(await ok(['runs', '--tenant', 'workspace_1', '--json'], cwd)) as WorkflowRun[]
+      const runs = JSON.parse(await ok(['runs', '--tenant', 'workspace_1', '--json'], cwd)) as RunJson[]
       expect(runs.map((r) => [r.id, r.status])).toEqual([[runId, 'pending']])
       const signal = await pool.query(`SELECT resource_id, payload FROM "${tablePrefix}triggers"`)
       expect(signal.rows).toEqual([{ resource_id: 'usr_1', payload: { email: 'ada@example.com' } }])
@@ -66,8 +66,8 @@ describe.skipIf(missing !== undefined)('postgres: init -> sync --dry-run -> sync
       const emitted = await ok(['emit', 'user.signed_up', '--tenant', 'workspace_1', '--payload', '{"email":"grace@example.com"}'], cwd)
       const runId = emitted.match(/started (run_\w+)/)?.[1]
       await dev.waitFor(new RegExp(`${runId} welcome-new-user send_welcome_email action completed`), { from: mark })
-      const { steps } = JSON.parse(await ok(['run', runId!, '--json'], cwd)) as { steps: { stepName: string; status: string }[] }
-      expect(steps.slice(0, 2).map((s) => [s.stepName, s.status])).toEqual([
+      const { steps } = JSON.parse(await ok(['run', runId!, '--json'], cwd)) as { steps: StepJson[] }
+      expect(steps.slice(0, 2).map((s) => [s.name, s.status])).toEqual([
         ['send_welcome_email', 'completed'],
         ['wait_2d', 'scheduled'],
       ])

@@ -1,4 +1,5 @@
-import { CONFIG_FLAG, stringFlag, type CommandSpec } from '../command.js'
+import { CONFIG_FLAG, JSON_FLAG, stringFlag, type CommandSpec } from '../command.js'
+import { runJson } from '../json-shapes.js'
 import { loadConfig } from '../load-config.js'
 import { withEngine } from '../session.js'
 import { printWhere } from '../where.js'
@@ -8,12 +9,16 @@ export const cancelCommand: CommandSpec = {
   name: 'cancel',
   summary: 'Cancels a pending, running or waiting run: its remaining steps are skipped and its queued jobs removed.',
   args: ['runId'],
-  flags: { reason: { type: 'string', short: 'r', value: '<text>', description: 'why, recorded on the run' }, ...CONFIG_FLAG },
-  examples: ['pulse cancel run_7f3c9a1e0b5d4c2a8e6f1d9b3a7c5e20', 'pulse cancel run_7f3c9a1e0b5d4c2a8e6f1d9b3a7c5e20 --reason "customer churned"'],
+  flags: { reason: { type: 'string', short: 'r', value: '<text>', description: 'why, recorded on the run' }, ...JSON_FLAG, ...CONFIG_FLAG },
+  examples: ['pulse cancel run_7f3c9a1e0b5d4c2a8e6f1d9b3a7c5e20', 'pulse cancel run_7f3c9a1e0b5d4c2a8e6f1d9b3a7c5e20 --reason "customer churned"', 'pulse cancel run_7f3c9a1e0b5d4c2a8e6f1d9b3a7c5e20 --json | jq .status'],
   async run({ flags, positionals, cwd, output }) {
     const runId = positionals[0]!
     const loaded = await loadConfig(cwd, flags.config as string | undefined)
     const run = await withEngine(loaded, ({ engine }) => runNotFound(runId, engine.cancelRun(runId, stringFlag(flags, 'reason'))), { onOpen: printWhere(output, flags) })
+    if (flags.json === true) {
+      output.json(runJson(run))
+      return 0
+    }
     output.out(`${output.green('canceled')} ${output.bold(run.id)} (${run.definitionSnapshot.key ?? run.definitionSnapshot.name})`)
     return 0
   },

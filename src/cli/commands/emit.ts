@@ -1,6 +1,7 @@
 import type { JsonObject } from '../../index.js'
 import { CONFIG_FLAG, JSON_FLAG, requireFlag, stringFlag, type CommandSpec } from '../command.js'
 import { CliUsageError } from '../errors.js'
+import { signalJson } from '../json-shapes.js'
 import { loadConfig } from '../load-config.js'
 import { withEngine } from '../session.js'
 import { printWhere } from '../where.js'
@@ -47,7 +48,7 @@ export const emitCommand: CommandSpec = {
       return { trigger: stored, runs: await engine.getRunsByTrigger(stored.id) }
     }, { onOpen: printWhere(output, flags) })
     if (flags.json === true) {
-      output.json({ trigger, runs: runs.map((r) => ({ id: r.id, workflow: r.definitionSnapshot.key, status: r.status })) })
+      output.json(signalJson(trigger, runs))
       return 0
     }
     output.out(`${output.green('emitted')} ${trigger.type} ${output.bold(trigger.id)} for tenant ${tenantId}`)

@@ -1,4 +1,4 @@
-import { CONFIG_FLAG, type CommandSpec } from '../command.js'
+import { CONFIG_FLAG, JSON_FLAG, type CommandSpec } from '../command.js'
 import { CliError } from '../errors.js'
 import { loadConfig } from '../load-config.js'
 import { workflowToMermaid } from '../mermaid.js'
@@ -8,7 +8,7 @@ export const graphCommand: CommandSpec = {
   summary: "Prints a workflow of the config as a Mermaid flowchart. Needs no database.",
   details: 'Paste the output into a ```mermaid block of a Markdown file, or https://mermaid.live.',
   args: ['workflowKey'],
-  flags: { ...CONFIG_FLAG },
+  flags: { ...JSON_FLAG, ...CONFIG_FLAG },
   examples: ['pulse graph welcome-new-user', 'pulse graph incident-on-missed-heartbeat > docs/incident.mmd'],
   async run({ flags, positionals, cwd, output }) {
     const key = positionals[0]!
@@ -16,9 +16,14 @@ export const graphCommand: CommandSpec = {
     const workflow = loaded.workflows.find((wf) => wf.key === key)
     if (!workflow) {
       const keys = loaded.workflows.map((wf) => wf.key).join(', ') || 'none'
-      throw new CliError(`workflow "${key}" is not in ${loaded.name} (workflows: ${keys})`)
+      throw new CliError(`workflow "${key}" is not in ${loaded.name} (workflows: ${keys})`, { code: 'NOT_FOUND' })
     }
-    output.out(workflowToMermaid(loaded.lib.compile(workflow)))
+    const mermaid = workflowToMermaid(loaded.lib.compile(workflow))
+    if (flags.json === true) {
+      output.json({ workflowKey: key, mermaid })
+      return 0
+    }
+    output.out(mermaid)
     return 0
   },
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
-import type { CommandSpec } from '../command.js'
+import { JSON_FLAG, type CommandSpec } from '../command.js'
 import { CliError } from '../errors.js'
 import { ignorePulseFolder } from '../gitignore.js'
 
@@ -56,7 +56,7 @@ export const welcome = workflow('welcome-new-user')
 export const initCommand: CommandSpec = {
   name: 'init',
   summary: `Creates a starter ${CONFIG_FILE} and an example workflow (${WORKFLOW_FILE}).`,
-  flags: { force: { type: 'boolean', short: 'f', description: 'overwrite the files if they exist' } },
+  flags: { force: { type: 'boolean', short: 'f', description: 'overwrite the files if they exist' }, ...JSON_FLAG },
   examples: ['pulse init', 'pulse init --force'],
   async run({ flags, cwd, output }) {
     const files: [string, string][] = [
@@ -65,12 +65,16 @@ export const initCommand: CommandSpec = {
     ]
     const existing = files.filter(([path]) => existsSync(path)).map(([path]) => relative(cwd, path))
     if (existing.length > 0 && flags.force !== true) {
-      throw new CliError(`${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}; pass --force to overwrite`)
+      throw new CliError(`${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}; pass --force to overwrite`, { code: 'CONFLICT' })
     }
     for (const [path, text] of files) {
       await mkdir(dirname(path), { recursive: true })
       await writeFile(path, text)
-      output.out(`${output.green('created')} ${relative(cwd, path)}`)
+      if (flags.json !== true) output.out(`${output.green('created')} ${relative(cwd, path)}`)
+    }
+    if (flags.json === true) {
+      output.json({ created: files.map(([path]) => relative(cwd, path)) })
+      return 0
     }
     const ignored = await ignorePulseFolder(cwd)
     if (ignored) output.out(`${output.green(ignored)} .gitignore ${output.dim('(ignores .pulse/, the embedded database)')}`)

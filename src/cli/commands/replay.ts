@@ -1,5 +1,6 @@
 import { CONFIG_FLAG, JSON_FLAG, type CommandSpec } from '../command.js'
 import { CliError } from '../errors.js'
+import { runJson } from '../json-shapes.js'
 import { loadConfig } from '../load-config.js'
 import { withEngine } from '../session.js'
 import { printWhere } from '../where.js'
@@ -26,7 +27,7 @@ export const replayCommand: CommandSpec = {
       }
     }, { onOpen: printWhere(output, flags) })
     if (flags.json === true) {
-      output.json(runs)
+      output.json(runs.map(runJson))
       return 0
     }
     output.out(`${output.green('replayed')} ${triggerId}${dryRun ? ' (dry run: actions are skipped)' : ''}: ${runs.length} run${runs.length === 1 ? '' : 's'}`)

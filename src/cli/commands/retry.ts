@@ -1,4 +1,5 @@
-import { CONFIG_FLAG, type CommandSpec } from '../command.js'
+import { CONFIG_FLAG, JSON_FLAG, type CommandSpec } from '../command.js'
+import { runJson } from '../json-shapes.js'
 import { loadConfig } from '../load-config.js'
 import { withEngine } from '../session.js'
 import { printWhere } from '../where.js'
@@ -9,12 +10,16 @@ export const retryCommand: CommandSpec = {
   summary: 'Retries a failed run from the step that failed.',
   details: 'The failed steps are queued again; a worker (your application, or pulse dev) runs them.',
   args: ['runId'],
-  flags: { ...CONFIG_FLAG },
+  flags: { ...JSON_FLAG, ...CONFIG_FLAG },
   examples: ['pulse retry run_7f3c9a1e0b5d4c2a8e6f1d9b3a7c5e20', 'pulse runs --status failed --json | jq -r ".[].id" | xargs -n1 pulse retry'],
   async run({ flags, positionals, cwd, output }) {
     const runId = positionals[0]!
     const loaded = await loadConfig(cwd, flags.config as string | undefined)
     const run = await withEngine(loaded, ({ engine }) => runNotFound(runId, engine.retryRun(runId)), { onOpen: printWhere(output, flags) })
+    if (flags.json === true) {
+      output.json(runJson(run))
+      return 0
+    }
     output.out(`${output.green('retrying')} ${output.bold(run.id)} (${run.definitionSnapshot.key ?? run.definitionSnapshot.name}), now ${output.status(run.status)}`)
     return 0
   },
