@@ -13,6 +13,7 @@ export class NoEmbeddedDatabaseError extends CliError {
   constructor(dataDir: string, configName: string) {
     super(
       `there is no embedded database in ${dataDir} yet (nothing was synced or emitted there); run "pulse sync" or "pulse dev" first, or set "database" in ${configName} to read a Postgres database`,
+      { code: 'DATABASE' },
     )
     this.name = 'NoEmbeddedDatabaseError'
     this.dataDir = dataDir
@@ -59,9 +60,9 @@ export async function openEmbedded(loaded: LoadedConfig, common: EngineConfig, o
     await engine.stop().catch(() => undefined)
     // The engine's own errors name the folder and the remedy already.
     if (typeof (err as { code?: unknown }).code === 'string' && String((err as { code: string }).code).startsWith('EMBEDDED_')) {
-      throw new CliError((err as Error).message, { cause: err })
+      throw new CliError((err as Error).message, { cause: err, code: 'DATABASE' })
     }
-    throw new CliError(`could not open ${target}: ${(err as Error).message}`, { cause: err })
+    throw new CliError(`could not open ${target}: ${(err as Error).message}`, { cause: err, code: 'DATABASE' })
   }
   engine.register(...loaded.workflows)
   return { engine, mode: 'embedded', target, close: () => engine.stop() }
