@@ -107,6 +107,8 @@ export interface ExecutionLog {
   id: string
   runId: string
   stepRunId?: string
+  /** Name of the step that wrote the line (`ctx.log` in its handler, or the engine about its retries). */
+  stepName?: string
   tenantId: string
   level: LogLevel
   message: string

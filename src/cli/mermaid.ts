@@ -38,7 +38,8 @@ export function workflowToMermaid(spec: WorkflowSpec): string {
         node(id, ['[[', ']]'], `${step.name}<br/>parallel`)
         ;(step.branches ?? []).forEach((branch, b) => {
           const first = drawList(branch, `${id}_${b}_`, join)
-          edge(id, first, `branch ${b + 1}`)
+          // Numbered from 0, as branchIndex is in the data and in pulse run / pulse dev.
+          edge(id, first, `branch ${b}`)
         })
         node(join, ['((', '))'], 'join')
         edge(join, next)

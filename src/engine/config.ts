@@ -106,6 +106,13 @@ export interface EngineConfig {
    * to start, `'off'` does not look.
    */
   redisPolicyCheck?: 'warn' | 'throw' | 'off'
+  /**
+   * For local runs and demos: every delay step waits this fraction of its duration, so with
+   * `0.001` a `'2d'` delay passes in about three minutes and a `'5m'` one in 0.3 s. A number
+   * greater than 0 and at most 1; default 1 (delays as written). The due time stored for the
+   * step is the shortened one. Leave it out in production.
+   */
+  delayScale?: number
 }
 
 /** Which of the three deployments a config describes. */
@@ -152,6 +159,7 @@ export function resolveConfig(config: EngineConfig = {}): ResolvedConfig {
     maxPayloadBytes: positiveInt('maxPayloadBytes', config.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES, 64 * 1024 * 1024, 2),
     maxOutputBytes: positiveInt('maxOutputBytes', config.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES, 256 * 1024 * 1024, 2),
     redisPolicyCheck: oneOf('redisPolicyCheck', config.redisPolicyCheck, ['warn', 'throw', 'off'] as const, 'warn'),
+    delayScale: fraction('delayScale', config.delayScale),
   }
 }
 
@@ -207,6 +215,15 @@ function positiveInt(name: string, value: number | undefined, fallback: number, 
   if (value === undefined) return fallback
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new PulseConfigError(`${name} must be a whole number from ${min} to ${max}; got ${String(value)}`)
+  }
+  return value
+}
+
+/** A scale factor in (0, 1]; 1 when absent. */
+function fraction(name: string, value: number | undefined): number {
+  if (value === undefined) return 1
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 1) {
+    throw new PulseConfigError(`${name} must be a number greater than 0 and at most 1 (e.g. 0.001 makes delays 1000 times shorter); got ${String(value)}`)
   }
   return value
 }

@@ -42,7 +42,7 @@ import { scopeToTenant } from './tenant-scope.js'
 export function createEngine(config: EngineConfig = {}): Engine {
   const cfg = resolveConfig(config)
   const { pool, backend, closeDatabase, embeddedInfo } = connect(cfg)
-  const store = createStore(pool, cfg.tablePrefix, cfg.schema, { preparedStatements: cfg.preparedStatements })
+  const store = createStore(pool, cfg.tablePrefix, cfg.schema, { preparedStatements: cfg.preparedStatements, delayScale: cfg.delayScale })
   const registry = new Registry()
   const hooks = createHookFirer({ onStepComplete: cfg.onStepComplete, onRunComplete: cfg.onRunComplete }, cfg.logger)
   const queue: StepQueue = createStepQueue({ backend, queuePrefix: cfg.queuePrefix })

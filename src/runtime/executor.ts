@@ -72,15 +72,15 @@ export function createExecutor(deps: ExecutorDeps) {
   }
 
   async function applyEffects(fx: Effects): Promise<void> {
+    // The hooks' place in line is taken before the first await, right after the commit: a later
+    // transition of the run (the last branch, ending it) must not report before this one.
+    const report = hooks.enabled && (fx.finishedSteps.length > 0 || fx.endedRun) ? hooks.reserve(fx.endedRun?.id ?? fx.finishedSteps[0]!.runId) : undefined
     if (fx.removeJobs.length > 0) await queue.remove(fx.removeJobs.map(jobFor)).catch(() => undefined)
     // Hooks before the next jobs exist: otherwise the next step could finish, and fire its own
     // hook, before this one's, and onStepComplete would arrive out of step order.
-    if (hooks.enabled && (fx.finishedSteps.length > 0 || fx.endedRun)) {
+    if (report) {
       const run = fx.endedRun ?? (await store.runs.get(fx.finishedSteps[0]!.runId).catch(() => null))
-      if (run) {
-        for (const step of fx.finishedSteps) hooks.stepFinished(run, step)
-        if (fx.endedRun) hooks.runEnded(fx.endedRun)
-      }
+      report(run, fx.finishedSteps, fx.endedRun)
     }
     if (fx.enqueue.length > 0) {
       // The rows are committed, so a failure here only delays them until the reconciler runs.
@@ -167,8 +167,7 @@ export function createExecutor(deps: ExecutorDeps) {
       await finishAndAdvance(claim, { status: 'completed', result }, output)
       return null
     }
-    hooks.stepFinished(res.run, res.done)
-    if (completeRun) hooks.runEnded(res.run)
+    if (hooks.enabled) hooks.finished(res.run, res.done, completeRun)
     return res.next ? { step: res.next, run: res.run, trigger: claim.trigger } : null
   }
 

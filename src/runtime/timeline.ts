@@ -39,8 +39,12 @@ export function buildTimeline(run: WorkflowRun, steps: StepRecord[], logs: Execu
     }
   }
   depth = 0
+  const byId = new Map(steps.map((s) => [s.id, s]))
   for (const log of logs) {
-    add({ timestamp: log.createdAt, type: 'log', detail: { level: log.level, message: log.message, ...(log.data ? { data: log.data } : {}) } })
+    // A log line names the step that wrote it, as the step's own entries do.
+    const step = log.stepRunId ? byId.get(log.stepRunId) : undefined
+    const about = step ? { stepIndex: step.stepIndex, stepName: step.stepName, stepType: step.stepType } : log.stepName ? { stepName: log.stepName } : {}
+    add({ timestamp: log.createdAt, type: 'log', ...about, detail: { level: log.level, message: log.message, ...(log.data ? { data: log.data } : {}) } })
   }
   if (run.completedAt) add({ timestamp: run.completedAt, type: 'run_completed' })
   if (run.failedAt) add({ timestamp: run.failedAt, type: 'run_failed', detail: { error: run.errorMessage ?? '' } })

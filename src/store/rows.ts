@@ -119,6 +119,7 @@ export function toLog(r: Row): ExecutionLog {
     id: r.id as string,
     runId: r.run_id as string,
     stepRunId: opt(r.step_run_id),
+    stepName: opt(r.step_name),
     tenantId: r.tenant_id as string,
     level: r.level as LogLevel,
     message: r.message as string,

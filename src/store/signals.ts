@@ -39,6 +39,8 @@ export class SignalStore {
   constructor(
     private readonly q: Queryable,
     private readonly t: Tables,
+    /** See EngineConfig.delayScale; 1 leaves the statement as it always was. */
+    private readonly delayScale = 1,
   ) {}
 
   /**
@@ -181,13 +183,21 @@ export class SignalStore {
                CASE WHEN p.claim_lease_ms IS NOT NULL THEN now() END,
                CASE WHEN p.claim_lease_ms IS NOT NULL THEN now() + p.claim_lease_ms * interval '1 millisecond' END,
                CASE WHEN p.starts_with_delay AND p.is_dry_run THEN now()
-                    WHEN p.starts_with_delay THEN now() + ((p.first_step ->> 'delayMs')::bigint * interval '1 millisecond')
+                    WHEN p.starts_with_delay THEN now() + (${scaledDelaySql(`(p.first_step ->> 'delayMs')::bigint`, this.delayScale)} * interval '1 millisecond')
                END
         FROM planned p
         JOIN runs r ON r.id = p.run_id
         RETURNING *
       )`
   }
+}
+
+/**
+ * A delay in milliseconds as SQL, shortened by `scale`. The scale is a validated number in (0, 1],
+ * so it can be part of the statement's text: a statement without it is the same as before.
+ */
+function scaledDelaySql(ms: string, scale: number): string {
+  return scale === 1 ? ms : `(${ms} * ${scale}::float8)`
 }
 
 function groupRows(rows: Record<string, unknown>[]): Map<string, PersistedSignal> {

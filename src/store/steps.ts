@@ -15,7 +15,7 @@ export interface NewStep {
   stepName: string
   parentStepRunId?: string
   status: 'pending' | 'scheduled' | 'skipped'
-  /** Milliseconds from now until a scheduled step is due. */
+  /** Milliseconds from now until a scheduled (delay) step is due, as defined: insert() applies the delay scale. */
   dueInMs?: number
   result?: JsonObject
   errorMessage?: string
@@ -68,6 +68,8 @@ export class StepStore {
   constructor(
     private readonly q: Queryable,
     private readonly t: Tables,
+    /** See EngineConfig.delayScale: how much of a delay step's duration it waits. */
+    private readonly delayScale = 1,
   ) {}
 
   /**
@@ -376,7 +378,8 @@ export class StepStore {
             step_type: s.stepType,
             step_name: s.stepName,
             status: s.status,
-            due_in_ms: s.dueInMs ?? null,
+            // Only delay steps are created with a due time; shortened here, where it becomes one.
+            due_in_ms: s.dueInMs === undefined ? null : s.dueInMs * this.delayScale,
             result: s.result ?? null,
             error_message: s.errorMessage ?? null,
             branch_index: s.path.length > 1 ? s.path[s.path.length - 2] : null,

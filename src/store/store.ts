@@ -27,13 +27,20 @@ export interface Store extends StoreSession {
   transaction<T>(fn: (tx: StoreSession) => Promise<T>): Promise<T>
 }
 
-export function createStore(pool: PoolLike, tablePrefix: string, schema = 'public', options: { preparedStatements?: boolean } = {}): Store {
+export interface StoreOptions {
+  preparedStatements?: boolean
+  /** Every delay step's due time is this fraction of its duration away (EngineConfig.delayScale). Default 1. */
+  delayScale?: number
+}
+
+export function createStore(pool: PoolLike, tablePrefix: string, schema = 'public', options: StoreOptions = {}): Store {
   const tables = tablesFor(tablePrefix, schema, options.preparedStatements ?? false)
+  const delayScale = options.delayScale ?? 1
   const session = (q: Queryable): StoreSession => ({
-    signals: new SignalStore(q, tables),
+    signals: new SignalStore(q, tables, delayScale),
     definitions: new DefinitionStore(q, tables),
     runs: new RunStore(q, tables),
-    steps: new StepStore(q, tables),
+    steps: new StepStore(q, tables, delayScale),
     logs: new LogStore(q, tables),
   })
   const pooled = session(pool)

@@ -92,7 +92,11 @@ describe.skipIf(servicesMissing())('sequential workflows on Postgres + Redis', (
     expect(types[0]).toBe('run_created')
     expect(types.at(-1)).toBe('run_completed')
     expect(types.filter((x) => x === 'step_completed')).toHaveLength(4)
-    expect(timeline.find((e) => e.type === 'log')?.detail).toMatchObject({ level: 'info', message: 'Incident created' })
+    expect(timeline.find((e) => e.type === 'log')).toMatchObject({ stepName: 'create_incident', stepIndex: 2, detail: { level: 'info', message: 'Incident created' } })
+    // Each log row names the step that wrote it.
+    const logs = await engine.getRunLogs(run.id)
+    expect(logs.map((l) => [l.stepName, l.message])).toEqual([['create_incident', 'Incident created']])
+    expect(logs[0]!.stepRunId).toBe(steps[2]!.id)
     const stamps = timeline.map((e) => e.timestamp.getTime())
     expect([...stamps].sort((a, b) => a - b)).toEqual(stamps)
 

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { watch, type FSWatcher } from 'node:fs'
 import { relative } from 'node:path'
-import type { RunCompleteEvent, StepCompleteEvent } from '../../index.js'
+import type { Engine, ExecutionLog, RunCompleteEvent, StepCompleteEvent } from '../../index.js'
 import { CONFIG_FLAG, type CommandContext, type CommandSpec } from '../command.js'
 import { embeddedHolder, holdThroughSupervisor } from '../dev-database.js'
+import { maskUrl } from '../errors.js'
 import { between } from '../format.js'
-import { findConfig, loadConfig } from '../load-config.js'
+import { findConfig, loadConfig, type LoadedConfig } from '../load-config.js'
 import type { Output } from '../output.js'
 import { slowStep } from '../progress.js'
 import { openEngine } from '../session.js'
@@ -13,6 +14,9 @@ import { checkTenant, configTenants } from '../tenants.js'
 
 /** Changes closer together than this (an editor saving several files) cause one reload. */
 const DEBOUNCE_MS = 150
+
+/** What `--fast-delays` multiplies delays by: a minute takes 60 ms, an hour 3.6 s, a day 86 s. */
+export const FAST_DELAY_SCALE = 0.001
 
 export const devCommand: CommandSpec = {
   name: 'dev',
@@ -22,10 +26,11 @@ export const devCommand: CommandSpec = {
     'The embedded data directory serves one process at a time: stop pulse dev before running other commands on it, or use a database.',
   flags: {
     tenant: { type: 'string', short: 't', multiple: true, value: '<id>', description: "sync only this tenant (repeatable; default: the config's tenants)" },
+    'fast-delays': { type: 'boolean', description: `make every delay ${1 / FAST_DELAY_SCALE} times shorter (delayScale ${FAST_DELAY_SCALE}): a day passes in 86 s` },
     ...CONFIG_FLAG,
     worker: { type: 'boolean', hidden: true, description: 'run the engine in this process (pulse dev starts itself this way)' },
   },
-  examples: ['pulse dev', 'DATABASE_URL=postgres://localhost/app pulse dev --tenant workspace_1'],
+  examples: ['pulse dev', 'pulse dev --fast-delays', 'DATABASE_URL=postgres://localhost/app pulse dev --tenant workspace_1'],
   run: (context) => (context.flags.worker === true ? runWorker(context) : supervise(context)),
 }
 
@@ -35,7 +40,7 @@ export const devCommand: CommandSpec = {
  */
 async function supervise({ flags, cwd, cliPath, output }: CommandContext): Promise<number> {
   const configPath = findConfig(cwd, flags.config as string | undefined)
-  const tenantArgs = ((flags.tenant as string[] | undefined) ?? []).flatMap((t) => ['--tenant', t])
+  const passArgs = [...((flags.tenant as string[] | undefined) ?? []).flatMap((t) => ['--tenant', t]), ...(flags['fast-delays'] === true ? ['--fast-delays'] : [])]
   let child: ChildProcess | undefined
   let watchers: FSWatcher[] = []
   let stopping = false
@@ -44,7 +49,7 @@ async function supervise({ flags, cwd, cliPath, output }: CommandContext): Promi
   const database = embeddedHolder(configPath)
 
   const start = () => {
-    const proc = spawn(process.execPath, [cliPath, 'dev', '--worker', '--config', configPath, ...tenantArgs], {
+    const proc = spawn(process.execPath, [cliPath, 'dev', '--worker', '--config', configPath, ...passArgs], {
       cwd,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
@@ -129,22 +134,26 @@ async function runWorker({ flags, cwd, output }: CommandContext): Promise<number
   process.on('SIGTERM', () => stopRequested?.())
   process.on('disconnect', () => stopRequested?.())
 
-  const loaded = await loadConfig(cwd, flags.config as string | undefined)
+  const loaded = withFastDelays(await loadConfig(cwd, flags.config as string | undefined), flags['fast-delays'] === true)
   process.send?.({ type: 'files', files: loaded.files })
   await holdThroughSupervisor(loaded)
   const chosen = flags.tenant as string[] | undefined
   for (const id of chosen ?? []) await checkTenant(loaded, id)
   const tenants = chosen ?? (await configTenants(loaded)) ?? []
 
+  const delayScale = loaded.config.engine?.delayScale ?? 1
+  let engine: Engine | undefined
+  const log = createStepLog(output, () => engine, delayScale)
   const session = await openEngine(loaded, {
-    onStepComplete: (event) => logStep(output, event),
-    onRunComplete: (event) => logRun(output, event),
+    onStepComplete: log.step,
+    onRunComplete: log.run,
     // Workflows stored by the application may use handlers only it has: dev runs the rest.
     missingHandlers: 'warn',
   })
   try {
-    const { engine } = session
-    await slowStep(undefined, 'migrating the tables', () => engine.migrate())
+    engine = session.engine
+    const opened = engine
+    await slowStep(undefined, 'migrating the tables', () => opened.migrate())
     for (const tenantId of tenants) {
       const plan = await engine.sync({ tenantId, workflows: loaded.workflows })
       output.out(
@@ -154,7 +163,12 @@ async function runWorker({ flags, cwd, output }: CommandContext): Promise<number
     await engine.start()
     if (tenants.length === 0) output.out(output.yellow(`no tenants in ${loaded.name}: add tenants, or pass --tenant, so the workflows are synced`))
     const keys = loaded.workflows.map((wf) => wf.key).join(', ')
-    output.out(`${clock()} ${output.green('ready')} ${session.mode} engine on ${session.target}; workflows: ${keys || 'none'}; watching ${loaded.files.length} files (Ctrl-C to stop)`)
+    // Every service the engine uses, so it is clear which database and queue dev is writing to.
+    const redis = session.mode === 'redis' && loaded.config.redis ? ` with Redis at ${maskUrl(loaded.config.redis)}` : ''
+    const delays = delayScale === 1 ? '' : `; delays ×${delayScale}`
+    output.out(
+      `${clock()} ${output.green('ready')} ${session.mode} engine on ${session.target}${redis}${delays}; workflows: ${keys || 'none'}; watching ${loaded.files.length} files (Ctrl-C to stop)`,
+    )
     await stopped
   } finally {
     await session.close()
@@ -162,18 +176,58 @@ async function runWorker({ flags, cwd, output }: CommandContext): Promise<number
   return 0
 }
 
-function logStep(output: Output, { run, step }: StepCompleteEvent): void {
-  const where = step.branchIndex !== undefined ? ` (branch ${step.branchIndex + 1})` : ''
-  const error = step.errorMessage ? `  ${output.red(step.errorMessage)}` : ''
-  output.out(
-    `${clock()} ${output.dim(run.id)} ${run.definitionSnapshot.key ?? run.definitionSnapshot.name} ${output.bold(step.stepName)}${where} ${step.stepType} ${output.status(step.status)} ${output.dim(between(step.startedAt, step.completedAt))}${error}`,
-  )
+/** The config with `engine.delayScale` set by `--fast-delays`. */
+function withFastDelays(loaded: LoadedConfig, fast: boolean): LoadedConfig {
+  if (!fast) return loaded
+  return { ...loaded, config: { ...loaded.config, engine: { ...loaded.config.engine, delayScale: FAST_DELAY_SCALE } } }
 }
 
-function logRun(output: Output, { run, status }: RunCompleteEvent): void {
-  const end = run.completedAt ?? run.failedAt ?? run.canceledAt
-  const error = run.errorMessage ? `: ${output.red(run.errorMessage)}` : ''
-  output.out(`${clock()} ${output.dim(run.id)} ${run.definitionSnapshot.key ?? run.definitionSnapshot.name} run ${output.status(status)} in ${between(run.startedAt ?? run.createdAt, end)}${error}`)
+/**
+ * Prints each finished step, the log lines its handler wrote under it, and each run's end. The
+ * hooks arrive in order, but reading a step's log lines takes a query: lines are printed one
+ * event after the other, so a run's end never comes before its last step.
+ */
+function createStepLog(output: Output, engine: () => Engine | undefined, delayScale: number) {
+  let printing = Promise.resolve()
+  const inOrder = (work: () => Promise<void>) => {
+    printing = printing.then(work).catch((err: unknown) => output.err(output.yellow(`pulse dev: could not print a step: ${(err as Error).message}`)))
+  }
+  const scaled = delayScale === 1 ? '' : ` ${output.dim(`(delays ×${delayScale})`)}`
+  return {
+    step(event: StepCompleteEvent) {
+      inOrder(async () => {
+        const { run, step } = event
+        // A step's log lines are stored before the step is recorded as finished.
+        const logs = (await engine()?.getRunLogs(run.id))?.filter((l) => l.stepRunId === step.id) ?? []
+        // Branches are numbered from 0, as branchIndex is in the data (pulse run, pulse graph too).
+        const where = step.branchIndex !== undefined ? ` (branch ${step.branchIndex})` : ''
+        const error = step.errorMessage ? `  ${output.red(step.errorMessage)}` : ''
+        output.out(
+          `${clock()} ${output.dim(run.id)} ${workflowName(event)} ${output.bold(step.stepName)}${where} ${step.stepType} ${output.status(step.status)} ${output.dim(between(step.startedAt, step.completedAt))}${step.stepType === 'delay' ? scaled : ''}${error}`,
+        )
+        for (const line of logs) output.out(logLine(output, line))
+      })
+    },
+    run(event: RunCompleteEvent) {
+      inOrder(async () => {
+        const { run, status } = event
+        const end = run.completedAt ?? run.failedAt ?? run.canceledAt
+        const error = run.errorMessage ? `: ${output.red(run.errorMessage)}` : ''
+        output.out(`${clock()} ${output.dim(run.id)} ${workflowName(event)} run ${output.status(status)} in ${between(run.startedAt ?? run.createdAt, end)}${scaled}${error}`)
+      })
+    },
+  }
+}
+
+function workflowName({ run }: { run: StepCompleteEvent['run'] }): string {
+  return run.definitionSnapshot.key ?? run.definitionSnapshot.name
+}
+
+/** A `ctx.log` line, indented under its step's line. */
+function logLine(output: Output, log: ExecutionLog): string {
+  const level = log.level === 'error' ? output.red(log.level) : log.level === 'warn' ? output.yellow(log.level) : output.dim(log.level)
+  const data = log.data && Object.keys(log.data).length > 0 ? ` ${output.dim(JSON.stringify(log.data))}` : ''
+  return `${' '.repeat(9)}${level} ${log.message}${data}`
 }
 
 function clock(): string {

@@ -48,7 +48,9 @@ export const welcome = workflow('welcome-new-user')
   .name('Welcome a new user')
   .on(userSignedUp)
   .do(sendWelcomeEmail)
-  .delay('2d')
+  // A real welcome flow would wait days ('2d'); 10 seconds lets you watch the first run finish.
+  // "pulse dev --fast-delays" makes long delays 1000 times shorter while you develop.
+  .delay('10s')
   .when(notActivated, { onFalse: 'complete' })
   .do(sendTips)
 `
@@ -83,7 +85,7 @@ export const initCommand: CommandSpec = {
     output.out('  pulse sync --dry-run   # what would be stored for each tenant')
     output.out('  pulse sync             # store it')
     output.out(`  pulse emit user.signed_up --tenant workspace_1 --payload '{"email":"ada@example.com"}'`)
-    output.out('  pulse dev              # run the workflows, reloading on change')
+    output.out('  pulse dev              # run the workflows, reloading on change; the run completes after its 10 s delay')
     return 0
   },
 }

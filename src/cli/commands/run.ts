@@ -127,7 +127,7 @@ function stepsTable(output: Output, steps: WorkflowStepRun[]): string {
   }
   top.forEach((s) => add(s, 0))
   const rows = ordered.map(([s, depth]) => [
-    `${'  '.repeat(depth)}${depth > 0 ? `b${(s.branchIndex ?? 0) + 1}.` : ''}${s.stepIndex}`,
+    `${'  '.repeat(depth)}${depth > 0 ? `b${s.branchIndex ?? 0}.` : ''}${s.stepIndex}`,
     s.stepName,
     s.stepType,
     output.status(s.status),
