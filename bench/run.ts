@@ -9,6 +9,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
+import { cliRead } from './scenarios/cli-read.js'
 import { emitScaling } from './scenarios/emit-scaling.js'
 import { stepLatency } from './scenarios/latency.js'
 import { memoryWithDelayedRuns } from './scenarios/memory.js'
@@ -17,9 +18,9 @@ import { round } from './support.js'
 
 const size = process.argv.includes('--smoke') ? 'smoke' : process.argv.includes('--quick') ? 'quick' : 'full'
 const plan = {
-  full: { runs: 2000, latencyRuns: 1000, defs: 100_000, perTenant: 1000, emits: 2000, memoryRuns: 10_000, memoryDelayMs: 20_000, pgRuns: 1000, embeddedRuns: 200 },
-  quick: { runs: 1000, latencyRuns: 100, defs: 20_000, perTenant: 1000, emits: 500, memoryRuns: 2000, memoryDelayMs: 6000, pgRuns: 300, embeddedRuns: 60 },
-  smoke: { runs: 20, latencyRuns: 10, defs: 200, perTenant: 20, emits: 20, memoryRuns: 20, memoryDelayMs: 500, pgRuns: 10, embeddedRuns: 5 },
+  full: { runs: 2000, latencyRuns: 1000, defs: 100_000, perTenant: 1000, emits: 2000, memoryRuns: 10_000, memoryDelayMs: 20_000, pgRuns: 1000, embeddedRuns: 200, cliSamples: 9 },
+  quick: { runs: 1000, latencyRuns: 100, defs: 20_000, perTenant: 1000, emits: 500, memoryRuns: 2000, memoryDelayMs: 6000, pgRuns: 300, embeddedRuns: 60, cliSamples: 5 },
+  smoke: { runs: 20, latencyRuns: 10, defs: 200, perTenant: 20, emits: 20, memoryRuns: 20, memoryDelayMs: 500, pgRuns: 10, embeddedRuns: 5, cliSamples: 1 },
 }[size]
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`)
@@ -41,6 +42,8 @@ log('engine, postgres mode')
 const postgres = await engineThroughput('postgres', plan.pgRuns, 5, 50)
 log('engine, embedded mode')
 const embedded = await engineThroughput('embedded', plan.embeddedRuns, 5, 20)
+log('pulse runs on an embedded folder, alone and through an owner')
+const cli = await cliRead(plan.cliSamples)
 
 const ratio = round(redis.stepsPerSecond / raw.stepsPerSecond, 2)
 const result = {
@@ -52,6 +55,7 @@ const result = {
   unloaded,
   emit,
   memory,
+  cli,
 }
 
 const rows: [string, string][] = [
@@ -65,6 +69,7 @@ const rows: [string, string][] = [
   [`emit, ${emit.small.definitions} definitions`, `${emit.small.signalsPerSecond}/s, p50 ${emit.small.p50Ms} ms, p99 ${emit.small.p99Ms} ms`],
   [`emit, ${emit.large.definitions} definitions`, `${emit.large.signalsPerSecond}/s, p50 ${emit.large.p50Ms} ms, p99 ${emit.large.p99Ms} ms (p99 x${emit.p99Growth})`],
   [`RSS: idle / ${memory.runs} runs delayed / after`, `${memory.baselineMb} / ${memory.waitingMb} / ${memory.afterMb} MB`],
+  ['`pulse runs`, embedded: alone / through an owner, p50', `${cli.coldMs.p50} / ${cli.servedMs.p50} ms (max ${cli.coldMs.max} / ${cli.servedMs.max})`],
 ]
 const width = Math.max(...rows.map(([k]) => k.length))
 console.log(`\n${'measure'.padEnd(width)}  result`)

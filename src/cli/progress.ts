@@ -1,8 +1,13 @@
 /** How long a step may take before the CLI says what it is waiting for. */
 const QUIET_MS = 1000
 
-/** Where progress lines go by default: stderr, so stdout stays clean for `--json` and pipes. */
-export const stderrProgress = (line: string): void => void process.stderr.write(`${line}...\n`)
+/**
+ * Where progress lines go by default: stderr, and only on a terminal (or with PULSE_PROGRESS=1),
+ * so scripts reading stderr, and `--json` errors there, see nothing but the result.
+ */
+export const stderrProgress = (line: string): void => {
+  if (process.stderr.isTTY || process.env.PULSE_PROGRESS === '1') process.stderr.write(`${line}...\n`)
+}
 
 /**
  * Runs `work`; if it is still running after a second, prints `message` once, so a slow step

@@ -18,7 +18,7 @@ describe.skipIf(servicesMissing())('npm run bench', () => {
     const file = /written to (.+\.json)/.exec(stdout)?.[1]
     expect(file).toBeDefined()
     const result = JSON.parse(await readFile(file!, 'utf8')) as Record<string, Record<string, unknown>>
-    expect(Object.keys(result).sort()).toEqual(['at', 'emit', 'latency', 'machine', 'memory', 'size', 'throughput', 'unloaded'])
+    expect(Object.keys(result).sort()).toEqual(['at', 'cli', 'emit', 'latency', 'machine', 'memory', 'size', 'throughput', 'unloaded'])
     expect(Object.keys(result.throughput!).sort()).toEqual(['embedded', 'postgres', 'ratio', 'rawBullmq', 'redis'])
     expect(stdout).toMatch(/raw BullMQ chain/)
   }, 150_000)

@@ -243,7 +243,7 @@ describe.skipIf(missing !== undefined)('postgres: signals, workflows, enable/dis
       expect(followed.code).toBe(0)
       expect(followed.stdout).toContain(`following ${quick.runs[0]!.id} quick v1 (tenant tenant_a)`)
       expect(followed.stdout).toMatch(/step_started\s+charge/)
-      expect(followed.stdout).toMatch(/log\s+\{"level":"info","message":"charging"/)
+      expect(followed.stdout).toMatch(/log\s+charge\s+\{"level":"info","message":"charging"/)
       expect(followed.stdout).toMatch(/run_completed\nrun completed in \S+\n$/)
 
       const failed = JSON.parse(await ok(['emit', 'payment.failed', '-t', 'tenant_a', '--json'], cwd)) as SignalJson

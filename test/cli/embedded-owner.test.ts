@@ -74,7 +74,7 @@ describe('embedded: pulse dev owns the data folder, other processes go through i
       for (const r of results) expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0)
       const emitted = results.slice(0, 4).map((r) => JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { embedded: { role: string; owner: { pid: number } }; ids: string[] })
       for (const e of emitted) expect(e.embedded).toMatchObject({ role: 'client', owner: { pid: devPid } })
-      const cliIds = results.slice(4, 12).map((r) => (JSON.parse(r.stdout) as { trigger: { id: string } }).trigger.id)
+      const cliIds = results.slice(4, 12).map((r) => (JSON.parse(r.stdout) as { id: string }).id)
       const signalIds = new Set([...emitted.flatMap((e) => e.ids), ...cliIds])
       expect(signalIds.size).toBe(200)
       expect(results[13]!.stdout).toContain('Synced: 1 tenant')

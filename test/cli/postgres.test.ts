@@ -121,10 +121,10 @@ export const fanOut = workflow('fan-out').on(userSignedUp).do(start).delay('1h')
       await dev.waitFor(/ready redis engine on postgres:\/\/postgres@127\.0\.0\.1\S* with Redis at redis:\/\/127\.0\.0\.1:6379\/?; delays ×0\.001;/)
       const mark = dev.output().length
       const emitted = JSON.parse(await ok(['emit', 'user.signed_up', '-t', 'workspace_1', '-p', '{"email":"lin@example.com"}', '--json'], env)) as {
-        runs: { id: string; workflow: string }[]
+        runs: RunJson[]
       }
-      const fan = emitted.runs.find((r) => r.workflow === 'fan-out')!.id
-      const welcomeRun = emitted.runs.find((r) => r.workflow === 'welcome-new-user')!.id
+      const fan = emitted.runs.find((r) => r.workflowKey === 'fan-out')!.id
+      const welcomeRun = emitted.runs.find((r) => r.workflowKey === 'welcome-new-user')!.id
       // The starter's ten seconds pass in 10 ms, the hour in 3.6 s: each run's end says why.
       await dev.waitFor(new RegExp(`${welcomeRun} welcome-new-user run completed in \\S+ \\(delays ×0\\.001\\)`), { from: mark })
       await dev.waitFor(new RegExp(`${fan} fan-out run completed in \\S+ \\(delays ×0\\.001\\)`), { from: mark, timeoutMs: 20_000 })

@@ -23,7 +23,7 @@ export const devCommand: CommandSpec = {
   summary: "Runs the config's workflows locally: syncs them for the config's tenants, executes runs and logs each step.",
   details:
     'Uses the configured database, or the embedded one. Reloads when the config or a workflow file changes; Ctrl-C stops it. ' +
-    'The embedded data directory serves one process at a time: stop pulse dev before running other commands on it, or use a database.',
+    'On the embedded database pulse dev owns the data folder while it runs: other commands and processes on the same folder connect through it.',
   flags: {
     tenant: { type: 'string', short: 't', multiple: true, value: '<id>', description: "sync only this tenant (repeatable; default: the config's tenants)" },
     'fast-delays': { type: 'boolean', description: `make every delay ${1 / FAST_DELAY_SCALE} times shorter (delayScale ${FAST_DELAY_SCALE}): a day passes in 86 s` },

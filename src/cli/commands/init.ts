@@ -16,7 +16,7 @@ export default defineConfig({
   workflows: [welcome],
   // The tenants \`pulse sync\` stores the workflows for (or an async function returning ids).
   tenants: ['workspace_1'],
-  // Without a database the CLI runs an embedded Postgres in .pulse/ (one process at a time).
+  // Without a database the CLI runs an embedded Postgres in .pulse/ (pulse dev serves it to the other commands).
   database: process.env.DATABASE_URL,
   // Optional: BullMQ on Redis instead of Postgres.
   redis: process.env.REDIS_URL,
