@@ -5,7 +5,7 @@ import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { ErrorJson, RunDetailJson, RunJson, SignalJson, StepJson, TimelineEntryJson, WorkflowJson } from '../../src/cli/json-shapes.js'
 import { DATABASE_URL } from '../support/services.js'
-import { makeProject, ok, runCli, startCli, type CliResult } from './support/cli.js'
+import { dropPostgresProject, makeProject, ok, runCli, startCli, type CliResult } from './support/cli.js'
 
 const missing = process.env.PULSE_CLI_POSTGRES_MISSING
 
@@ -75,9 +75,7 @@ describe.skipIf(missing !== undefined)('postgres: signals, workflows, enable/dis
 
   afterAll(async () => {
     const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 })
-    const tables = ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations']
-    await pool.query(tables.map((t) => `DROP TABLE IF EXISTS "${tablePrefix}${t}" CASCADE`).join(';'))
-    await pool.query(`DELETE FROM bullmq.job WHERE queue LIKE $1`, [`${queuePrefix}-%`]).catch(() => undefined)
+    await dropPostgresProject(pool, tablePrefix, queuePrefix)
     await pool.end()
   })
 

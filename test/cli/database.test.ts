@@ -3,7 +3,7 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { maskUrl } from '../../src/cli/errors.js'
 import { DATABASE_URL, REDIS_URL } from '../support/services.js'
-import { FIXTURE_WORKFLOWS, fixtureConfig, makeProject, ok, runCli } from './support/cli.js'
+import { dropPostgresProject, FIXTURE_WORKFLOWS, fixtureConfig, makeProject, ok, runCli } from './support/cli.js'
 
 const missing = process.env.PULSE_CLI_POSTGRES_MISSING
 
@@ -23,9 +23,7 @@ describe.skipIf(missing !== undefined)('commands on Postgres: where they ran, wh
     await ok(['migrate'], onPostgres)
   })
   afterAll(async () => {
-    const tables = ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations']
-    await pool.query(tables.map((t) => `DROP TABLE IF EXISTS "${tablePrefix}${t}" CASCADE`).join(';'))
-    await pool.query(`DELETE FROM bullmq.job WHERE queue LIKE $1`, [`qclidb${id}-%`]).catch(() => undefined)
+    await dropPostgresProject(pool, tablePrefix, `qclidb${id}`)
     await pool.end()
   })
 

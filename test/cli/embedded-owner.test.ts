@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process'
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { FIXTURE_WORKFLOWS, fixtureConfig, makeProject, ok, runCli, startCli, type CliResult } from './support/cli.js'
+import { FIXTURE_WORKFLOWS, fixtureConfig, makeProject, ok, runCli, runNode, startCli } from './support/cli.js'
 
 // Emits through the library from a process of its own, as an application beside `pulse dev` would.
 const EMITTER = `import { createEngine } from 'pulse-engine'
@@ -38,19 +37,6 @@ function childPids(pid: number): number[] {
     .map(Number)
 }
 
-/** Runs a script of the project with node, as the application would run. */
-function node(args: string[], cwd: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, args, { cwd })
-    let stdout = ''
-    let stderr = ''
-    proc.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    proc.on('error', reject)
-    proc.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
-
 describe('embedded: pulse dev owns the data folder, other processes go through it', () => {
   const dir = makeProject({ 'pulse.config.ts': fixtureConfig(`  dataDir: '.data',`), 'workflows/fixtures.ts': FIXTURE_WORKFLOWS, 'emit-many.mjs': EMITTER, 'inspect.mjs': INSPECTOR })
   const cwd = { cwd: dir }
@@ -66,7 +52,7 @@ describe('embedded: pulse dev owns the data folder, other processes go through i
 
       // 4 processes x 48 signals through the library, 8 through `pulse emit`, a read and a sync, all at once.
       const results = await Promise.all([
-        ...[0, 1, 2, 3].map((n) => node(['emit-many.mjs', dataDir, '48', `lib${n}`], dir)),
+        ...[0, 1, 2, 3].map((n) => runNode(['emit-many.mjs', dataDir, '48', `lib${n}`], cwd)),
         ...Array.from({ length: 8 }, () => runCli(['emit', 'reminder.requested', '--tenant', 'tenant_a', '--json'], cwd)),
         runCli(['runs', '--json', '--limit', '1000'], cwd),
         runCli(['sync', '--tenant', 'tenant_a'], cwd),
@@ -91,7 +77,7 @@ describe('embedded: pulse dev owns the data folder, other processes go through i
       devPid = 0
       expect(existsSync(join(dataDir, 'pulse-owner.json'))).toBe(true) // left behind: stale now
 
-      const inspected = await node(['inspect.mjs', dataDir], dir)
+      const inspected = await runNode(['inspect.mjs', dataDir], cwd)
       expect(inspected.code, inspected.stderr).toBe(0)
       const after = JSON.parse(inspected.stdout) as { role: string; runs: { key: string; status: string; triggerId: string }[]; problems: unknown[] }
       expect(after.role).toBe('owner') // took the stale record over

@@ -6,7 +6,7 @@ import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { RunJson, StepJson } from '../../src/cli/json-shapes.js'
 import { DATABASE_URL, REDIS_URL } from '../support/services.js'
-import { makeProject, ok, runCli, startCli } from './support/cli.js'
+import { dropPostgresProject, makeProject, ok, runCli, startCli } from './support/cli.js'
 
 const missing = process.env.PULSE_CLI_POSTGRES_MISSING
 
@@ -20,9 +20,7 @@ describe.skipIf(missing !== undefined)('postgres: init -> sync --dry-run -> sync
 
   afterAll(async () => {
     const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 })
-    const tables = ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations']
-    await pool.query(tables.map((t) => `DROP TABLE IF EXISTS "${tablePrefix}${t}" CASCADE`).join(';'))
-    await pool.query(`DELETE FROM bullmq.job WHERE queue LIKE $1`, [`${queuePrefix}-%`]).catch(() => undefined)
+    await dropPostgresProject(pool, tablePrefix, queuePrefix)
     await pool.end()
     const redis = new Redis(REDIS_URL)
     const keys = await redis.keys(`${queuePrefix}:*`)

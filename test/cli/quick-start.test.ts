@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ROOT } from './support/cli.js'
+import { ROOT, runNode } from './support/cli.js'
 
 const EXAMPLE = join(ROOT, 'examples/quick-start.ts')
 
@@ -22,15 +21,7 @@ describe('the README quick start', () => {
 
   it('runs as written: prints the page and the finished run, then exits 0', async () => {
     // Run as a user would: tsx, importing 'pulse-engine' (the package itself, built by the global setup).
-    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const proc = spawn(process.execPath, ['--import', 'tsx', EXAMPLE], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } })
-      let stdout = ''
-      let stderr = ''
-      proc.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-      proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-      proc.on('error', reject)
-      proc.on('close', (code) => resolve({ code, stdout, stderr }))
-    })
+    const result = await runNode(['--import', 'tsx', EXAMPLE], { cwd: ROOT, env: { NO_COLOR: '1' } })
     expect(result, result.stderr).toMatchObject({ code: 0 })
     expect(result.stdout).toBe("paging on-call about inc_1\nrun completed: { create_incident: { incidentId: 'inc_1' }, page_oncall: {} }\n")
   })

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -112,24 +112,60 @@ Promise.all([main('postgres'), main('redis')]).then((r) => console.log(JSON.stri
     ])
   }, 90_000)
 
-  it('installs the pulse bin: init, sync, emit and runs work from the fresh project, embedded', async () => {
+  it('installs the pulse bin: init, sync, then pulse dev in one terminal and emit and runs in another, embedded', async () => {
     const cli = join(project, 'cli-embedded')
     await exec('mkdir', ['-p', cli])
     await writeFile(join(cli, 'package.json'), JSON.stringify({ name: 'cli-app', private: true, type: 'module' }))
-    const pulse = (...args: string[]) =>
-      exec(join(project, 'node_modules/.bin/pulse'), args, { cwd: cli, timeout: 90_000, env: { ...process.env, NODE_PATH: join(project, 'node_modules') } })
+    // A developer's terminal: CI unset (under CI=true the CLI refuses an implicit embedded database).
+    const env = { ...process.env, CI: '', NODE_PATH: join(project, 'node_modules') }
+    const bin = join(project, 'node_modules/.bin/pulse')
+    const pulse = (...args: string[]) => exec(bin, args, { cwd: cli, timeout: 90_000, env })
     // The config imports 'pulse-engine', which resolves from the project's node_modules above.
     await exec('ln', ['-s', join(project, 'node_modules'), join(cli, 'node_modules')])
     expect((await pulse('--help')).stdout).toMatch(/pulse/)
     await pulse('init')
+    expect(await readFile(join(cli, '.gitignore'), 'utf8')).toContain('.pulse/')
     expect((await pulse('sync', '--dry-run')).stdout).toMatch(/created/)
     await pulse('sync')
-    const emitted = JSON.parse((await pulse('emit', 'user.signed_up', '--tenant', 'workspace_1', '--payload', '{"email":"ada@example.com"}', '--json')).stdout) as {
-      runs: unknown[]
+
+    const dev = spawn(bin, ['dev', '--fast-delays'], { cwd: cli, env })
+    let output = ''
+    const listeners = new Set<() => void>()
+    const append = (chunk: Buffer) => {
+      output += chunk.toString()
+      for (const listener of listeners) listener()
     }
-    expect(emitted.runs).toHaveLength(1)
-    const runs = JSON.parse((await pulse('runs', '--json')).stdout) as { tenantId: string }[]
-    expect(runs.map((r) => r.tenantId)).toEqual(['workspace_1'])
+    dev.stdout.on('data', append)
+    dev.stderr.on('data', append)
+    const seen = (pattern: RegExp) =>
+      new Promise<void>((resolvePromise, reject) => {
+        const check = () => {
+          if (!pattern.test(output)) return
+          listeners.delete(check)
+          resolvePromise()
+        }
+        listeners.add(check)
+        dev.once('exit', (code) => reject(new Error(`pulse dev exited (${code}) before printing ${pattern}:\n${output}`)))
+        check()
+      })
+    try {
+      await seen(/ready embedded engine/)
+      // The second terminal: its commands go through pulse dev, which owns the data folder.
+      const emitted = JSON.parse((await pulse('emit', 'user.signed_up', '--tenant', 'workspace_1', '--payload', '{"email":"ada@example.com"}', '--json')).stdout) as {
+        runs: { id: string }[]
+      }
+      expect(emitted.runs).toHaveLength(1)
+      const runId = emitted.runs[0]!.id
+      await seen(new RegExp(`${runId} welcome-new-user run completed`))
+      const listed = await pulse('runs')
+      expect(listed.stdout).toMatch(/using the embedded database in .*\(served by pulse dev, pid \d+\)/)
+      const runs = JSON.parse((await pulse('runs', '--json')).stdout) as { id: string; status: string }[]
+      expect(runs).toEqual([expect.objectContaining({ id: runId, status: 'completed' })])
+    } finally {
+      dev.kill('SIGINT')
+      await new Promise((r) => (dev.exitCode === null ? dev.once('exit', r) : r(undefined)))
+    }
+    expect(existsSync(join(cli, '.pulse/pulse-owner.json'))).toBe(false)
   }, 180_000)
 
   it('exposes types to ESM and CommonJS consumers, payload inference included', async () => {

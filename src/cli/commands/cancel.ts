@@ -14,7 +14,7 @@ export const cancelCommand: CommandSpec = {
   async run({ flags, positionals, cwd, output }) {
     const runId = positionals[0]!
     const loaded = await loadConfig(cwd, flags.config as string | undefined)
-    const run = await withEngine(loaded, ({ engine }) => runNotFound(runId, engine.cancelRun(runId, stringFlag(flags, 'reason'))), { onOpen: printWhere(output, flags) })
+    const run = await withEngine(loaded, ({ engine }) => runNotFound(runId, engine.cancelRun(runId, stringFlag(flags, 'reason'))), { readOnly: true, onOpen: printWhere(output, flags) })
     if (flags.json === true) {
       output.json(runJson(run))
       return 0

@@ -52,7 +52,7 @@ async function runChecks(cwd: string, configPath: string | undefined): Promise<D
 
   let session: EngineSession
   try {
-    session = await openEngine(loaded)
+    session = await openEngine(loaded, { readOnly: true })
   } catch (err) {
     checks.push({
       name: 'connection',

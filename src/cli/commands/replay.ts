@@ -25,7 +25,7 @@ export const replayCommand: CommandSpec = {
         }
         throw err
       }
-    }, { onOpen: printWhere(output, flags) })
+    }, { readOnly: true, onOpen: printWhere(output, flags) })
     if (flags.json === true) {
       output.json(runs.map(runJson))
       return 0

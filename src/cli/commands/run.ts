@@ -23,7 +23,7 @@ export const runCommand: CommandSpec = {
   async run({ flags, positionals, cwd, output }) {
     const runId = positionals[0]!
     const loaded = await loadConfig(cwd, flags.config as string | undefined)
-    if (flags.follow === true) return withEngine(loaded, ({ engine }) => followRun(output, engine, runId, flags.json === true))
+    if (flags.follow === true) return withEngine(loaded, ({ engine }) => followRun(output, engine, runId, flags.json === true), { readOnly: true })
     const found = await withEngine(loaded, async ({ engine }) => {
       const run = await engine.getRun(runId)
       if (!run) return undefined

@@ -36,7 +36,7 @@ export const runsCommand: CommandSpec = {
     if (tenantId !== undefined) await checkTenant(loaded, tenantId)
     const list = (engine: Engine) =>
       engine.listRuns({ tenantId, status: status as WorkflowStatus | undefined, workflowKey: stringFlag(flags, 'workflow'), limit })
-    if (flags.watch === true) return withEngine(loaded, ({ engine }) => watchRuns(output, () => list(engine), flags.json === true))
+    if (flags.watch === true) return withEngine(loaded, ({ engine }) => watchRuns(output, () => list(engine), flags.json === true), { readOnly: true })
     const runs = await withEngine(loaded, ({ engine }) => list(engine), { readOnly: true, onOpen: printWhere(output, flags) })
     if (flags.json === true) {
       output.json(runs.map(runJson))

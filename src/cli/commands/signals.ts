@@ -4,6 +4,7 @@ import { signalJson } from '../json-shapes.js'
 import { loadConfig } from '../load-config.js'
 import { table } from '../output.js'
 import { withEngine } from '../session.js'
+import { printWhere } from '../where.js'
 import { checkTenant } from '../tenants.js'
 import { parseLimit } from './runs.js'
 
@@ -27,7 +28,7 @@ export const signalsCommand: CommandSpec = {
     const signals = await withEngine(loaded, async ({ engine }) => {
       const found = await engine.listSignals({ tenantId, type: stringFlag(flags, 'type'), limit })
       return Promise.all(found.map(async (signal) => ({ signal, runs: await engine.getRunsByTrigger(signal.id) })))
-    })
+    }, { readOnly: true, onOpen: printWhere(output, flags) })
     if (flags.json === true) {
       output.json(signals.map(({ signal, runs }) => signalJson(signal, runs)))
       return 0

@@ -3,6 +3,7 @@ import { CliError } from '../errors.js'
 import { workflowJson } from '../json-shapes.js'
 import { loadConfig } from '../load-config.js'
 import { withEngine } from '../session.js'
+import { printWhere } from '../where.js'
 import { checkTenant } from '../tenants.js'
 
 /** `pulse enable` and `pulse disable`: the same lookup by key, then the engine's enable or disable. */
@@ -41,7 +42,7 @@ function toggleCommand(enable: boolean): CommandSpec {
         else await engine.disableWorkflow(found.id)
         const [changed] = await engine.listWorkflows({ tenantId, key })
         return { before: found, after: changed ?? found }
-      })
+      }, { readOnly: true, onOpen: printWhere(output, flags) })
       if (flags.json === true) {
         output.json(workflowJson(after))
         return 0

@@ -4,6 +4,7 @@ import { nextTicks, workflowJson } from '../json-shapes.js'
 import { loadConfig } from '../load-config.js'
 import { table } from '../output.js'
 import { withEngine } from '../session.js'
+import { printWhere } from '../where.js'
 import { checkTenant } from '../tenants.js'
 
 export const workflowsCommand: CommandSpec = {
@@ -20,7 +21,7 @@ export const workflowsCommand: CommandSpec = {
     const tenantId = stringFlag(flags, 'tenant')
     const loaded = await loadConfig(cwd, flags.config as string | undefined)
     if (tenantId !== undefined) await checkTenant(loaded, tenantId)
-    const definitions = await withEngine(loaded, ({ engine }) => engine.listWorkflows({ tenantId }))
+    const definitions = await withEngine(loaded, ({ engine }) => engine.listWorkflows({ tenantId }), { readOnly: true, onOpen: printWhere(output, flags) })
     if (flags.json === true) {
       output.json(definitions.map((def) => workflowJson(def)))
       return 0

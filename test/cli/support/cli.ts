@@ -25,15 +25,30 @@ function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv 
 
 /** Runs `pulse <args>` as a separate process, the way a user's shell would. */
 export function runCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliResult> {
+  return collect(spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: cleanEnv(options.env ?? {}) }))
+}
+
+/** Runs a script with node (e.g. `['--import', 'tsx', 'app.ts']`), as the application itself would run. */
+export function runNode(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliResult> {
+  return collect(spawn(process.execPath, args, { cwd: options.cwd, env: cleanEnv(options.env ?? {}) }))
+}
+
+function collect(proc: ChildProcess): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const proc = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: cleanEnv(options.env ?? {}) })
     let stdout = ''
     let stderr = ''
-    proc.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    proc.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     proc.on('error', reject)
     proc.on('close', (code) => resolvePromise({ code, stdout, stderr }))
   })
+}
+
+/** Drops the engine's tables of one test project and its BullMQ jobs in Postgres. */
+export async function dropPostgresProject(pool: { query(text: string, values?: unknown[]): Promise<unknown> }, tablePrefix: string, queuePrefix: string): Promise<void> {
+  const tables = ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations']
+  await pool.query(tables.map((t) => `DROP TABLE IF EXISTS "${tablePrefix}${t}" CASCADE`).join(';'))
+  await pool.query(`DELETE FROM bullmq.job WHERE queue LIKE $1`, [`${queuePrefix}-%`]).catch(() => undefined)
 }
 
 /** Runs a command that must succeed and returns its stdout; a failure shows what the CLI printed. */
