@@ -26,5 +26,5 @@ export function signalTrigger(loaded: LoadedConfig, type: string): TriggerDef<st
   const known = [...triggers.keys()]
   const list = known.length === 0 ? `the workflows in ${loaded.name} start on no signal types` : `the workflows in ${loaded.name} know: ${known.join(', ')}`
   const match = closest(type, known)
-  throw new CliError(`unknown signal type "${type}"; ${list}${match === undefined ? '' : `. Did you mean "${match}"?`}`)
+  throw new CliError(`unknown signal type "${type}"; ${list}${match === undefined ? '' : `. Did you mean "${match}"?`}`, { code: 'VALIDATION' })
 }
