@@ -55,7 +55,8 @@ export async function openEmbedded(loaded: LoadedConfig, common: EngineConfig, o
   try {
     const info = await slowStep(options.progress, isNew ? `creating ${where} (once; takes a few seconds)` : `opening ${where}`, () => engine.info())
     const owner = info.embedded?.role === 'client' ? info.embedded.owner : undefined
-    if (owner) target += ` (served by ${owner.command}, pid ${owner.pid})`
+    // A pulse dev worker is served by its own supervisor: nothing worth saying.
+    if (owner && owner.pid !== process.ppid) target += ` (served by ${owner.command}, pid ${owner.pid})`
   } catch (err) {
     await engine.stop().catch(() => undefined)
     // The engine's own errors name the folder and the remedy already.

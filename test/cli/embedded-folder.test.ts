@@ -18,6 +18,7 @@ describe('embedded: what the CLI writes, and where', () => {
 
     const plan = JSON.parse(await ok(['sync', '--dry-run', '--json'], cwd)) as { summary: Record<string, number> }
     expect(plan.summary).toEqual({ tenants: 2, created: 6, updated: 0, unchanged: 0, disabled: 0 })
+    expect(await ok(['sync', '--dry-run', '--tenant', 'tenant_a'], cwd)).toContain(`no embedded database in ${dataDir} yet: every workflow would be created`)
     expect(existsSync(dataDir)).toBe(false)
   })
 

@@ -52,6 +52,7 @@ export const syncCommand: CommandSpec = {
     ).catch((err: unknown) => {
       // A dry run on an embedded folder that does not exist yet: every workflow would be created.
       if (!(err instanceof NoEmbeddedDatabaseError)) throw err
+      if (flags.json !== true) output.out(output.dim(`no embedded database in ${err.dataDir} yet: every workflow would be created`))
       return tenants.map((tenantId) => ({ tenantId, dryRun: true, created: loaded.workflows.map((wf) => ({ key: wf.key, version: 1 })), updated: [], unchanged: [], disabled: [] }))
     })
 
