@@ -110,8 +110,10 @@ describe('errors that say what to do', () => {
     )
     // Refused before the engine opened: the embedded data folder was not created for it.
     expect(existsSync(join(project, '.pulse'))).toBe(false)
-    const far = await runCli(['emit', 'shipment.lost', '--tenant', 'tenant_a'], { cwd: project })
-    expect(far.stderr).toContain('know: order.placed, payment.failed, reminder.requested\n')
+    const far = await runCli(['emit', 'shipment.lost', '--tenant', 'tenant_a', '--json'], { cwd: project })
+    expect(JSON.parse(far.stderr)).toEqual({
+      error: { code: 'VALIDATION', message: 'unknown signal type "shipment.lost"; the workflows in pulse.config.ts know: order.placed, payment.failed, reminder.requested' },
+    })
   })
 
   it('warns about config keys it does not know, and goes on', async () => {
