@@ -2,7 +2,7 @@
  * `npm run bench`: pulse-engine beside raw BullMQ on the same machine and services, in one run.
  * Prints a table and writes the numbers to bench/results/<timestamp>.json.
  *
- *   npm run bench               full run (about five minutes on a quiet 2-core machine)
+ *   npm run bench               full run (several minutes)
  *   npm run bench -- --quick    smaller workloads, under two minutes
  *   npm run bench -- --smoke    tiny workloads, one round: checks that every scenario runs, measures nothing
  *   npm run bench -- --rounds 7 throughput rounds (default 5 full, 3 quick, 1 smoke)
