@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { createEngine, type Engine, type EngineConfig } from '../src/index.js'
+import { DATABASE_URL, REDIS_URL } from './services.js'
 
-export const DATABASE_URL = process.env.PULSE_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-export const REDIS_URL = process.env.PULSE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
+export { DATABASE_URL, REDIS_URL } from './services.js'
+export { percentile, round, sleep } from './numbers.js'
 
 export type Mode = 'redis' | 'postgres' | 'embedded'
 
@@ -54,13 +55,3 @@ export async function benchEngine(mode: Mode, config: Partial<EngineConfig> = {}
 }
 
 export const quietLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined }
-
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
-  return sorted[index]!
-}
-
-export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

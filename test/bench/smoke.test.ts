@@ -19,7 +19,14 @@ describe.skipIf(servicesMissing())('npm run bench', () => {
     expect(file).toBeDefined()
     const result = JSON.parse(await readFile(file!, 'utf8')) as Record<string, Record<string, unknown>>
     expect(Object.keys(result).sort()).toEqual(['at', 'cli', 'emit', 'latency', 'machine', 'memory', 'size', 'throughput', 'unloaded'])
-    expect(Object.keys(result.throughput!).sort()).toEqual(['embedded', 'postgres', 'ratio', 'rawBullmq', 'redis'])
+    const throughput = result.throughput!
+    expect(Object.keys(throughput).sort()).toEqual(['embedded', 'postgres', 'ratio', 'ratioPerRound', 'rawBullmq', 'redis', 'rounds'])
+    // --smoke measures each throughput side once, each in a process of its own.
+    expect(throughput.rounds).toBe(1)
+    for (const side of ['rawBullmq', 'redis', 'postgres', 'embedded']) {
+      expect(Object.keys(throughput[side] as object).sort()).toEqual(['concurrency', 'max', 'min', 'mode', 'perRound', 'runs', 'stepsPerRun', 'stepsPerSecond'])
+      expect((throughput[side] as { perRound: number[] }).perRound).toHaveLength(1)
+    }
     expect(stdout).toMatch(/raw BullMQ chain/)
   }, 150_000)
 })
