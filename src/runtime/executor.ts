@@ -1,15 +1,27 @@
 import type { StepJob, StepJobData, StepQueue } from '../queue/index.js'
-import { ACTIVE_RUN_STATUSES, type Claim, type ContinueRequest, type RunRecord, type StepRecord, type Store, type StoreSession } from '../store/index.js'
-import type { EngineLogger, JsonObject, TriggerEnvelope, TriggerInput, WorkflowStep } from '../types.js'
-import { noEffects, type Effects } from './effects.js'
+import {
+  applyPlan,
+  continueRequest,
+  isFastPlan,
+  noEffects,
+  type Claim,
+  type ContinueRequest,
+  type Effects,
+  type Plan,
+  type RunRecord,
+  type StepRecord,
+  type Store,
+  type StoreSession,
+} from '../store/index.js'
+import type { EngineLogger, TriggerEnvelope, TriggerInput, WorkflowStatus, WorkflowStep } from '../types.js'
 import { createHandlerRunner } from './handler-runner.js'
 import { actionOutcome, conditionOutcome, type Outcome } from './handler-outcome.js'
 import type { HookFirer } from './hooks.js'
 import type { Registry } from './registry.js'
 import { MAX_JSON_DEPTH, toJsonValue } from './json-limits.js'
-import { isTopLevel, nextPath, stepAt } from './step-path.js'
+import { planStep, type StepOutcome } from './run-state.js'
+import { stepAt } from './step-path.js'
 import { createBatcher } from '../store/group-commit.js'
-import { advance, failRun, finishList, recordOutput, skipAfter, startBranches } from './transitions.js'
 
 export interface ExecutorDeps {
   store: Store
@@ -113,11 +125,9 @@ export function createExecutor(deps: ExecutorDeps) {
     const def = stepAt(claim.run.definitionSnapshot.steps, claim.step.path)
     switch (def.type) {
       case 'delay':
-        await finishAndAdvance(claim, { status: 'completed', result: { delayedMs: def.delayMs ?? 0 } })
-        return null
+        return settle(claim, { kind: 'completed', result: { delayedMs: def.delayMs ?? 0 } })
       case 'parallel':
-        await commit(claim.run.id, (tx, run, fx) => startBranches(tx, run, claim.step, fx))
-        return null
+        return settle(claim, { kind: 'started' })
       case 'condition':
         return runCondition(claim, def)
       case 'action':
@@ -126,63 +136,30 @@ export function createExecutor(deps: ExecutorDeps) {
   }
 
   /**
-   * The hot path: an action (or a true condition) followed by another action or condition in the
-   * same list, or by the end of the run. One statement records the result, merges the output
-   * and claims the next step. Everything else (delays, parallel steps, branch ends, runs that are
-   * no longer running) goes through the general transaction.
+   * Records a step's outcome. The planner decides what it does to the run; a plan of the common
+   * shape (finish, then claim the next action or condition for this worker, or complete the run)
+   * runs as one group-committed statement, anything else in a transaction with the run locked.
+   * When the fast statement finds the claim lost or the run moved on (canceled, failed by a
+   * sibling branch), the transaction plans again from the run as it is now.
    */
-  async function continueOrAdvance(claim: Claim, result: JsonObject | undefined, output?: JsonObject): Promise<Claim | null> {
+  async function settle(claim: Claim, outcome: StepOutcome): Promise<Claim | null> {
     const { run, step } = claim
-    const steps = run.definitionSnapshot.steps
-    const nextAt = nextPath(steps, step.path)
-    const nextDef = nextAt ? stepAt(steps, nextAt) : undefined
-    const inlineNext = nextDef && (nextDef.type === 'action' || nextDef.type === 'condition')
-    const completeRun = !nextAt && isTopLevel(step.path)
-    if (run.status !== 'running' || draining || (!inlineNext && !completeRun)) {
-      await finishAndAdvance(claim, { status: 'completed', result }, output)
-      return null
+    const plan = planFor(claim, outcome, run.status, !draining)
+    if (plan.step.kind === 'none') return null
+    if (isFastPlan(plan)) {
+      const res = await transitions.submit(continueRequest(plan, step, run, deps.leaseMs))
+      if (res.done && res.run) {
+        if (hooks.enabled) hooks.finished(res.run, res.done, plan.run?.to === 'completed')
+        return res.next ? { step: res.next, run: res.run, trigger: claim.trigger } : null
+      }
     }
-    const res = await transitions.submit({
-      step,
-      run,
-      result,
-      output: output ? { name: step.stepName, data: output } : undefined,
-      next: inlineNext
-        ? {
-            runId: run.id,
-            tenantId: run.tenantId,
-            path: nextAt!,
-            stepType: nextDef.type as 'action' | 'condition',
-            stepName: nextDef.name,
-            parentStepRunId: step.parentStepRunId,
-            status: 'pending',
-          }
-        : undefined,
-      completeRun,
-      leaseMs: deps.leaseMs,
-    })
-    if (!res.done || !res.run) {
-      // The claim was lost or the run moved on (canceled, failed by a sibling branch): the general
-      // path sorts out which, with the run locked.
-      await finishAndAdvance(claim, { status: 'completed', result }, output)
-      return null
-    }
-    if (hooks.enabled) hooks.finished(res.run, res.done, completeRun)
-    return res.next ? { step: res.next, run: res.run, trigger: claim.trigger } : null
+    await commit(run.id, (tx, locked, fx) => applyPlan(tx, locked, step, planFor(claim, outcome, locked.status, false), fx))
+    return null
   }
 
-  async function finishAndAdvance(
-    claim: Claim,
-    outcome: { status: 'completed' | 'skipped'; result?: JsonObject },
-    output?: JsonObject,
-  ): Promise<void> {
-    await commit(claim.run.id, async (tx, run, fx) => {
-      const done = await tx.steps.finish(claim.step.id, claim.step.fence, outcome)
-      if (!done) return
-      fx.finishedSteps.push(done)
-      if (output !== undefined) await recordOutput(tx, run, done.stepName, output)
-      await advance(tx, run, done, fx)
-    })
+  function planFor(claim: Claim, outcome: StepOutcome, runStatus: WorkflowStatus, continueHere: boolean): Plan {
+    const { run, step } = claim
+    return planStep({ steps: run.definitionSnapshot.steps, step, outcome, run: { status: runStatus, isDryRun: run.isDryRun }, continueHere })
   }
 
   async function runAction(claim: Claim, def: WorkflowStep): Promise<Claim | null> {
@@ -191,30 +168,24 @@ export function createExecutor(deps: ExecutorDeps) {
     if (run.isDryRun) {
       // A dry run says what a real replay would do with this action, without doing it.
       const wouldRun = registered?.replaySafe === true
-      await finishAndAdvance(claim, { status: 'skipped', result: { reason: 'dry run: actions do not run', wouldRun } })
-      return null
+      return settle(claim, { kind: 'skipped', result: { reason: 'dry run: actions do not run', wouldRun } })
     }
     if (run.isReplay && registered && !registered.replaySafe) {
-      await finishAndAdvance(claim, { status: 'skipped', result: { reason: 'replay: the action is not replay-safe' } })
-      return null
+      return settle(claim, { kind: 'skipped', result: { reason: 'replay: the action is not replay-safe' } })
     }
     const outcome: Outcome = registered
       ? await runHandler(claim, def, async (ctx) => actionOutcome(await registered.handler(ctx)))
       : { ok: false, error: unregistered('action', def.name) }
-    if (outcome.ok) {
-      // Outputs are stored as JSON and read back by later steps: refuse what JSON cannot hold.
-      const checked = toJsonValue(outcome.data ?? {}, { maxBytes: deps.maxOutputBytes, maxDepth: MAX_JSON_DEPTH }, ['data'])
-      if ('value' in checked) {
-        // An action without data still gets an (empty) entry, so `ctx.steps[name]` exists for later steps.
-        const data = checked.value
-        return continueOrAdvance(claim, outcome.data === undefined ? undefined : data, data)
-      }
-      const problems = checked.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
-      await failAttempt(claim, def, `the action's output cannot be stored: ${problems}`)
-      return null
+    if (!outcome.ok) return settle(claim, outcome.abandoned ? { kind: 'abandoned' } : { kind: 'failed', error: outcome.error })
+    // Outputs are stored as JSON and read back by later steps: refuse what JSON cannot hold.
+    const checked = toJsonValue(outcome.data ?? {}, { maxBytes: deps.maxOutputBytes, maxDepth: MAX_JSON_DEPTH }, ['data'])
+    if ('value' in checked) {
+      // An action without data still gets an (empty) entry, so `ctx.steps[name]` exists for later steps.
+      const data = checked.value
+      return settle(claim, { kind: 'completed', ...(outcome.data === undefined ? {} : { result: data }), output: data })
     }
-    if (!outcome.abandoned) await failAttempt(claim, def, outcome.error)
-    return null
+    const problems = checked.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+    return settle(claim, { kind: 'failed', error: `the action's output cannot be stored: ${problems}` })
   }
 
   async function runCondition(claim: Claim, def: WorkflowStep): Promise<Claim | null> {
@@ -228,47 +199,8 @@ export function createExecutor(deps: ExecutorDeps) {
           return { ok: true }
         })
       : { ok: false, error: unregistered('condition', def.name) }
-    if (!outcome.ok) {
-      if (!outcome.abandoned) await failAttempt(claim, def, outcome.error)
-      return null
-    }
-    if (value) return continueOrAdvance(claim, { value: true })
-    await commit(claim.run.id, async (tx, run, fx) => {
-      const done = await tx.steps.finish(claim.step.id, claim.step.fence, { status: 'completed', result: { value: value === true } })
-      if (!done) return
-      fx.finishedSteps.push(done)
-      const onFalse = def.onFalse ?? 'complete'
-      if (onFalse === 'complete') return finishList(tx, run, done, fx)
-      return skipAfter(tx, run, done, onFalse === 'skip' ? 1 : onFalse, fx)
-    })
-    return null
-  }
-
-  /** Records a failed attempt: another attempt after backoff while the retry policy allows, else the run fails. */
-  async function failAttempt(claim: Claim, def: WorkflowStep, error: string): Promise<void> {
-    const { step } = claim
-    const maxAttempts = def.retryPolicy?.maxAttempts ?? 1
-    await commit(claim.run.id, async (tx, run, fx) => {
-      if (step.attempt < maxAttempts) {
-        const backoff = Math.min((def.retryPolicy?.backoffMs ?? 0) * 2 ** (step.attempt - 1), 3_600_000)
-        const retry = await tx.steps.scheduleRetry(step.id, step.fence, backoff, error)
-        if (!retry) return
-        await tx.logs.insert({
-          runId: run.id,
-          stepRunId: step.id,
-          tenantId: run.tenantId,
-          level: 'warn',
-          message: `attempt ${step.attempt} of ${maxAttempts} failed; retrying in ${backoff} ms`,
-          data: { error, attempt: step.attempt },
-        })
-        fx.enqueue.push(retry)
-        return
-      }
-      const failed = await tx.steps.finish(step.id, step.fence, { status: 'failed', errorMessage: error })
-      if (!failed) return
-      fx.finishedSteps.push(failed)
-      if (ACTIVE_RUN_STATUSES.includes(run.status)) await failRun(tx, run, failed, error, fx)
-    })
+    if (!outcome.ok) return settle(claim, outcome.abandoned ? { kind: 'abandoned' } : { kind: 'failed', error: outcome.error })
+    return settle(claim, value ? { kind: 'completed', result: { value: true } } : { kind: 'condition-false' })
   }
 
   /** Aborts a handler running here for a run that was canceled. */
