@@ -8,7 +8,8 @@ import { lazyPool } from '../embedded/lazy-pool.js'
 import { createCronQueue, createStepQueue, type BackendSource, type CronQueue, type StepQueue } from '../queue/index.js'
 import { applySchedule, fireTick, restoreSchedules } from '../runtime/cron.js'
 import { emitSignal } from '../runtime/emit-signal.js'
-import { createExecutor, jobFor } from '../runtime/executor.js'
+import { startRuns } from '../runtime/start-runs.js'
+import { createExecutor } from '../runtime/executor.js'
 import { describeMissing, handlersIn, missingHandlers, missingMessage } from '../runtime/handler-check.js'
 import { createHookFirer } from '../runtime/hooks.js'
 import { stringProblem } from '../runtime/json-limits.js'
@@ -195,9 +196,8 @@ export function createEngine(config: EngineConfig = {}): Engine {
     async replay(triggerId, options = {}) {
       const trigger = await store.signals.get(triggerId, tenantId)
       if (!trigger) throw new PulseNotFoundError('trigger', triggerId)
-      const persisted = await store.signals.rematch(trigger, { isReplay: true, isDryRun: options.dryRun === true })
-      if (persisted.firstSteps.length > 0) await queue.enqueue(persisted.firstSteps.map(jobFor), { fresh: true })
-      return persisted.runs.map(publicRun)
+      const persisted = await startRuns(emitDeps, { kind: 'replay', trigger, dryRun: options.dryRun === true })
+      return (persisted?.runs ?? []).map(publicRun)
     },
     verify: (options = {}) => verifyConsistency(store, { ...options, tenantId }),
   })

@@ -1,5 +1,5 @@
-import { STOPPED_PREFIX, type Plan, type StepChange } from '../store/index.js'
-import type { JsonObject, StepStatus, WorkflowStatus, WorkflowStep } from '../types.js'
+import { STOPPED_PREFIX, type Plan, type RunStart, type RunStarts, type StepChange } from '../store/index.js'
+import type { JsonObject, StepStatus, StepType, WorkflowStatus, WorkflowStep } from '../types.js'
 import { isTopLevel, nextPath, parentPath, stepAt, type StepPath } from './step-path.js'
 
 /**
@@ -72,6 +72,31 @@ export interface PlanInput {
   run: { status: WorkflowStatus; isDryRun: boolean }
   /** This worker can run the next step at once (it is not shutting down). */
   continueHere: boolean
+}
+
+/**
+ * How a run starts with a first step of type `first`: a delay is scheduled and its run waits on
+ * it (due at once in a dry run); any other first step is claimed at once when the emitting
+ * process will run it, and otherwise waits in line with its run pending.
+ */
+export function planRunStart(first: StepType, how: { claimHere: boolean; isDryRun: boolean }): RunStart {
+  if (first === 'delay') return { step: 'scheduled', run: 'waiting', claim: false, started: true, due: how.isDryRun ? 'now' : 'after-delay' }
+  if (how.claimHere) return { step: 'running', run: 'running', claim: true, started: true, due: null }
+  return { step: 'pending', run: 'pending', claim: false, started: false, due: null }
+}
+
+const STEP_TYPES: readonly StepType[] = ['action', 'condition', 'delay', 'parallel']
+const startsFor = (how: { claimHere: boolean; isDryRun: boolean }) =>
+  Object.fromEntries(STEP_TYPES.map((type) => [type, planRunStart(type, how)])) as Record<StepType, RunStart>
+
+/**
+ * `planRunStart` for every first step type and way of starting, as one table: the statement that
+ * matches a signal and creates its runs in Postgres reads the statuses from it.
+ */
+export const RUN_STARTS: RunStarts = {
+  queued: startsFor({ claimHere: false, isDryRun: false }),
+  claimed: startsFor({ claimHere: true, isDryRun: false }),
+  'dry-run': startsFor({ claimHere: false, isDryRun: true }),
 }
 
 /** Longest wait between two attempts of a step. */

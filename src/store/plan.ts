@@ -101,3 +101,20 @@ export interface Effects {
 export function noEffects(): Effects {
   return { enqueue: [], removeJobs: [], finishedSteps: [] }
 }
+
+/**
+ * How a new run and its first step start, for each type of first step: the statuses they are
+ * created with, whether the first step is claimed by the emitting process at once, and when a
+ * first delay is due. Given per way of starting: `queued` (the first step goes through the
+ * queue), `claimed` (the emitting process runs it) and `dry-run` (a replay that does nothing).
+ */
+export interface RunStart {
+  step: 'pending' | 'scheduled' | 'running'
+  run: WorkflowStatus
+  claim: boolean
+  /** The run counts as started (its started_at is set). */
+  started: boolean
+  due: 'now' | 'after-delay' | null
+}
+
+export type RunStarts = Record<'queued' | 'claimed' | 'dry-run', Record<StepType, RunStart>>

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { ACTIVE_RUN_STATUSES, canTransition, planStep, RUN_TRANSITIONS, runGuard, type PlanInput, type StepOutcome } from '../../src/runtime/run-state.js'
+import {
+  ACTIVE_RUN_STATUSES,
+  canStepTransition,
+  canTransition,
+  planStep,
+  RUN_STARTS,
+  RUN_TRANSITIONS,
+  runGuard,
+  type PlanInput,
+  type StepOutcome,
+} from '../../src/runtime/run-state.js'
 import { isFastPlan, type Plan } from '../../src/store/index.js'
 import type { StepType, WorkflowStatus, WorkflowStep } from '../../src/types.js'
 
@@ -211,5 +221,35 @@ describe('the run state planner', () => {
     expect(runGuard('completed')).toEqual(['running'])
     expect(runGuard('failed')).toEqual(['running'])
     expect(runGuard('running')).toEqual(['pending', 'waiting', 'failed'])
+  })
+
+  it('starts a run as the table of starts says, for every first step type and way of starting', () => {
+    const lines = Object.entries(RUN_STARTS).flatMap(([how, byType]) =>
+      Object.entries(byType).map(([type, s]) => `${how} ${type}: step ${s.step}, run ${s.run}${s.claim ? ', claimed' : ''}${s.started ? ', started' : ''}${s.due ? `, due ${s.due}` : ''}`),
+    )
+    expect(lines).toEqual([
+      'queued action: step pending, run pending',
+      'queued condition: step pending, run pending',
+      'queued delay: step scheduled, run waiting, started, due after-delay',
+      'queued parallel: step pending, run pending',
+      'claimed action: step running, run running, claimed, started',
+      'claimed condition: step running, run running, claimed, started',
+      'claimed delay: step scheduled, run waiting, started, due after-delay',
+      'claimed parallel: step running, run running, claimed, started',
+      'dry-run action: step pending, run pending',
+      'dry-run condition: step pending, run pending',
+      'dry-run delay: step scheduled, run waiting, started, due now',
+      'dry-run parallel: step pending, run pending',
+    ])
+  })
+
+  it('creates and finishes steps only along edges of the step transition table', () => {
+    for (const { name, plan } of cases) {
+      for (const p of nested(plan)) {
+        const c = p.step
+        if (c.kind === 'finish' || c.kind === 'settle') expect(canStepTransition('running', c.status), name).toBe(true)
+        if (c.kind === 'retry') expect(canStepTransition('running', 'scheduled'), name).toBe(true)
+      }
+    }
   })
 })
