@@ -1,6 +1,6 @@
 import type { JsonObject, TriggerEnvelope, TriggerInput } from '../types.js'
 import { preparedStatement, type Queryable } from './db.js'
-import { newId } from './ids.js'
+import { newId, newIdSql } from './ids.js'
 import { reviveDates, toRun, toStep, toTrigger, type RunRecord, type StepRecord } from './rows.js'
 import type { RunStarts } from './plan.js'
 import type { Tables } from './tables.js'
@@ -146,14 +146,13 @@ export class SignalStore {
   private matchAndCreate(startsParam: string): string {
     const t = this.t
     return `,
-      planned AS (
+      planned_rows AS (
         SELECT d.id AS definition_id, d.tenant_id, d.key, d.version, d.name, d.trigger_type, d.steps, d.config,
                m.id AS trigger_id, m.is_replay, m.is_dry_run, m.claim_lease_ms,
                d.steps -> 0 AS first_step,
                ${startsParam}::jsonb -> (CASE WHEN m.is_dry_run THEN 'dry-run' WHEN m.claim_lease_ms IS NOT NULL THEN 'claimed' ELSE 'queued' END)
                  -> (d.steps -> 0 ->> 'type') AS start,
-               'run_' || replace(gen_random_uuid()::text, '-', '') AS run_id,
-               'stp_' || replace(gen_random_uuid()::text, '-', '') AS step_id
+               md5(gen_random_uuid()::text) AS run_random, md5(gen_random_uuid()::text) AS step_random
         FROM matchable m
         -- LATERAL: one index lookup per signal on (tenant_id, trigger_type), whatever the table size.
         CROSS JOIN LATERAL (
@@ -163,6 +162,9 @@ export class SignalStore {
             AND (d.resource_type_filter IS NULL OR d.resource_type_filter = m.resource_type)
             AND (m.only_definition_id IS NULL OR d.id = m.only_definition_id)
         ) d
+      ),
+      planned AS (
+        SELECT p.*, ${newIdSql('run', 'p.run_random')} AS run_id, ${newIdSql('stp', 'p.step_random')} AS step_id FROM planned_rows p
       ),
       runs AS (
         INSERT INTO ${t.runs} (id, definition_id, tenant_id, trigger_id, status, is_replay, is_dry_run, definition_snapshot, started_at)
