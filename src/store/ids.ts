@@ -46,12 +46,16 @@ export function newId(prefix: string): string {
 /**
  * `newId(prefix)` as an SQL expression, for rows whose number only the statement knows (the runs
  * a signal matches and their first steps). `randomHex` is an SQL expression of at least 20 random
- * hex digits taken from the row being created, so that the expression is evaluated per row (a
- * subquery that refers to nothing outside it runs once per statement).
+ * hex digits belonging to the row (a column of it, so that each row gets its own). The time is
+ * the transaction's start. Written out character by character: a subquery that aggregates the
+ * characters cost Postgres about 10 us more per id.
  */
 export function newIdSql(prefix: string, randomHex: string): string {
   if (!/^[a-z]+$/.test(prefix)) throw new Error(`id prefix "${prefix}" must be lower-case letters`)
-  return `(SELECT '${prefix}_' || string_agg(substr('${ALPHABET}', substring(b.bits FROM i * 5 + 1 FOR 5)::int + 1, 1), '' ORDER BY i)
-    FROM (SELECT substring(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint::bit(64) FROM 15 FOR 50)
-                 || ('x' || substr(${randomHex}, 1, 20))::bit(80) AS bits) b, generate_series(0, 25) i)`
+  const chars = (value: string, bits: number) =>
+    Array.from({ length: bits / 5 }, (_, k) => `substr('${ALPHABET}', ((${value} >> ${bits - 5 - 5 * k}) & 31)::int + 1, 1)`)
+  const time = `floor(extract(epoch FROM now()) * 1000)::bigint`
+  const high = `('x' || substr(${randomHex}, 1, 10))::bit(40)::bigint`
+  const low = `('x' || substr(${randomHex}, 11, 10))::bit(40)::bigint`
+  return `('${prefix}_' || ${[...chars(time, 50), ...chars(high, 40), ...chars(low, 40)].join(' || ')})`
 }
