@@ -21,7 +21,7 @@ export default defineConfig({
     // Two cores: two test files at a time keeps Postgres and the workers from starving each other.
     maxWorkers: 2,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/dsl/**/*.test.ts', 'test/definition/**/*.test.ts', 'test/store/**/*.test.ts'] } },
+      { extends: true, test: { name: 'unit', include: ['test/dsl/**/*.test.ts', 'test/definition/**/*.test.ts', 'test/store/**/*.test.ts', 'test/runtime/**/*.test.ts'] } },
       // The same engine suite, unchanged, against each deployment.
       engineProject('redis'),
       engineProject('postgres'),

@@ -1,8 +1,8 @@
 import type { CronQueue, CronTick, StepQueue } from '../queue/index.js'
 import type { Store } from '../store/index.js'
 import type { EngineLogger, WorkflowDefinition } from '../types.js'
-import { jobFor } from './executor.js'
 import type { Registry } from './registry.js'
+import { startRuns } from './start-runs.js'
 
 /**
  * What happens to ticks that fell due while no engine was running: `'run-once'` fires one late
@@ -35,17 +35,19 @@ export async function fireTick(deps: CronDeps, tick: CronTick): Promise<void> {
     return
   }
   const registration = deps.registry.triggers.get(def.triggerType)
-  const persisted = await deps.store.signals.persistAndMatch(
-    {
+  await startRuns(deps, {
+    kind: 'new',
+    signal: {
       tenantId: def.tenantId,
       source: registration?.source ?? 'cron',
       type: def.triggerType,
       resourceType: registration?.resourceType,
       payload: { scheduledAt: tick.scheduledAt.toISOString(), cron: def.cronExpression },
     },
-    { id: `trg_cron_${def.id}_${tick.scheduledAt.getTime()}`, onlyDefinitionId: def.id },
-  )
-  if (persisted && persisted.firstSteps.length > 0) await deps.queue.enqueue(persisted.firstSteps.map(jobFor), { fresh: true })
+    id: `trg_cron_${def.id}_${tick.scheduledAt.getTime()}`,
+    onlyDefinitionId: def.id,
+    runHere: false,
+  })
 }
 
 /** Puts a definition's schedule in line with its row: scheduled when enabled with a cron, removed otherwise. */

@@ -1,24 +1,15 @@
 import { PulseValidationError, type ValidationIssue } from '../errors.js'
-import type { StepQueue } from '../queue/index.js'
-import type { PersistedSignal, Store } from '../store/index.js'
-import type { EngineLogger, JsonObject, TriggerInput } from '../types.js'
-import { jobFor, type LocalStart } from './executor.js'
+import type { PersistedSignal } from '../store/index.js'
+import type { JsonObject, TriggerInput } from '../types.js'
 import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_JSON_DEPTH, stringProblem, toJsonValue } from './json-limits.js'
 import type { Registry } from './registry.js'
+import { startRuns, type StartRunsDeps } from './start-runs.js'
 
-export interface EmitDeps {
-  store: Store
-  queue: StepQueue
+export interface EmitDeps extends StartRunsDeps {
   registry: Registry
-  logger: EngineLogger
   allowUnregisteredTriggers: boolean
   /** Largest payload accepted, in bytes of JSON. */
   maxPayloadBytes?: number
-  /**
-   * Whether this process can start the first steps itself right now: returns how long its claim
-   * lasts and how to start a claimed step, or undefined to go through the queue.
-   */
-  local?: () => LocalStart | undefined
 }
 
 const TEXT_FIELDS = ['tenantId', 'source', 'type', 'resourceType', 'resourceId', 'environment'] as const
@@ -92,39 +83,12 @@ export function checkSignal(
 }
 
 /**
- * Persists a signal, creates the runs it matches, and gets their first steps going: when this
- * process runs workers with room to spare, the first steps are created already claimed and start
- * here at once (no queue round trip); otherwise they are enqueued.
+ * Checks a signal, then starts its runs (see startRuns): when this process runs workers with
+ * room to spare, the first steps start here at once; otherwise they are enqueued.
  */
-export async function emitSignal(
-  deps: EmitDeps,
-  input: TriggerInput,
-  options: { id?: string; onlyDefinitionId?: string } = {},
-): Promise<PersistedSignal | null> {
+export async function emitSignal(deps: EmitDeps, input: TriggerInput): Promise<PersistedSignal | null> {
   const signal = checkSignal(input, deps.registry, deps.allowUnregisteredTriggers, deps.maxPayloadBytes)
-  const local = deps.local?.()
-  let persisted: PersistedSignal | null
-  try {
-    persisted = await deps.store.signals.persistAndMatch(signal, { ...options, ...(local ? { claimFirstMs: local.leaseMs } : {}) })
-  } finally {
-    // The chains started below count themselves; the reservation only covered the statement.
-    queueMicrotask(() => local?.release())
-  }
-  if (!persisted) return persisted
-  const queued = persisted.firstSteps.filter((step) => step.status !== 'running')
-  if (local) {
-    for (const step of persisted.firstSteps) {
-      const run = persisted.runs.find((r) => r.id === step.runId)
-      if (step.status === 'running' && run) local.start({ step, run, trigger: persisted.trigger })
-    }
-  }
-  if (queued.length > 0) {
-    await deps.queue.enqueue(queued.map(jobFor), { fresh: true }).catch((err: unknown) => {
-      // The runs are committed; the reconciler enqueues their first steps if this did not.
-      deps.logger.warn({ err }, 'pulse-engine: could not enqueue first steps; the reconciler will pick them up')
-    })
-  }
-  return persisted
+  return startRuns(deps, { kind: 'new', signal, runHere: true })
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,15 +1,16 @@
-import type { StepJob, StepJobData, StepQueue } from '../queue/index.js'
-import { ACTIVE_RUN_STATUSES, type Claim, type ContinueRequest, type RunRecord, type StepRecord, type Store, type StoreSession } from '../store/index.js'
-import type { EngineLogger, JsonObject, TriggerEnvelope, TriggerInput, WorkflowStep } from '../types.js'
-import { noEffects, type Effects } from './effects.js'
+import type { StepJobData, StepQueue } from '../queue/index.js'
+import type { Claim, Store } from '../store/index.js'
+import type { EngineLogger, TriggerEnvelope, TriggerInput } from '../types.js'
+import { handBackRunning } from './hand-back.js'
 import { createHandlerRunner } from './handler-runner.js'
-import { actionOutcome, conditionOutcome, type Outcome } from './handler-outcome.js'
 import type { HookFirer } from './hooks.js'
+import { jobFor } from './job-for.js'
+import { createLocalStarts, type LocalStart } from './local-starts.js'
+import { createOutcomeRecorder } from './record-outcome.js'
 import type { Registry } from './registry.js'
-import { MAX_JSON_DEPTH, toJsonValue } from './json-limits.js'
-import { isTopLevel, nextPath, stepAt } from './step-path.js'
-import { createBatcher } from '../store/group-commit.js'
-import { advance, failRun, finishList, recordOutput, skipAfter, startBranches } from './transitions.js'
+import { createStepClaimer } from './step-claims.js'
+import { createStepRunner } from './step-runner.js'
+import { createTransitionCommitter, type TransitionCommitter } from './transition-commit.js'
 
 export interface ExecutorDeps {
   store: Store
@@ -26,335 +27,78 @@ export interface ExecutorDeps {
   emit: (input: TriggerInput) => Promise<TriggerEnvelope>
 }
 
-/** Room to start an emitted run in this process; release() once the emit is done with it. */
-export interface LocalStart {
-  leaseMs: number
-  start(claim: Claim): void
-  release(): void
+/** Executes the steps of this process: from queue jobs and from runs it emitted itself. */
+export interface Executor {
+  /** Claims the job's step and runs it, then the steps this worker claims after it. */
+  processJob(job: StepJobData): Promise<void>
+  commit: TransitionCommitter['commit']
+  /** Aborts a handler running here for a run that was canceled. */
+  abortRun(runId: string): void
+  /** Shutdown: aborts the handlers still running and hands their steps back to the queue. */
+  releaseAll(): Promise<void>
+  /** From now on this process claims nothing: inline continuations stop and new jobs are refused. */
+  beginShutdown(): void
+  /** start() after stop(): claiming is allowed again. */
+  resume(): void
+  /** Room for an emitted run to start in this process (see LocalStarts). */
+  localStart(): LocalStart | undefined
+  /** Resolves once no run started in this process (outside the queue) is still going. */
+  localIdle(): Promise<void>
+  /** Resolves once every handler this process aborted has returned. */
+  handlersReturned(): Promise<void>
 }
+
+export type { LocalStart } from './local-starts.js'
 
 /** How many steps one job may run back to back before the chain goes through the queue again. */
 const MAX_INLINE_STEPS = 100
 
-export function jobFor(step: StepRecord): StepJob {
-  const delayMs = step.status === 'scheduled' && step.scheduledFor ? Math.max(0, step.scheduledFor.getTime() - Date.now()) : 0
-  return { stepRunId: step.id, runId: step.runId, tenantId: step.tenantId, fence: step.fence, delayMs }
-}
-
 /**
- * Executes step jobs: claims the step, runs it by type, and records the outcome in one
- * transaction with the run locked. Jobs and hooks follow only after that transaction commits.
+ * Wires the parts that execute steps: claiming (step-claims), running one step (step-runner,
+ * handler-runner), recording its outcome through the planner (record-outcome, transition-commit),
+ * runs started where they were emitted (local-starts) and shutdown (hand-back).
  */
-export function createExecutor(deps: ExecutorDeps) {
-  const { store, queue, registry, hooks, logger } = deps
-  const handlers = createHandlerRunner({ store, emit: deps.emit, leaseMs: deps.leaseMs })
-  const runHandler = handlers.run
+export function createExecutor(deps: ExecutorDeps): Executor {
+  const { store, queue, hooks, logger } = deps
   // Set when stop() begins: no step is claimed in this process from then on.
   let draining = false
-  const claims = createBatcher((jobs: StepJobData[]) =>
-    store.steps.claimMany(
-      jobs.map((j) => ({ stepId: j.stepRunId, runId: j.runId })),
-      deps.leaseMs,
-    ),
-  )
-  // Steps finishing at about the same time share one commit; two steps of one run never do.
-  const transitions = createBatcher((requests: ContinueRequest[]) => store.steps.finishAndContinueMany(requests), {
-    key: (request) => request.step.runId,
-  })
+  const isDraining = () => draining
+  const handlers = createHandlerRunner({ store, emit: deps.emit, leaseMs: deps.leaseMs })
+  const claimer = createStepClaimer({ store, leaseMs: deps.leaseMs })
+  const committer = createTransitionCommitter({ store, queue, hooks, logger })
+  const recorder = createOutcomeRecorder({ store, hooks, committer, leaseMs: deps.leaseMs, isDraining })
+  const steps = createStepRunner({ registry: deps.registry, handlers, recorder, maxOutputBytes: deps.maxOutputBytes })
+  const local = createLocalStarts({ concurrency: deps.concurrency, leaseMs: deps.leaseMs, isDraining, runChain, logger })
 
-  async function commit(runId: string, fn: (tx: StoreSession, run: RunRecord, fx: Effects) => Promise<void>): Promise<void> {
-    const fx = noEffects()
-    await store.transaction(async (tx) => {
-      const run = await tx.runs.lock(runId)
-      if (run) await fn(tx, run, fx)
-    })
-    await applyEffects(fx)
-  }
-
-  async function applyEffects(fx: Effects): Promise<void> {
-    // The hooks' place in line is taken before the first await, right after the commit: a later
-    // transition of the run (the last branch, ending it) must not report before this one.
-    const report = hooks.enabled && (fx.finishedSteps.length > 0 || fx.endedRun) ? hooks.reserve(fx.endedRun?.id ?? fx.finishedSteps[0]!.runId) : undefined
-    if (fx.removeJobs.length > 0) await queue.remove(fx.removeJobs.map(jobFor)).catch(() => undefined)
-    // Hooks before the next jobs exist: otherwise the next step could finish, and fire its own
-    // hook, before this one's, and onStepComplete would arrive out of step order.
-    if (report) {
-      const run = fx.endedRun ?? (await store.runs.get(fx.finishedSteps[0]!.runId).catch(() => null))
-      report(run, fx.finishedSteps, fx.endedRun)
-    }
-    if (fx.enqueue.length > 0) {
-      // The rows are committed, so a failure here only delays them until the reconciler runs.
-      await queue.enqueue(fx.enqueue.map(jobFor)).catch((err: unknown) => {
-        logger.warn({ err }, 'pulse-engine: could not enqueue next steps; the reconciler will pick them up')
-      })
-    }
-  }
-
-  async function processJob(job: StepJobData): Promise<void> {
-    if (draining) throw new Error('the engine is shutting down; the job goes back to the queue')
-    const claim = (await claims.submit(job)) ?? (await store.steps.whyNotClaimed(job.stepRunId))
-    if ('reason' in claim) {
-      if (claim.reason === 'not-due') {
-        await queue.enqueue([{ ...job, fence: claim.fence, delayMs: claim.dueInMs }])
-      }
-      return
-    }
-    // A run whose next step is due now continues in this worker: the transition that finishes a
-    // step also claims the next one, so the chain skips a queue round trip per step. The state
-    // stays in Postgres; if this process dies, the claimed step's lease runs out and the
-    // reconciler hands it to another worker.
+  /**
+   * A run whose next step is due now continues in this worker: the transition that finishes a
+   * step also claims the next one, so the chain skips a queue round trip per step. The state
+   * stays in Postgres; if this process dies, the claimed step's lease runs out and the
+   * reconciler hands it to another worker.
+   */
+  async function runChain(claim: Claim): Promise<void> {
     let next: Claim | null = claim
-    for (let inline = 0; next && inline < MAX_INLINE_STEPS; inline++) next = await execute(next)
+    for (let inline = 0; next && inline < MAX_INLINE_STEPS; inline++) next = await steps.run(next)
     if (next) await queue.enqueue([{ ...jobFor(next.step), delayMs: 0 }])
   }
 
-  /** Runs one claimed step; returns the next step when this worker already claimed it. */
-  async function execute(claim: Claim): Promise<Claim | null> {
-    const def = stepAt(claim.run.definitionSnapshot.steps, claim.step.path)
-    switch (def.type) {
-      case 'delay':
-        await finishAndAdvance(claim, { status: 'completed', result: { delayedMs: def.delayMs ?? 0 } })
-        return null
-      case 'parallel':
-        await commit(claim.run.id, (tx, run, fx) => startBranches(tx, run, claim.step, fx))
-        return null
-      case 'condition':
-        return runCondition(claim, def)
-      case 'action':
-        return runAction(claim, def)
-    }
-  }
-
-  /**
-   * The hot path: an action (or a true condition) followed by another action or condition in the
-   * same list, or by the end of the run. One statement records the result, merges the output
-   * and claims the next step. Everything else (delays, parallel steps, branch ends, runs that are
-   * no longer running) goes through the general transaction.
-   */
-  async function continueOrAdvance(claim: Claim, result: JsonObject | undefined, output?: JsonObject): Promise<Claim | null> {
-    const { run, step } = claim
-    const steps = run.definitionSnapshot.steps
-    const nextAt = nextPath(steps, step.path)
-    const nextDef = nextAt ? stepAt(steps, nextAt) : undefined
-    const inlineNext = nextDef && (nextDef.type === 'action' || nextDef.type === 'condition')
-    const completeRun = !nextAt && isTopLevel(step.path)
-    if (run.status !== 'running' || draining || (!inlineNext && !completeRun)) {
-      await finishAndAdvance(claim, { status: 'completed', result }, output)
-      return null
-    }
-    const res = await transitions.submit({
-      step,
-      run,
-      result,
-      output: output ? { name: step.stepName, data: output } : undefined,
-      next: inlineNext
-        ? {
-            runId: run.id,
-            tenantId: run.tenantId,
-            path: nextAt!,
-            stepType: nextDef.type as 'action' | 'condition',
-            stepName: nextDef.name,
-            parentStepRunId: step.parentStepRunId,
-            status: 'pending',
-          }
-        : undefined,
-      completeRun,
-      leaseMs: deps.leaseMs,
-    })
-    if (!res.done || !res.run) {
-      // The claim was lost or the run moved on (canceled, failed by a sibling branch): the general
-      // path sorts out which, with the run locked.
-      await finishAndAdvance(claim, { status: 'completed', result }, output)
-      return null
-    }
-    if (hooks.enabled) hooks.finished(res.run, res.done, completeRun)
-    return res.next ? { step: res.next, run: res.run, trigger: claim.trigger } : null
-  }
-
-  async function finishAndAdvance(
-    claim: Claim,
-    outcome: { status: 'completed' | 'skipped'; result?: JsonObject },
-    output?: JsonObject,
-  ): Promise<void> {
-    await commit(claim.run.id, async (tx, run, fx) => {
-      const done = await tx.steps.finish(claim.step.id, claim.step.fence, outcome)
-      if (!done) return
-      fx.finishedSteps.push(done)
-      if (output !== undefined) await recordOutput(tx, run, done.stepName, output)
-      await advance(tx, run, done, fx)
-    })
-  }
-
-  async function runAction(claim: Claim, def: WorkflowStep): Promise<Claim | null> {
-    const { run } = claim
-    const registered = registry.actions.get(def.name)
-    if (run.isDryRun) {
-      // A dry run says what a real replay would do with this action, without doing it.
-      const wouldRun = registered?.replaySafe === true
-      await finishAndAdvance(claim, { status: 'skipped', result: { reason: 'dry run: actions do not run', wouldRun } })
-      return null
-    }
-    if (run.isReplay && registered && !registered.replaySafe) {
-      await finishAndAdvance(claim, { status: 'skipped', result: { reason: 'replay: the action is not replay-safe' } })
-      return null
-    }
-    const outcome: Outcome = registered
-      ? await runHandler(claim, def, async (ctx) => actionOutcome(await registered.handler(ctx)))
-      : { ok: false, error: unregistered('action', def.name) }
-    if (outcome.ok) {
-      // Outputs are stored as JSON and read back by later steps: refuse what JSON cannot hold.
-      const checked = toJsonValue(outcome.data ?? {}, { maxBytes: deps.maxOutputBytes, maxDepth: MAX_JSON_DEPTH }, ['data'])
-      if ('value' in checked) {
-        // An action without data still gets an (empty) entry, so `ctx.steps[name]` exists for later steps.
-        const data = checked.value
-        return continueOrAdvance(claim, outcome.data === undefined ? undefined : data, data)
-      }
-      const problems = checked.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
-      await failAttempt(claim, def, `the action's output cannot be stored: ${problems}`)
-      return null
-    }
-    if (!outcome.abandoned) await failAttempt(claim, def, outcome.error)
-    return null
-  }
-
-  async function runCondition(claim: Claim, def: WorkflowStep): Promise<Claim | null> {
-    const registered = registry.conditions.get(def.name)
-    let value: boolean | undefined
-    const outcome: Outcome = registered
-      ? await runHandler(claim, def, async (ctx) => {
-          const read = conditionOutcome(await registered.handler(ctx))
-          if (!read.ok) return read
-          value = read.value
-          return { ok: true }
-        })
-      : { ok: false, error: unregistered('condition', def.name) }
-    if (!outcome.ok) {
-      if (!outcome.abandoned) await failAttempt(claim, def, outcome.error)
-      return null
-    }
-    if (value) return continueOrAdvance(claim, { value: true })
-    await commit(claim.run.id, async (tx, run, fx) => {
-      const done = await tx.steps.finish(claim.step.id, claim.step.fence, { status: 'completed', result: { value: value === true } })
-      if (!done) return
-      fx.finishedSteps.push(done)
-      const onFalse = def.onFalse ?? 'complete'
-      if (onFalse === 'complete') return finishList(tx, run, done, fx)
-      return skipAfter(tx, run, done, onFalse === 'skip' ? 1 : onFalse, fx)
-    })
-    return null
-  }
-
-  /** Records a failed attempt: another attempt after backoff while the retry policy allows, else the run fails. */
-  async function failAttempt(claim: Claim, def: WorkflowStep, error: string): Promise<void> {
-    const { step } = claim
-    const maxAttempts = def.retryPolicy?.maxAttempts ?? 1
-    await commit(claim.run.id, async (tx, run, fx) => {
-      if (step.attempt < maxAttempts) {
-        const backoff = Math.min((def.retryPolicy?.backoffMs ?? 0) * 2 ** (step.attempt - 1), 3_600_000)
-        const retry = await tx.steps.scheduleRetry(step.id, step.fence, backoff, error)
-        if (!retry) return
-        await tx.logs.insert({
-          runId: run.id,
-          stepRunId: step.id,
-          tenantId: run.tenantId,
-          level: 'warn',
-          message: `attempt ${step.attempt} of ${maxAttempts} failed; retrying in ${backoff} ms`,
-          data: { error, attempt: step.attempt },
-        })
-        fx.enqueue.push(retry)
+  return {
+    async processJob(job) {
+      if (draining) throw new Error('the engine is shutting down; the job goes back to the queue')
+      const claim = await claimer.claim(job)
+      if ('reason' in claim) {
+        if (claim.reason === 'not-due') await queue.enqueue([{ ...job, fence: claim.fence, delayMs: claim.dueInMs }])
         return
       }
-      const failed = await tx.steps.finish(step.id, step.fence, { status: 'failed', errorMessage: error })
-      if (!failed) return
-      fx.finishedSteps.push(failed)
-      if (ACTIVE_RUN_STATUSES.includes(run.status)) await failRun(tx, run, failed, error, fx)
-    })
+      await runChain(claim)
+    },
+    commit: committer.commit,
+    abortRun: (runId) => handlers.abortRun(runId),
+    releaseAll: () => handBackRunning({ store, queue, logger, handlers }),
+    beginShutdown: () => void (draining = true),
+    resume: () => void (draining = false),
+    localStart: () => local.reserve(),
+    localIdle: () => local.idle(),
+    handlersReturned: () => handlers.returned(),
   }
-
-  /** Aborts a handler running here for a run that was canceled. */
-  const abortRun = (runId: string): void => handlers.abortRun(runId)
-
-  /**
-   * Shutdown: abort every handler still running and hand its step back, so another process can
-   * claim it at once instead of waiting for the lease to run out.
-   */
-  async function releaseAll(): Promise<void> {
-    const entries = handlers.running()
-    if (entries.length === 0) return
-    // Release first, then abort: once a step is handed back its fence has moved, so whatever
-    // the aborted handler reports afterwards is ignored instead of counting as a failed attempt.
-    const released = await store.steps.releaseMany(entries.map((e) => ({ stepId: e.stepId, fence: e.fence }))).catch((err: unknown) => {
-      logger.warn({ err }, 'pulse-engine: could not hand steps back at shutdown; their leases will expire instead')
-      return []
-    })
-    handlers.abortAll('shutdown', 'the engine is shutting down')
-    if (released.length > 0) await queue.enqueue(released.map(jobFor)).catch(() => undefined)
-  }
-
-  let localChains = 0
-  let reserved = 0
-  const idleWaiters: (() => void)[] = []
-
-  /**
-   * Room for a run this process emitted to start here instead of going through the queue: up to
-   * `concurrency` such runs at a time, beside the queue worker's own `concurrency`.
-   */
-  function localStart(): LocalStart | undefined {
-    // A slot is reserved before the emit's statement runs, so many emits at once cannot all
-    // see the same free room.
-    if (draining || localChains + reserved >= deps.concurrency) return undefined
-    reserved++
-    let released = false
-    return {
-      leaseMs: deps.leaseMs,
-      start: (claim) => void runLocally(claim),
-      release: () => {
-        if (!released) reserved--
-        released = true
-      },
-    }
-  }
-
-  async function runLocally(claim: Claim): Promise<void> {
-    localChains++
-    try {
-      let next: Claim | null = claim
-      for (let inline = 0; next && inline < MAX_INLINE_STEPS; inline++) next = await execute(next)
-      if (next) await queue.enqueue([{ ...jobFor(next.step), delayMs: 0 }])
-    } catch (err) {
-      // The step stays claimed until its lease runs out; then the reconciler hands it to a worker.
-      logger.warn({ err, stepRunId: claim.step.id }, 'pulse-engine: a step started in the emitting process failed to run; it will be retried')
-    } finally {
-      localChains--
-      if (localChains === 0) for (const resolve of idleWaiters.splice(0)) resolve()
-    }
-  }
-
-  /** Resolves once no run started in this process (outside the queue) is still going. */
-  function localIdle(): Promise<void> {
-    if (localChains === 0) return Promise.resolve()
-    return new Promise((resolve) => idleWaiters.push(resolve))
-  }
-
-  /** Resolves once every handler this process aborted has returned. */
-  const handlersReturned = (): Promise<void> => handlers.returned()
-
-  /** From now on this process claims nothing: inline continuations stop and new jobs are refused. */
-  function beginShutdown(): void {
-    draining = true
-  }
-
-  /** start() after stop(): claiming is allowed again. */
-  function resume(): void {
-    draining = false
-  }
-
-  return { processJob, applyEffects, commit, abortRun, releaseAll, beginShutdown, resume, localStart, localIdle, handlersReturned }
-}
-
-export type Executor = ReturnType<typeof createExecutor>
-
-function unregistered(kind: 'action' | 'condition', name: string): string {
-  const method = kind === 'action' ? 'registerAction' : 'registerCondition'
-  return `${kind} "${name}" is not registered in this process; register it with engine.${method}("${name}", ...) before start()`
 }

@@ -124,3 +124,5 @@ export function createHandlerRunner(deps: { store: Store; emit: (input: TriggerI
     },
   }
 }
+
+export type HandlerRunner = ReturnType<typeof createHandlerRunner>

@@ -1,7 +1,7 @@
 import type { StepQueue } from '../queue/index.js'
 import type { Store } from '../store/index.js'
 import type { EngineLogger } from '../types.js'
-import { jobFor } from './executor.js'
+import { jobFor } from './job-for.js'
 
 export interface ReconcilerOptions {
   store: Store

@@ -1,24 +1,7 @@
 import { PulseNotFoundError, PulseStateError } from '../errors.js'
-import { ACTIVE_RUN_STATUSES, type RunRecord } from '../store/index.js'
-import type { WorkflowStatus } from '../types.js'
+import type { RunRecord } from '../store/index.js'
 import type { Executor } from './executor.js'
-
-/**
- * The run state machine: for each status, the statuses it may move to. Every guarded UPDATE in
- * the store encodes one of these edges; operations check here first to give a clear error.
- */
-export const RUN_TRANSITIONS: Readonly<Record<WorkflowStatus, readonly WorkflowStatus[]>> = {
-  pending: ['running', 'canceled'],
-  running: ['waiting', 'completed', 'failed', 'canceled'],
-  waiting: ['running', 'canceled'],
-  failed: ['running'],
-  completed: [],
-  canceled: [],
-}
-
-export function canTransition(from: WorkflowStatus, to: WorkflowStatus): boolean {
-  return RUN_TRANSITIONS[from].includes(to)
-}
+import { canTransition, runGuard } from './run-state.js'
 
 /** Cancels a run: pending and scheduled steps are skipped, queued jobs removed, running handlers aborted. */
 export async function cancelRun(executor: Executor, runId: string, reason: string | undefined, tenantId?: string): Promise<RunRecord> {
@@ -28,7 +11,7 @@ export async function cancelRun(executor: Executor, runId: string, reason: strin
     if (!canTransition(run.status, 'canceled')) {
       throw new PulseStateError(`run "${runId}" is ${run.status} and cannot be canceled; only pending, running or waiting runs can`)
     }
-    const ended = await tx.runs.transition(runId, ACTIVE_RUN_STATUSES, 'canceled', { cancelReason: reason })
+    const ended = await tx.runs.transition(runId, runGuard('canceled'), 'canceled', { cancelReason: reason })
     const skipped = await tx.steps.skipUnfinished(runId, reason ? `canceled: ${reason}` : 'canceled', true)
     fx.removeJobs.push(...skipped)
     fx.finishedSteps.push(...skipped)

@@ -1,5 +1,7 @@
 export { createStore, type Store, type StoreSession } from './store.js'
-export { ACTIVE_RUN_STATUSES, type RunListFilter } from './runs.js'
+export type { RunListFilter } from './runs.js'
+export { isFastPlan, noEffects, type Effects, type Plan, type PlannedStep, type RunChange, type RunStart, type RunStarts, type StepChange } from './plan.js'
+export { applyPlan, continueRequest } from './apply-plan.js'
 export { STOPPED_PREFIX, type Claim, type ClaimMiss, type ContinueRequest, type ContinueResult, type NewStep } from './steps.js'
 export type { NewSignal, PersistedSignal, SignalRequest } from './signals.js'
 export type { NewDefinition } from './definitions.js'

@@ -3,9 +3,6 @@ import type { Queryable } from './db.js'
 import { toRun, type RunRecord } from './rows.js'
 import type { Tables } from './tables.js'
 
-/** Runs that can still make progress. */
-export const ACTIVE_RUN_STATUSES: readonly WorkflowStatus[] = ['pending', 'running', 'waiting']
-
 export interface RunListFilter {
   tenantId?: string
   status?: WorkflowStatus
@@ -14,7 +11,10 @@ export interface RunListFilter {
   limit?: number
 }
 
-/** Workflow runs. Every status change here is a guarded UPDATE on the current status. */
+/**
+ * Workflow runs. Every status change here is a guarded UPDATE on the current status, with the
+ * guard and the new status given by the caller's plan (see src/runtime/run-state.ts).
+ */
 export class RunStore {
   constructor(
     private readonly q: Queryable,
@@ -87,12 +87,12 @@ export class RunStore {
     return rows[0] ? toRun(rows[0]) : null
   }
 
-  /** Records where a run is in its top-level steps, and whether it now waits on a delay. */
-  async setPosition(id: string, stepIndex: number, status: 'running' | 'waiting'): Promise<void> {
+  /** Records where a run is in its top-level steps, and whether it now waits on a delay, while its status is one of `from`. */
+  async setPosition(id: string, stepIndex: number, status: 'running' | 'waiting', from: readonly WorkflowStatus[]): Promise<void> {
     await this.q.query(
       `UPDATE ${this.t.runs} SET current_step_index = $2, status = $3, updated_at = now()
-       WHERE id = $1 AND status IN ('pending', 'running', 'waiting')`,
-      [id, stepIndex, status],
+       WHERE id = $1 AND status = ANY($4::text[])`,
+      [id, stepIndex, status, from],
     )
   }
 

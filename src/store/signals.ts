@@ -1,7 +1,8 @@
 import type { JsonObject, TriggerEnvelope, TriggerInput } from '../types.js'
 import { preparedStatement, type Queryable } from './db.js'
-import { newId } from './ids.js'
+import { newId, newIdSql } from './ids.js'
 import { reviveDates, toRun, toStep, toTrigger, type RunRecord, type StepRecord } from './rows.js'
+import type { RunStarts } from './plan.js'
 import type { Tables } from './tables.js'
 
 /** A signal as emitted, once checked: its source resolved and its payload parsed. */
@@ -21,11 +22,14 @@ export interface SignalRequest {
    * that will run them at once (with this lease). Delays are scheduled as usual.
    */
   claimFirstMs?: number
+  /** The planner's table of first-step and run statuses (RUN_STARTS); the same for every request of a batch. */
+  starts: RunStarts
 }
 
 export interface RunSeed {
   isReplay: boolean
   isDryRun: boolean
+  starts: RunStarts
 }
 
 export interface PersistedSignal {
@@ -80,22 +84,19 @@ export class SignalStore {
                false AS is_replay, false AS is_dry_run, input.claim_lease_ms
         FROM trg JOIN input ON input.id = trg.id
       )
-      ${this.matchAndCreate()}
+      ${this.matchAndCreate('$2')}
       SELECT 'trigger' AS kind, trg.id AS trigger_id, to_jsonb(trg.*) AS row FROM trg
       UNION ALL SELECT 'run', runs.trigger_id, to_jsonb(runs.*) FROM runs
       UNION ALL SELECT 'step', s.trigger_id, to_jsonb(steps.*) FROM steps JOIN planned s ON s.step_id = steps.id`,
       ),
-      [JSON.stringify(input)],
+      [JSON.stringify(input), JSON.stringify(requests[0]?.starts ?? {})],
     )
     const byTrigger = groupRows(rows)
     return input.map((i) => byTrigger.get(i.id) ?? null)
   }
 
   /** Persists one signal; see persistAndMatchMany. */
-  async persistAndMatch(
-    signal: NewSignal,
-    options: { id?: string; onlyDefinitionId?: string; claimFirstMs?: number } = {},
-  ): Promise<PersistedSignal | null> {
+  async persistAndMatch(signal: NewSignal, options: Omit<SignalRequest, 'signal'>): Promise<PersistedSignal | null> {
     const [persisted] = await this.persistAndMatchMany([{ signal, ...options }])
     return persisted ?? null
   }
@@ -108,10 +109,10 @@ export class SignalStore {
                $5::text AS resource_type, NULL::text AS only_definition_id, $6::boolean AS is_replay, $7::boolean AS is_dry_run,
                NULL::float8 AS claim_lease_ms
       )
-      ${this.matchAndCreate()}
+      ${this.matchAndCreate('$8')}
       SELECT 'run' AS kind, runs.trigger_id, to_jsonb(runs.*) AS row FROM runs
       UNION ALL SELECT 'step', s.trigger_id, to_jsonb(steps.*) FROM steps JOIN planned s ON s.step_id = steps.id`,
-      [trigger.id, trigger.tenantId, trigger.type, trigger.environment ?? null, trigger.resourceType ?? null, seed.isReplay, seed.isDryRun],
+      [trigger.id, trigger.tenantId, trigger.type, trigger.environment ?? null, trigger.resourceType ?? null, seed.isReplay, seed.isDryRun, JSON.stringify(seed.starts)],
     )
     const persisted = groupRows(rows).get(trigger.id)
     return { trigger, runs: persisted?.runs ?? [], firstSteps: persisted?.firstSteps ?? [] }
@@ -139,19 +140,19 @@ export class SignalStore {
 
   /**
    * The CTEs that find the definitions each signal in `matchable` matches and create a run with
-   * its first step for every match. A first step that is a delay is created already scheduled
-   * (due at once in a dry run), and its run starts out waiting.
+   * its first step for every match. The statuses they start in come from the planner's table of
+   * starts (`startsParam`, see RunStarts), looked up by how the run starts and its first step's type.
    */
-  private matchAndCreate(): string {
+  private matchAndCreate(startsParam: string): string {
     const t = this.t
     return `,
-      planned AS (
+      planned_rows AS (
         SELECT d.id AS definition_id, d.tenant_id, d.key, d.version, d.name, d.trigger_type, d.steps, d.config,
-               m.id AS trigger_id, m.is_replay, m.is_dry_run,
-               d.steps -> 0 AS first_step, (d.steps -> 0 ->> 'type') = 'delay' AS starts_with_delay,
-               CASE WHEN (d.steps -> 0 ->> 'type') <> 'delay' THEN m.claim_lease_ms END AS claim_lease_ms,
-               'run_' || replace(gen_random_uuid()::text, '-', '') AS run_id,
-               'stp_' || replace(gen_random_uuid()::text, '-', '') AS step_id
+               m.id AS trigger_id, m.is_replay, m.is_dry_run, m.claim_lease_ms,
+               d.steps -> 0 AS first_step,
+               ${startsParam}::jsonb -> (CASE WHEN m.is_dry_run THEN 'dry-run' WHEN m.claim_lease_ms IS NOT NULL THEN 'claimed' ELSE 'queued' END)
+                 -> (d.steps -> 0 ->> 'type') AS start,
+               md5(gen_random_uuid()::text) AS run_random, md5(gen_random_uuid()::text) AS step_random
         FROM matchable m
         -- LATERAL: one index lookup per signal on (tenant_id, trigger_type), whatever the table size.
         CROSS JOIN LATERAL (
@@ -162,28 +163,28 @@ export class SignalStore {
             AND (m.only_definition_id IS NULL OR d.id = m.only_definition_id)
         ) d
       ),
+      planned AS (
+        SELECT p.*, ${newIdSql('run', 'p.run_random')} AS run_id, ${newIdSql('stp', 'p.step_random')} AS step_id FROM planned_rows p
+      ),
       runs AS (
         INSERT INTO ${t.runs} (id, definition_id, tenant_id, trigger_id, status, is_replay, is_dry_run, definition_snapshot, started_at)
-        SELECT p.run_id, p.definition_id, p.tenant_id, p.trigger_id,
-               CASE WHEN p.starts_with_delay THEN 'waiting' WHEN p.claim_lease_ms IS NOT NULL THEN 'running' ELSE 'pending' END,
-               p.is_replay, p.is_dry_run,
+        SELECT p.run_id, p.definition_id, p.tenant_id, p.trigger_id, p.start ->> 'run', p.is_replay, p.is_dry_run,
                jsonb_build_object('id', p.definition_id, 'key', p.key, 'version', p.version, 'name', p.name,
                                   'triggerType', p.trigger_type, 'steps', p.steps, 'config', p.config),
-               CASE WHEN p.starts_with_delay OR p.claim_lease_ms IS NOT NULL THEN now() END
+               CASE WHEN (p.start ->> 'started')::boolean THEN now() END
         FROM planned p
         RETURNING *
       ),
       steps AS (
         INSERT INTO ${t.steps} (id, run_id, tenant_id, step_index, step_path, step_type, step_name, status,
                                 attempt, fence, started_at, locked_until, scheduled_for)
-        SELECT p.step_id, p.run_id, p.tenant_id, 0, ARRAY[0], p.first_step ->> 'type', p.first_step ->> 'name',
-               CASE WHEN p.starts_with_delay THEN 'scheduled' WHEN p.claim_lease_ms IS NOT NULL THEN 'running' ELSE 'pending' END,
-               CASE WHEN p.claim_lease_ms IS NOT NULL THEN 1 ELSE 0 END,
-               CASE WHEN p.claim_lease_ms IS NOT NULL THEN 1 ELSE 0 END,
-               CASE WHEN p.claim_lease_ms IS NOT NULL THEN now() END,
-               CASE WHEN p.claim_lease_ms IS NOT NULL THEN now() + p.claim_lease_ms * interval '1 millisecond' END,
-               CASE WHEN p.starts_with_delay AND p.is_dry_run THEN now()
-                    WHEN p.starts_with_delay THEN now() + (${scaledDelaySql(`(p.first_step ->> 'delayMs')::bigint`, this.delayScale)} * interval '1 millisecond')
+        SELECT p.step_id, p.run_id, p.tenant_id, 0, ARRAY[0], p.first_step ->> 'type', p.first_step ->> 'name', p.start ->> 'step',
+               CASE WHEN (p.start ->> 'claim')::boolean THEN 1 ELSE 0 END,
+               CASE WHEN (p.start ->> 'claim')::boolean THEN 1 ELSE 0 END,
+               CASE WHEN (p.start ->> 'claim')::boolean THEN now() END,
+               CASE WHEN (p.start ->> 'claim')::boolean THEN now() + p.claim_lease_ms * interval '1 millisecond' END,
+               CASE p.start ->> 'due' WHEN 'now' THEN now()
+                    WHEN 'after-delay' THEN now() + (${scaledDelaySql(`(p.first_step ->> 'delayMs')::bigint`, this.delayScale)} * interval '1 millisecond')
                END
         FROM planned p
         JOIN runs r ON r.id = p.run_id

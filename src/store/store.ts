@@ -47,8 +47,7 @@ export function createStore(pool: PoolLike, tablePrefix: string, schema = 'publi
   // Concurrent emits share one statement (and one commit); see group-commit.ts.
   const signalBatches = createBatcher((requests: SignalRequest[]) => pooled.signals.persistAndMatchMany(requests))
   const signals = Object.assign(Object.create(pooled.signals) as SignalStore, {
-    persistAndMatch: async (signal: NewSignal, options: { id?: string; onlyDefinitionId?: string; claimFirstMs?: number } = {}) =>
-      signalBatches.submit({ signal, ...options }),
+    persistAndMatch: async (signal: NewSignal, options: Omit<SignalRequest, 'signal'>) => signalBatches.submit({ signal, ...options }),
   })
   return {
     ...pooled,

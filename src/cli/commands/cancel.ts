@@ -10,7 +10,7 @@ export const cancelCommand: CommandSpec = {
   summary: 'Cancels a pending, running or waiting run: its remaining steps are skipped and its queued jobs removed.',
   args: ['runId'],
   flags: { reason: { type: 'string', short: 'r', value: '<text>', description: 'why, recorded on the run' }, ...JSON_FLAG, ...CONFIG_FLAG },
-  examples: ['pulse cancel run_7f3c9a1e0b5d4c2a8e6f1d9b3a7c5e20', 'pulse cancel run_7f3c9a1e0b5d4c2a8e6f1d9b3a7c5e20 --reason "customer churned"', 'pulse cancel run_7f3c9a1e0b5d4c2a8e6f1d9b3a7c5e20 --json | jq .status'],
+  examples: ['pulse cancel run_01m96b2c7x4k9e3qv8d5rj2tn6', 'pulse cancel run_01m96b2c7x4k9e3qv8d5rj2tn6 --reason "customer churned"', 'pulse cancel run_01m96b2c7x4k9e3qv8d5rj2tn6 --json | jq .status'],
   async run({ flags, positionals, cwd, output }) {
     const runId = positionals[0]!
     const loaded = await loadConfig(cwd, flags.config as string | undefined)

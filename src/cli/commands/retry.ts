@@ -11,7 +11,7 @@ export const retryCommand: CommandSpec = {
   details: 'The failed steps are queued again; a worker (your application, or pulse dev) runs them.',
   args: ['runId'],
   flags: { ...JSON_FLAG, ...CONFIG_FLAG },
-  examples: ['pulse retry run_7f3c9a1e0b5d4c2a8e6f1d9b3a7c5e20', 'pulse runs --status failed --json | jq -r ".[].id" | xargs -n1 pulse retry'],
+  examples: ['pulse retry run_01m96b2c7x4k9e3qv8d5rj2tn6', 'pulse runs --status failed --json | jq -r ".[].id" | xargs -n1 pulse retry'],
   async run({ flags, positionals, cwd, output }) {
     const runId = positionals[0]!
     const loaded = await loadConfig(cwd, flags.config as string | undefined)

@@ -19,7 +19,7 @@ export const runCommand: CommandSpec = {
     ...JSON_FLAG,
     ...CONFIG_FLAG,
   },
-  examples: ['pulse run run_7f3c9a1e0b5d4c2a8e6f1d9b3a7c5e20', 'pulse run run_7f3c9a1e0b5d4c2a8e6f1d9b3a7c5e20 --json | jq .steps', 'pulse run run_7f3c9a1e0b5d4c2a8e6f1d9b3a7c5e20 --follow'],
+  examples: ['pulse run run_01m96b2c7x4k9e3qv8d5rj2tn6', 'pulse run run_01m96b2c7x4k9e3qv8d5rj2tn6 --json | jq .steps', 'pulse run run_01m96b2c7x4k9e3qv8d5rj2tn6 --follow'],
   async run({ flags, positionals, cwd, output }) {
     const runId = positionals[0]!
     const loaded = await loadConfig(cwd, flags.config as string | undefined)

@@ -1,0 +1,64 @@
+import type { StepQueue } from '../queue/index.js'
+import type { NewSignal, PersistedSignal, Store } from '../store/index.js'
+import type { EngineLogger, TriggerEnvelope } from '../types.js'
+import { jobFor } from './job-for.js'
+import type { LocalStart } from './local-starts.js'
+import { RUN_STARTS } from './run-state.js'
+
+export interface StartRunsDeps {
+  store: Store
+  queue: StepQueue
+  logger: EngineLogger
+  /**
+   * Whether this process can start first steps itself right now: how long its claim lasts and how
+   * to start a claimed step, or undefined to go through the queue.
+   */
+  local?: () => LocalStart | undefined
+}
+
+/** A signal whose runs are to start: a new one to store, or a stored one matched again (replay). */
+export type SignalToStart =
+  | { kind: 'new'; signal: NewSignal; id?: string; onlyDefinitionId?: string; runHere: boolean }
+  | { kind: 'replay'; trigger: TriggerEnvelope; dryRun: boolean }
+
+/**
+ * Starts the runs of a signal: stores the signal (or matches a stored one again), creates a run
+ * and its first step for every enabled definition it matches, in one statement, then gets the
+ * first steps going. With `runHere` and room in this process, first steps are created already
+ * claimed and start here at once (no queue round trip); the others are enqueued. Used by emit
+ * (and so by `ctx.emit` chaining), cron ticks and replay. Returns null for a fixed signal id that
+ * already existed (nothing started).
+ */
+export async function startRuns(deps: StartRunsDeps, what: SignalToStart): Promise<PersistedSignal | null> {
+  const local = what.kind === 'new' && what.runHere ? deps.local?.() : undefined
+  let persisted: PersistedSignal | null
+  try {
+    persisted =
+      what.kind === 'replay'
+        ? await deps.store.signals.rematch(what.trigger, { isReplay: true, isDryRun: what.dryRun, starts: RUN_STARTS })
+        : await deps.store.signals.persistAndMatch(what.signal, {
+            ...(what.id !== undefined ? { id: what.id } : {}),
+            ...(what.onlyDefinitionId !== undefined ? { onlyDefinitionId: what.onlyDefinitionId } : {}),
+            ...(local ? { claimFirstMs: local.leaseMs } : {}),
+            starts: RUN_STARTS,
+          })
+  } finally {
+    // The chains started below count themselves; the reservation only covered the statement.
+    queueMicrotask(() => local?.release())
+  }
+  if (!persisted) return persisted
+  const queued = persisted.firstSteps.filter((step) => step.status !== 'running')
+  if (local) {
+    for (const step of persisted.firstSteps) {
+      const run = persisted.runs.find((r) => r.id === step.runId)
+      if (step.status === 'running' && run) local.start({ step, run, trigger: persisted.trigger })
+    }
+  }
+  if (queued.length > 0) {
+    await deps.queue.enqueue(queued.map(jobFor), { fresh: true }).catch((err: unknown) => {
+      // The runs are committed; the reconciler enqueues their first steps if this did not.
+      deps.logger.warn({ err }, 'pulse-engine: could not enqueue first steps; the reconciler will pick them up')
+    })
+  }
+  return persisted
+}

@@ -1,0 +1,82 @@
+import { definitionHash, validateSpec } from '../definition/index.js'
+import { collectRegistrations, configIssues, type AnyWorkflow } from '../dsl/index.js'
+import { PulseError, PulseValidationError, type ValidationIssue } from '../errors.js'
+import type { CronQueue } from '../queue/index.js'
+import type { Store } from '../store/index.js'
+import type { JsonObject, WorkflowDefinition, WorkflowSpec } from '../types.js'
+import { applySchedule } from './cron.js'
+import { handlersIn, missingHandlers, missingMessage } from './handler-check.js'
+import type { Registry } from './registry.js'
+import { syncTenant, type SyncPlan } from './sync.js'
+
+export interface SyncWorkflowsInput {
+  tenantId: string
+  workflows: (AnyWorkflow | WorkflowSpec)[]
+  prune?: boolean
+  dryRun?: boolean
+  config?: Record<string, JsonObject>
+}
+
+/**
+ * `engine.sync()` for one tenant: compiles the DSL workflows, checks config overrides against
+ * their schemas and that every handler they use is registered (here, or carried by the workflow
+ * itself), stores the result (see syncTenant) and puts the cron schedules in line.
+ */
+export async function syncWorkflows(deps: { store: Store; registry: Registry; cron: CronQueue }, input: SyncWorkflowsInput): Promise<SyncPlan> {
+  const specs: WorkflowSpec[] = []
+  const carried = new Set<string>()
+  const configIssuesFound: ValidationIssue[] = []
+  for (const wf of input.workflows) {
+    if (isWorkflow(wf)) {
+      const spec = wf.compile()
+      specs.push(spec)
+      const { actions, conditions, configSchema } = collectRegistrations(wf)
+      for (const h of [...actions, ...conditions]) carried.add(`${h.kind}:${h.name}`)
+      const override = input.config?.[spec.key]
+      if (configSchema && override) {
+        for (const issue of configIssues(configSchema, { ...spec.config, ...override })) {
+          configIssuesFound.push({ path: ['config', spec.key, ...issue.path.slice(1)], message: issue.message })
+        }
+      }
+    } else {
+      specs.push(wf)
+    }
+  }
+  if (configIssuesFound.length > 0) throw new PulseValidationError(`config overrides for tenant "${input.tenantId}"`, configIssuesFound)
+  const missing = missingHandlers(
+    deps.registry,
+    specs.flatMap((s) => handlersIn(s.steps, s.key ?? s.name)),
+  ).filter((m) => !carried.has(`${m.type}:${m.name}`))
+  if (missing.length > 0) {
+    const issues = missing.map((m) => ({ path: ['workflows', m.workflow, 'steps', m.name], message: missingMessage(m) }))
+    throw new PulseValidationError(`sync of tenant "${input.tenantId}"`, issues)
+  }
+  const plan = await syncTenant(deps.store, { tenantId: input.tenantId, specs, prune: input.prune, dryRun: input.dryRun, config: input.config })
+  if (!plan.dryRun) {
+    const touched = new Set([...plan.created, ...plan.updated, ...plan.disabled].map((e) => e.definitionId))
+    for (const def of plan.definitions) {
+      if (touched.has(def.id) && (def.cronExpression || !def.isEnabled)) await applySchedule(deps.cron, def)
+    }
+  }
+  return plan
+}
+
+/** `engine.createWorkflow()`: stores one validated definition for a tenant and schedules its cron. */
+export async function createWorkflow(deps: { store: Store; cron: CronQueue }, tenantId: string, spec: unknown): Promise<WorkflowDefinition> {
+  const clean = validateSpec(spec, { keyOptional: true })
+  let def: WorkflowDefinition
+  try {
+    def = await deps.store.definitions.insert({ ...clean, tenantId: tenantId, hash: definitionHash(clean) })
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') {
+      throw new PulseError('CONFLICT', `tenant "${tenantId}" already has a workflow with key "${clean.key}"; use engine.sync() to update it`, { cause: err })
+    }
+    throw err
+  }
+  if (def.cronExpression) await applySchedule(deps.cron, def)
+  return def
+}
+
+function isWorkflow(value: AnyWorkflow | WorkflowSpec): value is AnyWorkflow {
+  return (value as AnyWorkflow).kind === 'workflow' && typeof (value as AnyWorkflow).compile === 'function'
+}
