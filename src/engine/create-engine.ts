@@ -12,6 +12,7 @@ import { createExecutor, jobFor } from '../runtime/executor.js'
 import { describeMissing, handlersIn, missingHandlers, missingMessage } from '../runtime/handler-check.js'
 import { createHookFirer } from '../runtime/hooks.js'
 import { stringProblem } from '../runtime/json-limits.js'
+import { startLiveness, type Liveness } from '../runtime/liveness.js'
 import { startReconciler } from '../runtime/reconciler.js'
 import { startScheduleKeeper } from '../runtime/schedule-keeper.js'
 import { verifyConsistency } from '../runtime/verify.js'
@@ -20,7 +21,7 @@ import { Registry } from '../runtime/registry.js'
 import { cancelRun, retryRun } from '../runtime/run-control.js'
 import { syncTenant } from '../runtime/sync.js'
 import { buildTimeline } from '../runtime/timeline.js'
-import { createStore, LATEST_SCHEMA_VERSION, publicRun, publicStep, type PoolLike } from '../store/index.js'
+import { createStore, LATEST_SCHEMA_VERSION, newId, publicRun, publicStep, type PoolLike } from '../store/index.js'
 import type { TriggerInput, WorkflowDefinition, WorkflowSpec } from '../types.js'
 import { resolveConfig, type EngineConfig, type ResolvedConfig } from './config.js'
 import { guardDatabase, withDatabase } from './database-errors.js'
@@ -42,7 +43,9 @@ import { scopeToTenant } from './tenant-scope.js'
 export function createEngine(config: EngineConfig = {}): Engine {
   const cfg = resolveConfig(config)
   const { pool, backend, closeDatabase, embeddedInfo } = connect(cfg)
-  const store = createStore(pool, cfg.tablePrefix, cfg.schema, { preparedStatements: cfg.preparedStatements, delayScale: cfg.delayScale })
+  // Names this engine's step claims, so others can take them over if it dies (see liveness.ts).
+  const workerId = newId('wkr')
+  const store = createStore(pool, cfg.tablePrefix, cfg.schema, { preparedStatements: cfg.preparedStatements, delayScale: cfg.delayScale, workerId })
   const registry = new Registry()
   const hooks = createHookFirer({ onStepComplete: cfg.onStepComplete, onRunComplete: cfg.onRunComplete }, cfg.logger)
   const queue: StepQueue = createStepQueue({ backend, queuePrefix: cfg.queuePrefix })
@@ -73,6 +76,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
   })
   const cronDeps = { store, queue, cron, registry, logger: cfg.logger, misfire: cfg.cronMisfire, misfireGraceMs: cfg.cronMisfireGraceMs }
   let reconciler: ReturnType<typeof startReconciler> | undefined
+  let liveness: Liveness | undefined
   let scheduleKeeper: ReturnType<typeof startScheduleKeeper> | undefined
   let started = false
 
@@ -232,6 +236,10 @@ export function createEngine(config: EngineConfig = {}): Engine {
       })
       await checkRedisPolicy()
       executor.resume()
+      // Before the first claim: claims of an engine without a row could not be taken over.
+      liveness ??= await withDatabase('start()', () =>
+        startLiveness({ store, queue, logger: cfg.logger, workerId, timeoutMs: cfg.workerTimeoutMs }),
+      )
       await queue.startWorker((job) => executor.processJob(job), cfg.concurrency)
       await withDatabase('start()', () => restoreSchedules(store, cron))
       await cron.startWorker((tick) => fireTick(cronDeps, tick))
@@ -267,6 +275,8 @@ export function createEngine(config: EngineConfig = {}): Engine {
           await Promise.race([unwound, new Promise((resolve) => setTimeout(resolve, 1000).unref())])
         }
       }
+      await liveness?.stop()
+      liveness = undefined
       await cron.close()
       await queue.close()
       await closeDatabase()
