@@ -74,11 +74,12 @@ export interface EngineConfig {
   /** How long a step claim lives without a heartbeat before another worker may take the step. Default 30 s. */
   leaseMs?: number
   /**
-   * How long a started engine may go without its liveness beat (written about once a second)
-   * before the other engines take over the steps it claimed, instead of waiting for their leases
-   * to run out. Default 5 s. An engine whose event loop is blocked for longer than this (a long
-   * synchronous handler, a long GC pause) looks dead: its steps run again elsewhere and its own
-   * late results are ignored.
+   * How soon the steps claimed by a started engine that died (killed, crashed, its machine gone)
+   * are handed to the other engines, instead of waiting for their leases (`leaseMs`) to run out.
+   * Default 5 s. Each started engine writes a liveness row once a second (more often below 5 s)
+   * and counts as dead after `workerTimeoutMs` minus one such interval without one. An engine
+   * whose event loop is blocked that long (a long synchronous handler, a long GC pause) looks
+   * dead too: its steps run again elsewhere and its own late results are ignored.
    */
   workerTimeoutMs?: number
   /** How often the reconciler looks for steps whose job was lost. Default 30 s. */

@@ -21,7 +21,7 @@ export interface Liveness {
   beatOnce(): Promise<BeatResult | undefined>
 }
 
-/** How often an engine beats: often enough that a dead one is noticed within a second of its timeout. */
+/** How often an engine beats (and looks for dead ones): once a second, more often for short timeouts. */
 export function beatIntervalMs(timeoutMs: number): number {
   return Math.max(50, Math.min(1000, Math.floor(timeoutMs / 5)))
 }
@@ -29,8 +29,8 @@ export function beatIntervalMs(timeoutMs: number): number {
 /**
  * Keeps this engine's liveness row fresh and takes over the claims of engines that stopped
  * beating. A SIGKILLed worker's steps would otherwise wait out their lease (`leaseMs`, 30 s by
- * default); with this, every other started engine notices within about a second of the dead
- * one's `workerTimeoutMs`, voids its claims and enqueues their steps.
+ * default); with this, another started engine voids its claims and enqueues their steps within
+ * the dead one's `workerTimeoutMs` of its last beat.
  *
  * The beat is one statement per interval whatever the load (see WorkerStore.beat); the claims
  * themselves cost nothing extra, since each claim already writes the step row the engine's id
@@ -39,7 +39,10 @@ export function beatIntervalMs(timeoutMs: number): number {
  */
 export async function startLiveness(options: LivenessOptions): Promise<Liveness> {
   const { store, queue, logger } = options
-  const me = { id: options.workerId, host: hostname(), pid: process.pid, timeoutMs: options.timeoutMs }
+  const interval = beatIntervalMs(options.timeoutMs)
+  // The row expires one interval before the timeout: the others look once per interval, so the
+  // steps of a dead engine are released within workerTimeoutMs of its last beat, not after it.
+  const me = { id: options.workerId, host: hostname(), pid: process.pid, timeoutMs: options.timeoutMs, expiresInMs: options.timeoutMs - interval }
   let beating: Promise<BeatResult | undefined> | undefined
   let stopped = false
   let beats = 0
@@ -86,10 +89,9 @@ export async function startLiveness(options: LivenessOptions): Promise<Liveness>
     }
   }
 
-  const first = await store.workers.beat(me)
+  await handOn(await store.workers.beat(me))
   beats++
-  await handOn(first)
-  const timer = setInterval(() => void beat(), beatIntervalMs(me.timeoutMs))
+  const timer = setInterval(() => void beat(), interval)
   timer.unref()
 
   return {

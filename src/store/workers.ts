@@ -8,8 +8,14 @@ export interface WorkerIdentity {
   id: string
   host: string
   pid: number
-  /** How long the row stays valid without a beat; the other engines honour this engine's own value. */
+  /** The engine's workerTimeoutMs, recorded for operators. */
   timeoutMs: number
+  /**
+   * How long after this beat the row expires if no other beat follows: the other engines honour
+   * this engine's own value. A beat interval less than timeoutMs, so that an engine checking once
+   * per interval finds the row expired no later than timeoutMs after the last beat.
+   */
+  expiresInMs: number
 }
 
 /** A worker found dead by a beat, and the claims it held that were handed on. */
@@ -53,7 +59,7 @@ export class WorkerStore {
     const { rows } = await this.q.query<{ kind: 'me' | 'dead' | 'step'; row: Record<string, unknown>; run_status: WorkflowStatus | null }>(
       `WITH me AS (
          INSERT INTO ${t.workers} AS w (id, host, pid, timeout_ms, expires_at)
-         VALUES ($1, $2, $3, $4, now() + $4 * interval '1 millisecond')
+         VALUES ($1, $2, $3::int, $4::int, now() + $5::int * interval '1 millisecond')
          ON CONFLICT (id) DO UPDATE SET seen_at = now(), expires_at = excluded.expires_at, timeout_ms = excluded.timeout_ms
          RETURNING (xmax = 0) AS inserted
        ),
@@ -70,7 +76,7 @@ export class WorkerStore {
        SELECT 'me' AS kind, jsonb_build_object('inserted', me.inserted) AS row, NULL AS run_status FROM me
        UNION ALL SELECT 'dead', to_jsonb(dead.*), NULL FROM dead
        UNION ALL SELECT 'step', to_jsonb(released.*), r.status FROM released JOIN ${t.runs} r ON r.id = released.run_id`,
-      [me.id, me.host, me.pid, me.timeoutMs],
+      [me.id, me.host, me.pid, me.timeoutMs, me.expiresInMs],
     )
     const result: BeatResult = { known: true, dead: [], released: [] }
     for (const { kind, row, run_status } of rows) {
@@ -87,7 +93,7 @@ export class WorkerStore {
   }
 
   /** The live rows, for tests and operators. */
-  async list(): Promise<(WorkerIdentity & { seenAt: Date; expiresAt: Date })[]> {
+  async list(): Promise<(Omit<WorkerIdentity, 'expiresInMs'> & { seenAt: Date; expiresAt: Date })[]> {
     const { rows } = await this.q.query<{ id: string; host: string; pid: number; timeout_ms: number; seen_at: Date; expires_at: Date }>(
       `SELECT id, host, pid, timeout_ms, seen_at, expires_at FROM ${this.t.workers} ORDER BY started_at, id`,
     )

@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createEngine, PulseConfigError } from '../../src/index.js'
+import { startChildEngine, type ChildEngine, type WorkerConfig } from '../support/child-engine.js'
+import { eventually, startTestEngine, waitForRun, type TestEngine } from '../support/engine.js'
+import { DATABASE_URL, MODE, REDIS_URL, servicesMissing } from '../support/services.js'
+
+const RUNS = 3
+/** The dead engine's own timeout: the others honour the value the silent engine declared. */
+const WORKER_TIMEOUT_MS = 1000
+/** Far beyond the test's bound: a takeover inside it cannot have come from an expired lease. */
+const LEASE_MS = 60_000
+
+describe.skipIf(servicesMissing())('takeover: a dead engine’s claims go to a live one after workerTimeoutMs', () => {
+  let t: TestEngine | undefined
+  let child: ChildEngine | undefined
+  afterEach(async () => {
+    child?.kill('SIGKILL')
+    await child?.exited
+    child = undefined
+    if (t) await t.pool.query(`DROP TABLE IF EXISTS "${t.tablePrefix}executions", "${t.tablePrefix}hooks"`).catch(() => undefined)
+    await t?.close()
+    t = undefined
+  })
+
+  /** An engine in a child process on this test's database and queue, so it can be SIGKILLed. */
+  async function childEngine(test: TestEngine, extra: Partial<WorkerConfig>): Promise<ChildEngine> {
+    const base = { tablePrefix: test.tablePrefix, queuePrefix: test.queuePrefix, concurrency: RUNS, leaseMs: LEASE_MS, workerTimeoutMs: WORKER_TIMEOUT_MS, ...extra }
+    if (MODE === 'redis') return startChildEngine({ ...base, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL }, { actions: ['hang_1', 'work_2'] })
+    if (MODE === 'postgres') return startChildEngine({ ...base, databaseUrl: DATABASE_URL }, { actions: ['hang_1', 'work_2'] })
+    const url = (await test.engine.info()).databaseUrl!
+    return startChildEngine({ ...base, databaseUrl: url, queueConnection: url, queuePollMs: 50, preparedStatements: false }, { actions: ['hang_1', 'work_2'] })
+  }
+
+  it('re-runs the steps of a SIGKILLed engine within its workerTimeoutMs plus a margin, once each, fenced', async () => {
+    // `engine` emits and reads; `survivor` is the live worker (in the embedded mode `engine`
+    // owns the database, so it must outlive the survivor's stop()).
+    t = await startTestEngine({ leaseMs: LEASE_MS, reconcileIntervalMs: 30_000 }, { start: false })
+    const { engine, pool } = t
+    const survivor = t.sibling()
+    const table = (name: string) => `"${t!.tablePrefix}${name}"`
+    const ranHere = new Map<string, number>()
+    engine.registerTrigger('job.posted', { source: 'app' })
+    for (const name of ['hang_1', 'work_2']) {
+      survivor.registerAction(name, (ctx) => {
+        ranHere.set(`${ctx.step.id}`, (ranHere.get(ctx.step.id) ?? 0) + 1)
+        return { success: true, data: { by: 'survivor' } }
+      })
+    }
+    await engine.createWorkflow({
+      tenantId: 'w',
+      name: 'two steps',
+      triggerType: 'job.posted',
+      steps: [{ type: 'action', name: 'hang_1' }, { type: 'action', name: 'work_2' }],
+      config: {},
+      isEnabled: true,
+    })
+
+    // The child takes every first step and hangs in it; nothing else is started yet, so the
+    // emits go through the queue and only the child takes them.
+    child = await childEngine(t, {})
+    const triggers = await Promise.all(Array.from({ length: RUNS }, () => engine.emit({ tenantId: 'w', type: 'job.posted' })))
+    const runIds = (await Promise.all(triggers.map((trg) => engine.getRunsByTrigger(trg.id)))).flat().map((r) => r.id)
+    expect(runIds).toHaveLength(RUNS)
+    await eventually(
+      async () => {
+        const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ${table('executions')} WHERE outcome = 'started' AND pid = $1`, [child!.pid])
+        return rows[0].n >= RUNS ? true : undefined
+      },
+      20_000,
+      'the child engine starting every first step',
+    )
+    const { rows: claimedBy } = await pool.query(
+      `SELECT DISTINCT s.claimed_by, w.pid FROM ${table('workflow_step_runs')} s LEFT JOIN ${table('workers')} w ON w.id = s.claimed_by WHERE s.status = 'running'`,
+    )
+    expect(claimedBy).toEqual([{ claimed_by: expect.stringMatching(/^wkr_/), pid: child.pid }])
+    const deadId = claimedBy[0].claimed_by as string
+
+    await survivor.start()
+    child.kill('SIGKILL')
+    await child.exited
+    const { rows: clock } = await pool.query<{ killed_at: Date }>('SELECT now() AS killed_at')
+    const killedAt = clock[0]!.killed_at
+
+    for (const id of runIds) expect((await waitForRun(engine, id, ['completed'], 20_000)).status).toBe('completed')
+
+    // Measured by the database's clock: the kill, then each re-claim of a step the child held.
+    const { rows: taken } = await pool.query<{ after_ms: number; attempt: number; fence: string; claimed_by: string }>(
+      `SELECT extract(epoch FROM (started_at - $1::timestamptz)) * 1000 AS after_ms, attempt, fence, claimed_by
+       FROM ${table('workflow_step_runs')} WHERE step_name = 'hang_1' ORDER BY started_at`,
+      [killedAt],
+    )
+    expect(taken).toHaveLength(RUNS)
+    const firstRerunMs = Math.min(...taken.map((s) => Number(s.after_ms)))
+    const lastRerunMs = Math.max(...taken.map((s) => Number(s.after_ms)))
+    // The bound: the dead engine's timeout, one beat of this engine (1 s) and a generous margin
+    // for a busy machine, and far below the lease a takeover would otherwise wait for.
+    expect(lastRerunMs).toBeLessThan(WORKER_TIMEOUT_MS + 5_000)
+    for (const s of taken) {
+      // Claimed by the child (fence 1), voided by the takeover (2), claimed here (3).
+      expect(s).toMatchObject({ attempt: 2, fence: '3' })
+      expect(s.claimed_by).not.toBe(deadId)
+    }
+    // No extra executions: each step the child held ran once more here, every other step once.
+    expect(ranHere.size).toBe(RUNS * 2)
+    expect([...ranHere.values()].every((n) => n === 1)).toBe(true)
+    const { rows: contexts } = await pool.query(`SELECT context FROM ${table('workflow_runs')}`)
+    for (const { context } of contexts) expect(context).toEqual({ hang_1: { by: 'survivor' }, work_2: { by: 'survivor' } })
+
+    // The dead engine's row is gone; the live one's stays until it stops.
+    const live = await pool.query(`SELECT id FROM ${table('workers')}`)
+    expect(live.rows.map((r) => r.id)).not.toContain(deadId)
+    expect(live.rows).toHaveLength(1)
+    await survivor.stop()
+    expect((await pool.query(`SELECT id FROM ${table('workers')}`)).rows).toEqual([])
+    console.info(`[takeover ${MODE}] first re-run ${Math.round(firstRerunMs)} ms, last ${Math.round(lastRerunMs)} ms after the kill (workerTimeoutMs ${WORKER_TIMEOUT_MS})`)
+  })
+
+  it('refuses a workerTimeoutMs that is not a whole number of milliseconds from 500 to 3600000', () => {
+    for (const workerTimeoutMs of [0, 100, 2.5, -1, 4_000_000, Number.NaN]) {
+      expect(() => createEngine({ dataDir: false, workerTimeoutMs })).toThrow(PulseConfigError)
+    }
+    expect(() => createEngine({ dataDir: false, workerTimeoutMs: 100 })).toThrow(/workerTimeoutMs must be a whole number from 500 to 3600000; got 100/)
+  })
+})
