@@ -240,7 +240,10 @@ export function createEngine(config: EngineConfig = {}): Engine {
       liveness ??= await withDatabase('start()', () =>
         startLiveness({ store, queue, logger: cfg.logger, workerId, timeoutMs: cfg.workerTimeoutMs }),
       )
-      await queue.startWorker((job) => executor.processJob(job), cfg.concurrency)
+      // A job a dead worker took but had not claimed yet is invisible to the takeover above (no
+      // claim to void) and to the reconciler (its job id is still taken): only BullMQ's own lock
+      // frees it, so that lock expires on the same clock as the liveness row.
+      await queue.startWorker((job) => executor.processJob(job), cfg.concurrency, { lockMs: cfg.workerTimeoutMs })
       await withDatabase('start()', () => restoreSchedules(store, cron))
       await cron.startWorker((tick) => fireTick(cronDeps, tick))
       reconciler = startReconciler({
