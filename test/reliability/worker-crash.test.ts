@@ -20,8 +20,11 @@ describe.skipIf(servicesMissing())('a worker killed with SIGKILL mid-load', () =
     // The default lease (30 s) and workerTimeoutMs (5 s): a re-run within the bound can only come
     // from the survivor noticing that the killed worker stopped beating.
     const config = { databaseUrl: DATABASE_URL, redisUrl: redis.url, tablePrefix: h.tablePrefix, queuePrefix: h.queuePrefix, concurrency: 20, stepMs: 20, leaseMs: 30_000, reconcileIntervalMs: 500 }
-    const [first, second] = await Promise.all([startChildEngine(config), startChildEngine(config)])
-    children.push(first, second)
+    // One after the other: each creates the tables it records executions in.
+    const first = await startChildEngine(config)
+    children.push(first)
+    const second = await startChildEngine(config)
+    children.push(second)
     const started = Date.now()
     const runIds = await h.emitMany(RUNS)
     expect(runIds).toHaveLength(RUNS)
