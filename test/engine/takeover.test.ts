@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createEngine, PulseConfigError } from '../../src/index.js'
+import { createStore } from '../../src/store/index.js'
 import { startChildEngine, type ChildEngine, type WorkerConfig } from '../support/child-engine.js'
 import { eventually, startTestEngine, waitForRun, type TestEngine } from '../support/engine.js'
 import { DATABASE_URL, MODE, REDIS_URL, servicesMissing } from '../support/services.js'
@@ -113,6 +114,46 @@ describe.skipIf(servicesMissing())('takeover: a dead engine’s claims go to a l
     await survivor.stop()
     expect((await pool.query(`SELECT id FROM ${table('workers')}`)).rows).toEqual([])
     console.info(`[takeover ${MODE}] first re-run ${Math.round(firstRerunMs)} ms, last ${Math.round(lastRerunMs)} ms after the kill (workerTimeoutMs ${WORKER_TIMEOUT_MS})`)
+  })
+
+  it('voids a dead engine’s claims once when several engines beat at the same moment, and nobody else’s', async () => {
+    t = await startTestEngine({}, { start: false })
+    const { engine, pool } = t
+    const steps = `"${t.tablePrefix}workflow_step_runs"`
+    const storeOf = (workerId: string) => createStore(pool, t!.tablePrefix, 'public', { workerId })
+    const beat = (id: string, expiresInMs: number) => storeOf(id).workers.beat({ id, host: 'test', pid: 1, timeoutMs: 5000, expiresInMs })
+    engine.registerTrigger('job.posted', { source: 'app' })
+    await engine.createWorkflow({ tenantId: 'w', name: 'one step', triggerType: 'job.posted', steps: [{ type: 'action', name: 'a' }], config: {}, isEnabled: true })
+    const runs = (await Promise.all(Array.from({ length: 6 }, () => engine.emit({ tenantId: 'w', type: 'job.posted' }).then((trg) => engine.getRunsByTrigger(trg.id))))).flat()
+    const { rows: pending } = await pool.query<{ id: string; run_id: string }>(`SELECT id, run_id FROM ${steps} ORDER BY id`)
+    expect(pending).toHaveLength(6)
+    const claim = (id: string, rows: typeof pending) => storeOf(id).steps.claimMany(rows.map((r) => ({ stepId: r.id, runId: r.run_id })), 60_000)
+
+    await beat('wkr_dead', 60_000)
+    await beat('wkr_live', 60_000)
+    expect((await claim('wkr_dead', pending.slice(0, 4))).every((c) => c !== null)).toBe(true)
+    expect((await claim('wkr_live', pending.slice(4))).every((c) => c !== null)).toBe(true)
+    // A parallel step waiting on its branches holds no worker: no lease, nothing to take over.
+    await pool.query(`UPDATE ${steps} SET locked_until = NULL WHERE id = $1`, [pending[3]!.id])
+    // wkr_dead stops beating: its row runs out (its claims' leases have a minute left).
+    await pool.query(`UPDATE "${t.tablePrefix}workers" SET expires_at = now() - interval '1 second' WHERE id = 'wkr_dead'`)
+
+    const results = await Promise.all(['wkr_a', 'wkr_b', 'wkr_c', 'wkr_d'].map((id) => beat(id, 60_000)))
+    const released = results.flatMap((r) => r.released.map((x) => x.step.id)).sort()
+    expect(released).toEqual(pending.slice(0, 3).map((r) => r.id))
+    expect(results.flatMap((r) => r.dead.map((d) => d.id))).toEqual(['wkr_dead'])
+    expect(results.every((r) => r.known === false)).toBe(true)
+
+    const { rows: after } = await pool.query(`SELECT id, fence::int, claimed_by, locked_until < now() AS expired FROM ${steps} ORDER BY id`)
+    expect(after).toEqual([
+      ...pending.slice(0, 3).map((r) => ({ id: r.id, fence: 2, claimed_by: 'wkr_dead', expired: true })),
+      { id: pending[3]!.id, fence: 1, claimed_by: 'wkr_dead', expired: null },
+      ...pending.slice(4).map((r) => ({ id: r.id, fence: 1, claimed_by: 'wkr_live', expired: false })),
+    ])
+    // A voided claim is an expired lease: the next claim takes the step, with a new fence.
+    const [retaken] = await claim('wkr_a', pending.slice(0, 1))
+    expect(retaken?.step).toMatchObject({ fence: 3, attempt: 2 })
+    expect(runs).toHaveLength(6)
   })
 
   it('refuses a workerTimeoutMs that is not a whole number of milliseconds from 500 to 3600000', () => {
