@@ -50,6 +50,11 @@ export class WorkerStore {
    * reconciler and `verify()` see an ordinary expired lease). Two engines beating at once cannot
    * both release one worker: the DELETE makes the second wait for the first and then find no row.
    *
+   * An engine whose own row had run out before this beat (it, or more likely the database, was
+   * unreachable for a while) judges nobody for one timeout: after an outage that silenced every
+   * engine, the first to reconnect would otherwise take over the steps of all the others, whose
+   * handlers are still running, before they have had a chance to beat again.
+   *
    * With no dead worker (the usual beat) the EXISTS is false once and the steps table is not read.
    * Only running steps with a lease are touched: a parallel step waiting on its branches holds
    * no worker (its lease is cleared), and the steps of other workers are left alone.
@@ -60,11 +65,12 @@ export class WorkerStore {
       `WITH me AS (
          INSERT INTO ${t.workers} AS w (id, host, pid, timeout_ms, expires_at)
          VALUES ($1, $2, $3::int, $4::int, now() + $5::int * interval '1 millisecond')
-         ON CONFLICT (id) DO UPDATE SET seen_at = now(), expires_at = excluded.expires_at, timeout_ms = excluded.timeout_ms
-         RETURNING (xmax = 0) AS inserted
+         ON CONFLICT (id) DO UPDATE SET seen_at = now(), expires_at = excluded.expires_at, timeout_ms = excluded.timeout_ms,
+           judges_from = CASE WHEN w.expires_at < now() THEN now() + excluded.timeout_ms * interval '1 millisecond' ELSE w.judges_from END
+         RETURNING (xmax = 0) AS inserted, w.judges_from <= now() AS judges
        ),
        dead AS (
-         DELETE FROM ${t.workers} w WHERE w.expires_at < now() AND w.id <> $1
+         DELETE FROM ${t.workers} w WHERE (SELECT judges FROM me) AND w.expires_at < now() AND w.id <> $1
          RETURNING w.id, w.host, w.pid, w.seen_at
        ),
        released AS (

@@ -156,6 +156,40 @@ describe.skipIf(servicesMissing())('takeover: a dead engine’s claims go to a l
     expect(runs).toHaveLength(6)
   })
 
+  it('after an outage that silenced every engine, judges nobody until the others have had a timeout to beat again', async () => {
+    t = await startTestEngine({}, { start: false })
+    const { engine, pool } = t
+    const workers = `"${t.tablePrefix}workers"`
+    const storeOf = (workerId: string) => createStore(pool, t!.tablePrefix, 'public', { workerId })
+    const beat = (id: string) => storeOf(id).workers.beat({ id, host: 'test', pid: 1, timeoutMs: 5000, expiresInMs: 4000 })
+    engine.registerTrigger('job.posted', { source: 'app' })
+    await engine.createWorkflow({ tenantId: 'w', name: 'one step', triggerType: 'job.posted', steps: [{ type: 'action', name: 'a' }], config: {}, isEnabled: true })
+    const [run] = await engine.getRunsByTrigger((await engine.emit({ tenantId: 'w', type: 'job.posted' })).id)
+    const { rows: pending } = await pool.query<{ id: string }>(`SELECT id FROM "${t.tablePrefix}workflow_step_runs"`)
+
+    await beat('wkr_first')
+    await beat('wkr_other')
+    expect(await storeOf('wkr_other').steps.claimMany([{ stepId: pending[0]!.id, runId: run!.id }], 60_000)).toHaveLength(1)
+    // The database was gone for longer than the timeout: both rows ran out.
+    await pool.query(`UPDATE ${workers} SET expires_at = now() - interval '10 seconds', seen_at = now() - interval '14 seconds'`)
+
+    // The first engine back refreshes its row but declares nobody dead yet...
+    const back = await beat('wkr_first')
+    expect(back).toMatchObject({ known: true, dead: [], released: [] })
+    // ...so the other one, reconnecting a moment later, still holds its claim.
+    expect(await beat('wkr_other')).toMatchObject({ known: true, dead: [] })
+    expect((await beat('wkr_first')).released).toEqual([])
+    const { rows: held } = await pool.query(`SELECT fence::int, claimed_by FROM "${t.tablePrefix}workflow_step_runs"`)
+    expect(held).toEqual([{ fence: 1, claimed_by: 'wkr_other' }])
+
+    // Once its own timeout has passed with beats, it judges again: an engine that stays silent is dead.
+    await pool.query(`UPDATE ${workers} SET judges_from = now() - interval '1 second' WHERE id = 'wkr_first'`)
+    await pool.query(`UPDATE ${workers} SET expires_at = now() - interval '1 second' WHERE id = 'wkr_other'`)
+    const judged = await beat('wkr_first')
+    expect(judged.dead.map((d) => d.id)).toEqual(['wkr_other'])
+    expect(judged.released.map((r) => r.step.id)).toEqual([pending[0]!.id])
+  })
+
   it('refuses a workerTimeoutMs that is not a whole number of milliseconds from 500 to 3600000', () => {
     for (const workerTimeoutMs of [0, 100, 2.5, -1, 4_000_000, Number.NaN]) {
       expect(() => createEngine({ dataDir: false, workerTimeoutMs })).toThrow(PulseConfigError)
