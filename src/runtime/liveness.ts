@@ -74,7 +74,7 @@ export async function startLiveness(options: LivenessOptions): Promise<Liveness>
       )
     }
     if (result.dead.length > 0) {
-      logger.info(
+      logger.warn(
         { dead: result.dead, steps: result.released.length },
         `pulse-engine: ${result.dead.map((d) => `worker ${d.id} (pid ${d.pid} on ${d.host})`).join(', ')} stopped beating; ${result.released.length} claimed steps go back to the queue`,
       )
