@@ -17,8 +17,6 @@ export interface LivenessOptions {
 export interface Liveness {
   /** Ends the beat and deletes this engine's row (a clean stop: nobody needs to take anything over). */
   stop(): Promise<void>
-  /** One beat now; for tests. */
-  beatOnce(): Promise<BeatResult | undefined>
 }
 
 /** How often an engine beats (and looks for dead ones): once a second, more often for short timeouts. */
@@ -95,7 +93,6 @@ export async function startLiveness(options: LivenessOptions): Promise<Liveness>
   timer.unref()
 
   return {
-    beatOnce: () => (stopped ? Promise.resolve(undefined) : beat()),
     async stop() {
       if (stopped) return
       stopped = true
