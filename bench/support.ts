@@ -40,7 +40,7 @@ export async function benchEngine(mode: Mode, config: Partial<EngineConfig> = {}
     async close() {
       await engine.stop()
       if (mode !== 'embedded') {
-        const tables = ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations']
+        const tables = ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations', 'workers']
         await pool.query(tables.map((t) => `DROP TABLE IF EXISTS "${tablePrefix}${t}" CASCADE`).join(';'))
         if (mode === 'postgres') await pool.query('DELETE FROM bullmq.job WHERE queue LIKE $1', [`${queuePrefix}-%`]).catch(() => undefined)
       }

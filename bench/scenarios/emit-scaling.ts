@@ -87,7 +87,7 @@ export async function emitScaling(total: number, perTenant: number, signals: num
     return { small, large, p99Growth: round(large.p99Ms / small.p99Ms, 2) }
   } finally {
     await engine.stop()
-    const tables = ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations']
+    const tables = ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations', 'workers']
     await pool.query(tables.map((t) => `DROP TABLE IF EXISTS "${prefix}${t}" CASCADE`).join(';'))
     await pool.end()
     const keys = await redis.keys(`${queuePrefix}:*`)

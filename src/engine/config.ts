@@ -73,6 +73,15 @@ export interface EngineConfig {
   allowUnregisteredTriggers?: boolean
   /** How long a step claim lives without a heartbeat before another worker may take the step. Default 30 s. */
   leaseMs?: number
+  /**
+   * How soon the steps claimed by a started engine that died (killed, crashed, its machine gone)
+   * are handed to the other engines, instead of waiting for their leases (`leaseMs`) to run out.
+   * Default 5 s. Each started engine writes a liveness row once a second (more often below 5 s)
+   * and counts as dead after `workerTimeoutMs` minus one such interval without one. An engine
+   * whose event loop is blocked that long (a long synchronous handler, a long GC pause) looks
+   * dead too: its steps run again elsewhere and its own late results are ignored.
+   */
+  workerTimeoutMs?: number
   /** How often the reconciler looks for steps whose job was lost. Default 30 s. */
   reconcileIntervalMs?: number
   /**
@@ -151,6 +160,7 @@ export function resolveConfig(config: EngineConfig = {}): ResolvedConfig {
     logger: config.logger ?? consoleLogger,
     allowUnregisteredTriggers: config.allowUnregisteredTriggers ?? false,
     leaseMs: positiveInt('leaseMs', config.leaseMs, 30_000, 3_600_000, 1000),
+    workerTimeoutMs: positiveInt('workerTimeoutMs', config.workerTimeoutMs, 5_000, 3_600_000, 500),
     reconcileIntervalMs: positiveInt('reconcileIntervalMs', config.reconcileIntervalMs, 30_000, 3_600_000, 100),
     shutdownGraceMs: positiveInt('shutdownGraceMs', config.shutdownGraceMs, 10_000, 3_600_000, 0),
     cronMisfire: oneOf('cronMisfire', config.cronMisfire, ['run-once', 'skip'] as const, 'run-once'),

@@ -6,11 +6,12 @@ import { fireTick, restoreSchedules } from '../runtime/cron.js'
 import { emitSignal } from '../runtime/emit-signal.js'
 import { createExecutor } from '../runtime/executor.js'
 import { createHookFirer } from '../runtime/hooks.js'
+import { startLiveness, type Liveness } from '../runtime/liveness.js'
 import { startReconciler } from '../runtime/reconciler.js'
 import { Registry } from '../runtime/registry.js'
 import { startScheduleKeeper } from '../runtime/schedule-keeper.js'
 import { verifyConsistency } from '../runtime/verify.js'
-import { createStore, LATEST_SCHEMA_VERSION } from '../store/index.js'
+import { createStore, LATEST_SCHEMA_VERSION, newId } from '../store/index.js'
 import type { TriggerInput } from '../types.js'
 import { resolveConfig, type EngineConfig } from './config.js'
 import { connect } from './connect.js'
@@ -37,7 +38,9 @@ import { scopeToTenant } from './tenant-scope.js'
 export function createEngine(config: EngineConfig = {}): Engine {
   const cfg = resolveConfig(config)
   const { pool, backend, closeDatabase, embeddedInfo } = connect(cfg)
-  const store = createStore(pool, cfg.tablePrefix, cfg.schema, { preparedStatements: cfg.preparedStatements, delayScale: cfg.delayScale })
+  // Names this engine's step claims, so others can take them over if it dies (see liveness.ts).
+  const workerId = newId('wkr')
+  const store = createStore(pool, cfg.tablePrefix, cfg.schema, { preparedStatements: cfg.preparedStatements, delayScale: cfg.delayScale, workerId })
   const registry = new Registry()
   const hooks = createHookFirer({ onStepComplete: cfg.onStepComplete, onRunComplete: cfg.onRunComplete }, cfg.logger)
   const queue: StepQueue = createStepQueue({ backend, queuePrefix: cfg.queuePrefix })
@@ -68,6 +71,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
   })
   const cronDeps = { store, queue, cron, registry, logger: cfg.logger, misfire: cfg.cronMisfire, misfireGraceMs: cfg.cronMisfireGraceMs }
   let reconciler: ReturnType<typeof startReconciler> | undefined
+  let liveness: Liveness | undefined
   let scheduleKeeper: ReturnType<typeof startScheduleKeeper> | undefined
   let started = false
 
@@ -110,7 +114,14 @@ export function createEngine(config: EngineConfig = {}): Engine {
       })
       await checkRedisPolicy(cfg)
       executor.resume()
-      await queue.startWorker((job) => executor.processJob(job), cfg.concurrency)
+      // Before the first claim: claims of an engine without a row could not be taken over.
+      liveness ??= await withDatabase('start()', () =>
+        startLiveness({ store, queue, logger: cfg.logger, workerId, timeoutMs: cfg.workerTimeoutMs }),
+      )
+      // A job a dead worker took but had not claimed yet is invisible to the takeover above (no
+      // claim to void) and to the reconciler (its job id is still taken): only BullMQ's own lock
+      // frees it, so that lock expires on the same clock as the liveness row.
+      await queue.startWorker((job) => executor.processJob(job), cfg.concurrency, { lockMs: cfg.workerTimeoutMs })
       await withDatabase('start()', () => restoreSchedules(store, cron))
       await cron.startWorker((tick) => fireTick(cronDeps, tick))
       reconciler = startReconciler({
@@ -145,6 +156,8 @@ export function createEngine(config: EngineConfig = {}): Engine {
           await Promise.race([unwound, new Promise((resolve) => setTimeout(resolve, 1000).unref())])
         }
       }
+      await liveness?.stop()
+      liveness = undefined
       await cron.close()
       await queue.close()
       await closeDatabase()

@@ -25,7 +25,11 @@ export interface StepQueue {
   enqueue(jobs: StepJob[], options?: { fresh?: boolean }): Promise<void>
   /** Removes queued jobs that have not started (best effort: a job already taken is left to its claim CAS). */
   remove(jobs: Pick<StepJob, 'stepRunId' | 'fence'>[]): Promise<void>
-  startWorker(processor: (job: StepJobData) => Promise<void>, concurrency: number): Promise<void>
+  /**
+   * `lockMs`: how long a job taken by this worker stays locked without renewal before BullMQ
+   * hands it to another worker (BullMQ's lockDuration and stalledInterval; default 30 s).
+   */
+  startWorker(processor: (job: StepJobData) => Promise<void>, concurrency: number, options?: { lockMs?: number }): Promise<void>
   /** Stops fetching new jobs; waits for active ones unless `force`. */
   stopWorker(force: boolean): Promise<void>
   close(): Promise<void>
@@ -129,7 +133,7 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
       const q = await getQueue()
       await Promise.all(jobs.map((job) => q.remove(stepJobId(job)).catch(() => 0)))
     },
-    async startWorker(processor, concurrency) {
+    async startWorker(processor, concurrency, workerOptions = {}) {
       if (worker) return
       const runBundle = async (bundle: (StepJobData & { fence: number })[]) => {
         const started = Date.now()
@@ -150,7 +154,10 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
       }
       const requeue = async (steps: StepJob[]) => void (await (await getQueue()).addBulk(steps.map(single)))
       const run = (data: QueuedData) => ('bundle' in data ? runBundle(data.bundle) : processor(data))
-      worker = await openWorker<QueuedData>(await options.backend(), name, options.queuePrefix, (job) => run(job.data), { concurrency })
+      worker = await openWorker<QueuedData>(await options.backend(), name, options.queuePrefix, (job) => run(job.data), {
+        concurrency,
+        ...(workerOptions.lockMs ? { lockDuration: workerOptions.lockMs, stalledInterval: workerOptions.lockMs } : {}),
+      })
       workerConcurrency = concurrency
       await worker.worker.waitUntilReady()
     },

@@ -2,6 +2,7 @@ import { PulseError } from '../errors.js'
 import { inTransaction, type PoolLike } from './db.js'
 import { initialSchema } from './migrations/001-initial.js'
 import { hotUpdates } from './migrations/002-hot-updates.js'
+import { workerLiveness } from './migrations/003-worker-liveness.js'
 import type { Tables } from './tables.js'
 
 interface Migration {
@@ -14,6 +15,7 @@ interface Migration {
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: initialSchema },
   { version: 2, name: 'hot-updates', sql: hotUpdates },
+  { version: 3, name: 'worker-liveness', sql: workerLiveness },
 ]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0

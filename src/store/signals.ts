@@ -45,6 +45,8 @@ export class SignalStore {
     private readonly t: Tables,
     /** See EngineConfig.delayScale; 1 leaves the statement as it always was. */
     private readonly delayScale = 1,
+    /** The engine that holds first steps created already claimed (see StepStore). */
+    private readonly workerId: string | null = null,
   ) {}
 
   /**
@@ -64,6 +66,7 @@ export class SignalStore {
       payload: r.signal.payload,
       only_definition_id: r.onlyDefinitionId ?? null,
       claim_lease_ms: r.claimFirstMs ?? null,
+      claimed_by: r.claimFirstMs === undefined ? null : this.workerId,
     }))
     const { rows } = await this.q.query(
       preparedStatement(
@@ -71,7 +74,7 @@ export class SignalStore {
         'persistAndMatchMany',
         () => `WITH input AS (
         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, tenant_id text, source text, type text,
-          resource_type text, resource_id text, environment text, payload jsonb, only_definition_id text, claim_lease_ms float8)
+          resource_type text, resource_id text, environment text, payload jsonb, only_definition_id text, claim_lease_ms float8, claimed_by text)
       ),
       trg AS (
         INSERT INTO ${this.t.triggers} (id, tenant_id, source, type, resource_type, resource_id, environment, payload)
@@ -81,7 +84,7 @@ export class SignalStore {
       ),
       matchable AS (
         SELECT trg.id, trg.tenant_id, trg.type, trg.environment, trg.resource_type, input.only_definition_id,
-               false AS is_replay, false AS is_dry_run, input.claim_lease_ms
+               false AS is_replay, false AS is_dry_run, input.claim_lease_ms, input.claimed_by
         FROM trg JOIN input ON input.id = trg.id
       )
       ${this.matchAndCreate('$2')}
@@ -107,7 +110,7 @@ export class SignalStore {
       `WITH matchable AS (
         SELECT $1::text AS id, $2::text AS tenant_id, $3::text AS type, $4::text AS environment,
                $5::text AS resource_type, NULL::text AS only_definition_id, $6::boolean AS is_replay, $7::boolean AS is_dry_run,
-               NULL::float8 AS claim_lease_ms
+               NULL::float8 AS claim_lease_ms, NULL::text AS claimed_by
       )
       ${this.matchAndCreate('$8')}
       SELECT 'run' AS kind, runs.trigger_id, to_jsonb(runs.*) AS row FROM runs
@@ -148,7 +151,7 @@ export class SignalStore {
     return `,
       planned_rows AS (
         SELECT d.id AS definition_id, d.tenant_id, d.key, d.version, d.name, d.trigger_type, d.steps, d.config,
-               m.id AS trigger_id, m.is_replay, m.is_dry_run, m.claim_lease_ms,
+               m.id AS trigger_id, m.is_replay, m.is_dry_run, m.claim_lease_ms, m.claimed_by,
                d.steps -> 0 AS first_step,
                ${startsParam}::jsonb -> (CASE WHEN m.is_dry_run THEN 'dry-run' WHEN m.claim_lease_ms IS NOT NULL THEN 'claimed' ELSE 'queued' END)
                  -> (d.steps -> 0 ->> 'type') AS start,
@@ -177,7 +180,7 @@ export class SignalStore {
       ),
       steps AS (
         INSERT INTO ${t.steps} (id, run_id, tenant_id, step_index, step_path, step_type, step_name, status,
-                                attempt, fence, started_at, locked_until, scheduled_for)
+                                attempt, fence, started_at, locked_until, scheduled_for, claimed_by)
         SELECT p.step_id, p.run_id, p.tenant_id, 0, ARRAY[0], p.first_step ->> 'type', p.first_step ->> 'name', p.start ->> 'step',
                CASE WHEN (p.start ->> 'claim')::boolean THEN 1 ELSE 0 END,
                CASE WHEN (p.start ->> 'claim')::boolean THEN 1 ELSE 0 END,
@@ -185,7 +188,8 @@ export class SignalStore {
                CASE WHEN (p.start ->> 'claim')::boolean THEN now() + p.claim_lease_ms * interval '1 millisecond' END,
                CASE p.start ->> 'due' WHEN 'now' THEN now()
                     WHEN 'after-delay' THEN now() + (${scaledDelaySql(`(p.first_step ->> 'delayMs')::bigint`, this.delayScale)} * interval '1 millisecond')
-               END
+               END,
+               CASE WHEN (p.start ->> 'claim')::boolean THEN p.claimed_by END
         FROM planned p
         JOIN runs r ON r.id = p.run_id
         RETURNING *

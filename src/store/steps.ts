@@ -70,6 +70,8 @@ export class StepStore {
     private readonly t: Tables,
     /** See EngineConfig.delayScale: how much of a delay step's duration it waits. */
     private readonly delayScale = 1,
+    /** The engine whose claims these are (its row in `workers`); none for an engine that never claims. */
+    private readonly workerId: string | null = null,
   ) {}
 
   /**
@@ -92,7 +94,7 @@ export class StepStore {
        r AS (SELECT * FROM locked WHERE status IN ('pending', 'running', 'waiting')),
        s AS (
          UPDATE ${t.steps} st SET status = 'running', attempt = st.attempt + 1, fence = st.fence + 1,
-           started_at = now(), completed_at = NULL, locked_until = now() + $2 * interval '1 millisecond'
+           started_at = now(), completed_at = NULL, locked_until = now() + $2 * interval '1 millisecond', claimed_by = $5::text
          FROM req
          WHERE st.id = ANY($4::text[]) AND st.id = req.step_id AND st.run_id = req.run_id AND req.run_id IN (SELECT id FROM r)
            AND (st.status IN ('pending', 'scheduled') OR (st.status = 'running' AND st.locked_until < now()))
@@ -114,6 +116,7 @@ export class StepStore {
         leaseMs,
         requests.map((r) => r.runId),
         requests.map((r) => r.stepId),
+        this.workerId,
       ],
     )
     const byStep = new Map(
@@ -212,9 +215,9 @@ export class StepStore {
        ),
        nx AS (
          INSERT INTO ${t.steps} (id, run_id, tenant_id, step_index, step_path, step_type, step_name, status,
-           attempt, fence, started_at, locked_until, branch_index, parent_step_run_id)
+           attempt, fence, started_at, locked_until, branch_index, parent_step_run_id, claimed_by)
          SELECT req.next_id, req.run_id, d.tenant_id, req.next_index, req.next_path, req.next_type, req.next_name,
-           'running', 1, 1, now(), now() + $2 * interval '1 millisecond', req.branch_index, req.parent_id
+           'running', 1, 1, now(), now() + $2 * interval '1 millisecond', req.branch_index, req.parent_id, $5::text
          FROM req JOIN done d ON d.id = req.step_id
          WHERE req.next_id IS NOT NULL
          ON CONFLICT (run_id, step_path) DO NOTHING
@@ -242,7 +245,7 @@ export class StepStore {
       ),
       // The ids also travel as arrays: `id = ANY($n)` makes the planner look rows up by primary key
       // (a join on the recordset gets a generic plan that scans whole tables).
-      [JSON.stringify(payload), requests[0]?.leaseMs ?? 30_000, requests.map((r) => r.step.runId), requests.map((r) => r.step.id)],
+      [JSON.stringify(payload), requests[0]?.leaseMs ?? 30_000, requests.map((r) => r.step.runId), requests.map((r) => r.step.id), this.workerId],
     )
     type Row = {
       step_id: string

@@ -7,6 +7,7 @@ import { SignalStore, type NewSignal, type SignalRequest } from './signals.js'
 import { createBatcher } from './group-commit.js'
 import { StepStore } from './steps.js'
 import { tablesFor, type Tables } from './tables.js'
+import { WorkerStore } from './workers.js'
 
 /** The stores, bound to one connection: the pool, or a client inside a transaction. */
 export interface StoreSession {
@@ -15,6 +16,7 @@ export interface StoreSession {
   runs: RunStore
   steps: StepStore
   logs: LogStore
+  workers: WorkerStore
 }
 
 /** All persistence of one engine: Postgres tables under one prefix. */
@@ -31,17 +33,24 @@ export interface StoreOptions {
   preparedStatements?: boolean
   /** Every delay step's due time is this fraction of its duration away (EngineConfig.delayScale). Default 1. */
   delayScale?: number
+  /**
+   * The id under which this engine's step claims are recorded (its liveness row, see
+   * WorkerStore). Left out by code that never claims steps, such as the CLI.
+   */
+  workerId?: string
 }
 
 export function createStore(pool: PoolLike, tablePrefix: string, schema = 'public', options: StoreOptions = {}): Store {
   const tables = tablesFor(tablePrefix, schema, options.preparedStatements ?? false)
   const delayScale = options.delayScale ?? 1
+  const workerId = options.workerId ?? null
   const session = (q: Queryable): StoreSession => ({
-    signals: new SignalStore(q, tables, delayScale),
+    signals: new SignalStore(q, tables, delayScale, workerId),
     definitions: new DefinitionStore(q, tables),
     runs: new RunStore(q, tables),
-    steps: new StepStore(q, tables, delayScale),
+    steps: new StepStore(q, tables, delayScale, workerId),
     logs: new LogStore(q, tables),
+    workers: new WorkerStore(q, tables),
   })
   const pooled = session(pool)
   // Concurrent emits share one statement (and one commit); see group-commit.ts.

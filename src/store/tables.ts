@@ -18,6 +18,8 @@ export interface Tables {
   runs: string
   steps: string
   logs: string
+  /** One liveness row per started engine; see WorkerStore. */
+  workers: string
 }
 
 /**
@@ -45,5 +47,6 @@ export function tablesFor(prefix: string, schema = 'public', prepared = false): 
     runs: q('workflow_runs'),
     steps: q('workflow_step_runs'),
     logs: q('execution_logs'),
+    workers: q('workers'),
   }
 }

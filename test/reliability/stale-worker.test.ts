@@ -6,13 +6,20 @@ import { DATABASE_URL, servicesMissing } from '../support/services.js'
 
 const RUNS = 5
 
-describe.skipIf(servicesMissing())('a worker frozen past its lease (SIGSTOP) and resumed (SIGCONT)', () => {
+// Two ways another worker takes a frozen worker's steps over: its claims' leases run out, or (with
+// a lease far too long to matter) its liveness row expires and a live worker voids its claims.
+const TAKEOVERS = [
+  { by: 'its lease ran out', timing: { leaseMs: 1000 } },
+  { by: 'it stopped beating (workerTimeoutMs)', timing: { leaseMs: 60_000, workerTimeoutMs: 1000 } },
+]
+
+describe.skipIf(servicesMissing()).each(TAKEOVERS)('a worker frozen (SIGSTOP) until $by, then resumed (SIGCONT)', ({ timing }) => {
   const world = useWorkerWorld()
 
   it('changes nothing with its late writes: the second worker’s results and context stay', async () => {
     const { redis, h, children } = world
     await h.workflow([{ type: 'action', name: 'work_1' }, { type: 'action', name: 'work_2' }])
-    const base = { databaseUrl: DATABASE_URL, redisUrl: redis.url, tablePrefix: h.tablePrefix, queuePrefix: h.queuePrefix, leaseMs: 1000, reconcileIntervalMs: 300 }
+    const base = { databaseUrl: DATABASE_URL, redisUrl: redis.url, tablePrefix: h.tablePrefix, queuePrefix: h.queuePrefix, ...timing, reconcileIntervalMs: 300 }
     const frozen = await startChildEngine({ ...base, concurrency: RUNS, stepMs: 3000 })
     children.push(frozen)
     const runIds = await h.emitMany(RUNS)

@@ -25,7 +25,12 @@ export interface WorkerConfig {
   concurrency?: number
   leaseMs?: number
   reconcileIntervalMs?: number
+  workerTimeoutMs?: number
   shutdownGraceMs?: number
+  /** Without redisUrl: where BullMQ's Postgres backend connects (default: databaseUrl's settings). */
+  queueConnection?: string
+  queuePollMs?: number
+  preparedStatements?: boolean
   stepMs?: number
   /** hang_* handlers wait for their abort signal (default); false makes them finish at once. */
   hang?: boolean
@@ -48,6 +53,10 @@ const engine = createEngine({
   concurrency: cfg.concurrency ?? 20,
   leaseMs: cfg.leaseMs ?? 2000,
   reconcileIntervalMs: cfg.reconcileIntervalMs ?? 500,
+  ...(cfg.workerTimeoutMs ? { workerTimeoutMs: cfg.workerTimeoutMs } : {}),
+  ...(cfg.queueConnection ? { queueConnection: cfg.queueConnection } : {}),
+  ...(cfg.queuePollMs ? { queuePollMs: cfg.queuePollMs } : {}),
+  ...(cfg.preparedStatements === false ? { preparedStatements: false } : {}),
   shutdownGraceMs: cfg.shutdownGraceMs ?? 1000,
   allowUnregisteredTriggers: true,
   redisPolicyCheck: 'off',
