@@ -23,10 +23,13 @@ import type { ConditionDef, ConditionHandlerResult } from './condition.js'
 import type { DurationInput } from './duration.js'
 import type { WorkflowBuilder } from './workflow-builder.js'
 
-/** Which builder a step method returns: the workflow's own, or a parallel branch's. */
-export type BuilderKind = 'workflow' | 'branch'
+/**
+ * Which builder a step method returns: a workflow's, identified by its key (a literal key makes
+ * arrays of workflows cheap to check, see {@link WorkflowBuilder}), or a parallel branch's (`null`).
+ */
+export type BuilderKind = string | null
 
-type Next<K extends BuilderKind, S extends ChainState> = K extends 'workflow' ? WorkflowBuilder<S> : BranchBuilder<S>
+type Next<K extends BuilderKind, S extends ChainState> = K extends string ? WorkflowBuilder<S, K> : BranchBuilder<S>
 
 /** The context an inline handler receives at this point of the chain. */
 export type ContextAt<S extends ChainState> = HandlerContext<S['payload'], S['steps'], S['config']>
@@ -44,19 +47,8 @@ export type BranchEnds<B extends readonly unknown[]> = {
  * it was called on is unchanged.
  */
 export interface StepMethods<K extends BuilderKind, S extends ChainState> {
-  /**
-   * Runs an action declared with `action()` or `trigger.action()`. Its output becomes
-   * `ctx.steps[name]` for the steps after it.
-   *
-   * @example
-   * ```ts
-   * .do(createIncident, { retry: { maxAttempts: 3, backoff: '5s' }, timeout: '30s' })
-   * ```
-   */
-  do<N extends string, D extends JsonObject>(
-    action: ActionDef<N, S['payload'], D> & UniqueDef<N, S['names']>,
-    options?: ActionStepOptions,
-  ): Next<K, AddAction<S, N, D>>
+  // Inline forms come first: a call with a def and no options has too few arguments for them, so
+  // TypeScript skips them without instantiating anything, and an inline call matches at once.
   /**
    * Runs an action declared on the spot; its handler sees the typed payload, earlier outputs
    * and config.
@@ -73,20 +65,20 @@ export interface StepMethods<K extends BuilderKind, S extends ChainState> {
     handler: (ctx: ContextAt<S>) => ActionHandlerResult<D>,
     options?: InlineActionStepOptions,
   ): Next<K, AddAction<S, N, D>>
-
   /**
-   * Checks a condition declared with `condition()` or `trigger.condition()`; on `false` the run
-   * completes (default), skips the next step (`'skip'`) or skips the next N steps.
+   * Runs an action declared with `action()` or `trigger.action()`. Its output becomes
+   * `ctx.steps[name]` for the steps after it.
    *
    * @example
    * ```ts
-   * .when(stillDown, { onFalse: 'complete', timeout: '10s' })
+   * .do(createIncident, { retry: { maxAttempts: 3, backoff: '5s' }, timeout: '30s' })
    * ```
    */
-  when<N extends string, const O extends OnFalseOption = 'complete'>(
-    condition: ConditionDef<N, S['payload']> & UniqueDef<N, S['names']>,
-    options?: ConditionStepOptions<O>,
-  ): Next<K, AddCondition<S, N, O>>
+  do<N extends string, D extends JsonObject>(
+    action: ActionDef<N, S['payload'], D> & UniqueDef<N, S['names']>,
+    options?: ActionStepOptions,
+  ): Next<K, AddAction<S, N, D>>
+
   /**
    * Checks a condition declared on the spot.
    *
@@ -98,6 +90,19 @@ export interface StepMethods<K extends BuilderKind, S extends ChainState> {
   when<N extends string, const O extends OnFalseOption = 'complete'>(
     name: UniqueName<N, S['names']>,
     handler: (ctx: ContextAt<S>) => ConditionHandlerResult,
+    options?: ConditionStepOptions<O>,
+  ): Next<K, AddCondition<S, N, O>>
+  /**
+   * Checks a condition declared with `condition()` or `trigger.condition()`; on `false` the run
+   * completes (default), skips the next step (`'skip'`) or skips the next N steps.
+   *
+   * @example
+   * ```ts
+   * .when(stillDown, { onFalse: 'complete', timeout: '10s' })
+   * ```
+   */
+  when<N extends string, const O extends OnFalseOption = 'complete'>(
+    condition: ConditionDef<N, S['payload']> & UniqueDef<N, S['names']>,
     options?: ConditionStepOptions<O>,
   ): Next<K, AddCondition<S, N, O>>
 

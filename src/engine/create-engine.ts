@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import type { z } from 'zod'
 import { definitionHash, validateSpec } from '../definition/index.js'
 import { collectRegistrations, configIssues, type AnyWorkflow } from '../dsl/index.js'
 import { PulseConfigError, PulseError, PulseNotFoundError, PulseValidationError } from '../errors.js'
@@ -78,7 +79,10 @@ export function createEngine(config: EngineConfig = {}): Engine {
 
   const registerWorkflow = (wf: AnyWorkflow) => {
     const { trigger, actions, conditions } = collectRegistrations(wf)
-    registry.registerTrigger(trigger.type, { source: trigger.source, resourceType: trigger.resourceType, payloadSchema: trigger.payload })
+    // trigger() only accepts schemas with safeParse (zod 4 classic); its type names zod's core
+    // schema type because that is cheap for the compiler, not because other schemas get through.
+    const payloadSchema = trigger.payload as z.ZodType | undefined
+    registry.registerTrigger(trigger.type, { source: trigger.source, resourceType: trigger.resourceType, payloadSchema })
     for (const a of actions) registry.registerAction(a.name, a.handler, a.options)
     for (const c of conditions) registry.registerCondition(c.name, c.handler)
   }
