@@ -62,7 +62,7 @@ export interface StepMethods<K extends BuilderKind, S extends ChainState> {
    */
   do<N extends string, D extends JsonObject = NoData>(
     name: UniqueName<N, S['names']>,
-    handler: (ctx: ContextAt<S>) => ActionHandlerResult<D>,
+    handler: (ctx: HandlerContext<S['payload'], S['steps'], S['config']>) => ActionHandlerResult<D>,
     options?: InlineActionStepOptions,
   ): Next<K, AddAction<S, N, D>>
   /**
@@ -89,7 +89,7 @@ export interface StepMethods<K extends BuilderKind, S extends ChainState> {
    */
   when<N extends string, const O extends OnFalseOption = 'complete'>(
     name: UniqueName<N, S['names']>,
-    handler: (ctx: ContextAt<S>) => ConditionHandlerResult,
+    handler: (ctx: HandlerContext<S['payload'], S['steps'], S['config']>) => ConditionHandlerResult,
     options?: ConditionStepOptions<O>,
   ): Next<K, AddCondition<S, N, O>>
   /**
@@ -134,7 +134,9 @@ export interface StepMethods<K extends BuilderKind, S extends ChainState> {
    *   (b) => b.delay('1m').do(sendSlack))
    * ```
    */
-  parallel<N extends string, B extends [BranchFn<S, N>, BranchFn<S, N>, ...BranchFn<S, N>[]]>(
+  // Any number of branches is accepted here so that fewer than two gets BranchCheck's sentence
+  // instead of the compiler's "Expected at least 3 arguments".
+  parallel<N extends string, B extends BranchFn<S, N>[]>(
     name: UniqueName<N, S['names']> & NoInfer<BranchCheck<BranchEnds<B>, AddName<S['names'], N>>>,
     ...branches: B
   ): Next<K, AddParallel<S, N, BranchEnds<B>>>

@@ -108,9 +108,13 @@ export interface WorkflowStart<TConfig, TKey extends string = string> extends Wo
   on<T extends TriggerDef<string, unknown>>(trigger: T, filters?: TriggerFilters): WorkflowBuilder<StartState<PayloadOf<T>, TConfig>, TKey>
 }
 
-type CompileArgs<S extends ChainState> = S['hasSteps'] extends true
-  ? []
-  : [add_a_step_first: DslTypeError<'a workflow needs at least one step before compile(): add .do(), .when(), .delay() or .parallel()'>]
+/**
+ * `compile` of a workflow: a function once it has a step, before that a sentence the compiler
+ * shows when it is called ("Type 'DslTypeError<...>' has no call signatures").
+ */
+type CompileMethod<S extends ChainState> = S['hasSteps'] extends true
+  ? () => WorkflowSpec
+  : DslTypeError<'a workflow needs at least one step before compile(): add .do(), .when(), .delay() or .parallel()'>
 
 /**
  * A workflow with a trigger. Every method returns a new builder over a frozen copy, so a
@@ -146,7 +150,7 @@ export interface WorkflowBuilder<S extends ChainState, TKey extends string = str
    * PulseValidationError if it breaks a rule only visible on the whole workflow, such as an
    * `onFalse` that skips past the last step.
    */
-  compile(...args: CompileArgs<S>): WorkflowSpec
+  readonly compile: CompileMethod<S>
 }
 
 interface WorkflowProps {
