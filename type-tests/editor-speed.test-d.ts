@@ -62,8 +62,10 @@ workflow('reads')
 
 // --- readable errors --------------------------------------------------------------------------
 const reads = workflow('messages').on(orderPlaced)
-// compile() of a workflow without steps is a sentence, not "Expected 1 arguments".
-expectType<DslTypeError<'a workflow needs at least one step before compile(): add .do(), .when(), .delay() or .parallel()'>>(reads.compile)
+// compile() of a workflow without steps names what is missing: the argument it lacks is the sentence.
+expectType<[DslTypeError<'a workflow needs at least one step before compile(): add .do(), .when(), .delay() or .parallel()'>]>(
+  null as unknown as Parameters<typeof reads.compile>,
+)
 expectError(reads.compile())
 expectType<WorkflowSpec>(reads.delay('1s').compile())
 // A one-branch parallel step is a sentence on its name, not "Expected at least 3 arguments".

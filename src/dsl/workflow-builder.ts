@@ -109,12 +109,16 @@ export interface WorkflowStart<TConfig, TKey extends string = string> extends Wo
 }
 
 /**
- * `compile` of a workflow: a function once it has a step, before that a sentence the compiler
- * shows when it is called ("Type 'DslTypeError<...>' has no call signatures").
+ * The arguments of `compile()`: none once the workflow has a step. Before that, one that cannot
+ * be given, whose label and type say what is missing; the compiler reports "Expected 1
+ * arguments, but got 0. An argument for 'add_a_step_before_compile' was not provided", and a
+ * hover or an argument shows the DslTypeError. (A property or `this` type would read better but
+ * makes builders of different states unassignable to each other, which code that reassigns a
+ * growing chain relies on.)
  */
-type CompileMethod<S extends ChainState> = S['hasSteps'] extends true
-  ? () => WorkflowSpec
-  : DslTypeError<'a workflow needs at least one step before compile(): add .do(), .when(), .delay() or .parallel()'>
+type CompileArgs<S extends ChainState> = S['hasSteps'] extends true
+  ? []
+  : [add_a_step_before_compile: DslTypeError<'a workflow needs at least one step before compile(): add .do(), .when(), .delay() or .parallel()'>]
 
 /**
  * A workflow with a trigger. Every method returns a new builder over a frozen copy, so a
@@ -150,7 +154,7 @@ export interface WorkflowBuilder<S extends ChainState, TKey extends string = str
    * PulseValidationError if it breaks a rule only visible on the whole workflow, such as an
    * `onFalse` that skips past the last step.
    */
-  readonly compile: CompileMethod<S>
+  compile(...args: CompileArgs<S>): WorkflowSpec
 }
 
 interface WorkflowProps {
