@@ -123,6 +123,11 @@ export interface CheckFigures {
   checkSeconds: number
   totalSeconds: number
   memoryMB: number
+  /**
+   * Entries of the compiler's strict-subtype cache: it grows with the square of the workflows
+   * when the checker compares every pair of them (an array literal of workflow builders).
+   */
+  strictSubtypeCache: number
   /** Compiler errors, empty when the project type-checks. */
   errors: string
 }
@@ -145,6 +150,7 @@ export async function checkProject(dir: string): Promise<CheckFigures> {
     checkSeconds: figure('Check time'),
     totalSeconds: figure('Total time'),
     memoryMB: Math.round(figure('Memory used') / 1024),
+    strictSubtypeCache: figure('Strict subtype cache size'),
     errors: (diagnosticsStart >= 0 ? stdout.slice(0, diagnosticsStart) : stdout).trim(),
   }
 }
