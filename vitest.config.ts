@@ -31,6 +31,8 @@ export default defineConfig({
         test: { name: 'cli', include: ['test/cli/**/*.test.ts'], globalSetup: ['test/cli/global-setup.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
       },
       { extends: true, test: { name: 'bench', include: ['test/bench/**/*.test.ts'] } },
+      // Type-checks generated consumer projects against dist/index.d.ts; needs `npm run build` first.
+      { extends: true, test: { name: 'types', include: ['test/types/**/*.test.ts'], testTimeout: 120_000 } },
       // Packs the built package and installs it into a fresh project; needs `npm run build` first.
       { extends: true, test: { name: 'package', include: ['test/package/**/*.test.ts'] } },
       // Crashes, outages, races, bad input, tenant isolation and a soak; one file at a time, since

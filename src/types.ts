@@ -1,4 +1,5 @@
 import type { StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
+import type { PayloadInputOf, TriggerDef } from './dsl/trigger.js'
 
 export type { OnFalse, RetryPolicy, StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
 
@@ -175,11 +176,39 @@ export interface HandlerContext<
   steps: TSteps
   config: TConfig
   isReplay: boolean
-  /** Emits another signal for workflow chaining; resolves once it is persisted. */
-  emit: (input: TriggerInput) => Promise<TriggerEnvelope>
+  /** Emits another signal for workflow chaining; resolves once it is persisted. See {@link HandlerEmit}. */
+  emit: HandlerEmit
   log: StepLogger
   /** Aborted when the step times out, the run is canceled or the engine shuts down. */
   signal: AbortSignal
+}
+
+/** The fields of a typed `ctx.emit(trigger, input)`: `type` and `source` come from the trigger. */
+export interface HandlerEmitInput<TPayload> {
+  /** The tenant the signal belongs to; default: the tenant of the run whose handler emits it. */
+  tenantId?: string
+  resourceId?: string
+  resourceType?: string
+  environment?: string
+  payload: TPayload
+}
+
+/**
+ * `ctx.emit`: emits another signal for workflow chaining and resolves once it is persisted, like
+ * `engine.emit`. Given a trigger, the payload is typed by the input of the trigger's schema and
+ * checked against the schema when the signal is emitted; the tenant defaults to the run's. The
+ * form that takes a plain signal object stays for workflows stored as JSON.
+ *
+ * @example
+ * ```ts
+ * .do('place_follow_up', async (ctx) => {
+ *   await ctx.emit(orderPlaced, { payload: { orderId: ctx.trigger.payload.orderId } })
+ * })
+ * ```
+ */
+export interface HandlerEmit {
+  <T extends TriggerDef<string, unknown, unknown>>(trigger: T, input: HandlerEmitInput<PayloadInputOf<T>>): Promise<TriggerEnvelope>
+  (input: TriggerInput): Promise<TriggerEnvelope>
 }
 
 /** The original design's name for the handler context. */

@@ -20,7 +20,7 @@ export interface AnyBranch {
  * .parallel('notify_all', (b) => b.do(sendEmail).when(wantsSms).do(sendSms), (b) => b.do(sendSlack))
  * ```
  */
-export interface BranchBuilder<S extends ChainState> extends StepMethods<'branch', S>, AnyBranch {}
+export interface BranchBuilder<S extends ChainState> extends StepMethods<null, S>, AnyBranch {}
 
 /** One parallel branch under construction; frozen, every method returns a new instance. */
 export class BranchBuilderImpl {

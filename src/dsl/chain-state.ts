@@ -168,7 +168,9 @@ type OwnNames<Ends extends ChainState[], Outer extends string> = { [I in keyof E
  * `unknown` when the branches of a parallel step are fine, otherwise an error naming the
  * problem; it is intersected with the parallel step's name argument so the error shows there.
  */
-export type BranchCheck<Ends extends ChainState[], Outer extends string> = false extends Ends[number]['hasSteps']
+export type BranchCheck<Ends extends ChainState[], Outer extends string> = Ends extends [] | [unknown]
+  ? DslTypeError<'a parallel step needs at least two branches: .parallel(name, (b) => b.do(...), (b) => b.do(...)); for one branch, add its steps to the chain itself'>
+  : false extends Ends[number]['hasSteps']
   ? DslTypeError<'every branch needs at least one step: (b) => b.do(...)'>
   : [Duplicates<OwnNames<Ends, Outer>>] extends [never]
     ? unknown

@@ -23,10 +23,13 @@ import type { ConditionDef, ConditionHandlerResult } from './condition.js'
 import type { DurationInput } from './duration.js'
 import type { WorkflowBuilder } from './workflow-builder.js'
 
-/** Which builder a step method returns: the workflow's own, or a parallel branch's. */
-export type BuilderKind = 'workflow' | 'branch'
+/**
+ * Which builder a step method returns: a workflow's, identified by its key (a literal key makes
+ * arrays of workflows cheap to check, see {@link WorkflowBuilder}), or a parallel branch's (`null`).
+ */
+export type BuilderKind = string | null
 
-type Next<K extends BuilderKind, S extends ChainState> = K extends 'workflow' ? WorkflowBuilder<S> : BranchBuilder<S>
+type Next<K extends BuilderKind, S extends ChainState> = K extends string ? WorkflowBuilder<S, K> : BranchBuilder<S>
 
 /** The context an inline handler receives at this point of the chain. */
 export type ContextAt<S extends ChainState> = HandlerContext<S['payload'], S['steps'], S['config']>
@@ -44,19 +47,8 @@ export type BranchEnds<B extends readonly unknown[]> = {
  * it was called on is unchanged.
  */
 export interface StepMethods<K extends BuilderKind, S extends ChainState> {
-  /**
-   * Runs an action declared with `action()` or `trigger.action()`. Its output becomes
-   * `ctx.steps[name]` for the steps after it.
-   *
-   * @example
-   * ```ts
-   * .do(createIncident, { retry: { maxAttempts: 3, backoff: '5s' }, timeout: '30s' })
-   * ```
-   */
-  do<N extends string, D extends JsonObject>(
-    action: ActionDef<N, S['payload'], D> & UniqueDef<N, S['names']>,
-    options?: ActionStepOptions,
-  ): Next<K, AddAction<S, N, D>>
+  // Inline forms come first: a call with a def and no options has too few arguments for them, so
+  // TypeScript skips them without instantiating anything, and an inline call matches at once.
   /**
    * Runs an action declared on the spot; its handler sees the typed payload, earlier outputs
    * and config.
@@ -70,10 +62,36 @@ export interface StepMethods<K extends BuilderKind, S extends ChainState> {
    */
   do<N extends string, D extends JsonObject = NoData>(
     name: UniqueName<N, S['names']>,
-    handler: (ctx: ContextAt<S>) => ActionHandlerResult<D>,
+    handler: (ctx: HandlerContext<S['payload'], S['steps'], S['config']>) => ActionHandlerResult<D>,
     options?: InlineActionStepOptions,
   ): Next<K, AddAction<S, N, D>>
+  /**
+   * Runs an action declared with `action()` or `trigger.action()`. Its output becomes
+   * `ctx.steps[name]` for the steps after it.
+   *
+   * @example
+   * ```ts
+   * .do(createIncident, { retry: { maxAttempts: 3, backoff: '5s' }, timeout: '30s' })
+   * ```
+   */
+  do<N extends string, D extends JsonObject>(
+    action: ActionDef<N, S['payload'], D> & UniqueDef<N, S['names']>,
+    options?: ActionStepOptions,
+  ): Next<K, AddAction<S, N, D>>
 
+  /**
+   * Checks a condition declared on the spot.
+   *
+   * @example
+   * ```ts
+   * .when('is_production', (ctx) => ctx.trigger.environment === 'production', { onFalse: 'skip' })
+   * ```
+   */
+  when<N extends string, const O extends OnFalseOption = 'complete'>(
+    name: UniqueName<N, S['names']>,
+    handler: (ctx: HandlerContext<S['payload'], S['steps'], S['config']>) => ConditionHandlerResult,
+    options?: ConditionStepOptions<O>,
+  ): Next<K, AddCondition<S, N, O>>
   /**
    * Checks a condition declared with `condition()` or `trigger.condition()`; on `false` the run
    * completes (default), skips the next step (`'skip'`) or skips the next N steps.
@@ -85,19 +103,6 @@ export interface StepMethods<K extends BuilderKind, S extends ChainState> {
    */
   when<N extends string, const O extends OnFalseOption = 'complete'>(
     condition: ConditionDef<N, S['payload']> & UniqueDef<N, S['names']>,
-    options?: ConditionStepOptions<O>,
-  ): Next<K, AddCondition<S, N, O>>
-  /**
-   * Checks a condition declared on the spot.
-   *
-   * @example
-   * ```ts
-   * .when('is_production', (ctx) => ctx.trigger.environment === 'production', { onFalse: 'skip' })
-   * ```
-   */
-  when<N extends string, const O extends OnFalseOption = 'complete'>(
-    name: UniqueName<N, S['names']>,
-    handler: (ctx: ContextAt<S>) => ConditionHandlerResult,
     options?: ConditionStepOptions<O>,
   ): Next<K, AddCondition<S, N, O>>
 
@@ -129,7 +134,9 @@ export interface StepMethods<K extends BuilderKind, S extends ChainState> {
    *   (b) => b.delay('1m').do(sendSlack))
    * ```
    */
-  parallel<N extends string, B extends [BranchFn<S, N>, BranchFn<S, N>, ...BranchFn<S, N>[]]>(
+  // Any number of branches is accepted here so that fewer than two gets BranchCheck's sentence
+  // instead of the compiler's "Expected at least 3 arguments".
+  parallel<N extends string, B extends BranchFn<S, N>[]>(
     name: UniqueName<N, S['names']> & NoInfer<BranchCheck<BranchEnds<B>, AddName<S['names'], N>>>,
     ...branches: B
   ): Next<K, AddParallel<S, N, BranchEnds<B>>>

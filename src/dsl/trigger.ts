@@ -11,35 +11,55 @@ import type { DslTypeError } from './type-errors.js'
  * A signal type as the engine registers it: its `type`, the `source` that emits it, and
  * optionally a resource type and the zod schema its payload must satisfy.
  *
+ * @typeParam TPayload - the payload handlers read: the schema's output
+ * @typeParam TInput - the payload an emitter writes: the schema's input, in which `.default()`
+ *   fields may be left out
+ *
  * @example
  * ```ts
  * const def: TriggerDef<'heartbeat.missed', { lastSeenAt: string }> = heartbeatMissed
  * ```
  */
-export interface TriggerDef<TType extends string = string, TPayload = JsonObject> {
+export interface TriggerDef<TType extends string = string, TPayload = JsonObject, TInput = TPayload> {
   readonly kind: 'trigger'
   readonly type: TType
   readonly source: string
   readonly resourceType?: string
-  /** The schema emitted payloads are checked against, if the trigger declared one. */
-  readonly payload?: z.ZodType<TPayload>
+  /**
+   * The schema emitted payloads are checked against, if the trigger declared one. It has zod's
+   * core schema type, which every zod 4 schema extends: checking a schema against the full
+   * `z.ZodType` class costs the compiler tens of thousands of type instantiations.
+   */
+  readonly payload?: z.core.$ZodType<TPayload, TInput>
 }
 
 /**
- * The payload type of a trigger, e.g. for a typed `engine.emit(trigger, payload)`.
+ * The payload type handlers see for a trigger: its schema's output.
  *
  * @example
  * ```ts
  * type Missed = PayloadOf<typeof heartbeatMissed> // { lastSeenAt: string }
  * ```
  */
-export type PayloadOf<T extends TriggerDef<string, unknown>> = T extends TriggerDef<string, infer P> ? P : never
+export type PayloadOf<T extends TriggerDef<string, unknown, unknown>> = T extends TriggerDef<string, infer P, unknown> ? P : never
+
+/**
+ * The payload type an emitter writes for a trigger: its schema's input, so a field with
+ * `.default()` may be left out. `engine.emit(trigger, ...)` and `ctx.emit(trigger, ...)` take it.
+ *
+ * @example
+ * ```ts
+ * // payload: z.object({ attempts: z.number().default(0) })
+ * type Sent = PayloadInputOf<typeof heartbeatMissed> // { attempts?: number | undefined }
+ * ```
+ */
+export type PayloadInputOf<T extends TriggerDef<string, unknown, unknown>> = T extends TriggerDef<string, unknown, infer I> ? I : never
 
 /**
  * What `trigger()` returns: the {@link TriggerDef} plus factories for handlers that read this
  * trigger's typed payload but live outside any workflow.
  */
-export interface Trigger<TType extends string = string, TPayload = JsonObject> extends TriggerDef<TType, TPayload> {
+export interface Trigger<TType extends string = string, TPayload = JsonObject, TInput = TPayload> extends TriggerDef<TType, TPayload, TInput> {
   /**
    * Declares a reusable action typed by this trigger's payload. A workflow can use it when its
    * own trigger's payload has at least the fields this one reads.
@@ -98,7 +118,7 @@ type NotJson<T> = unknown extends T
  * JSON and be valid input to itself. Transforms (string to number) and non-JSON values
  * (`z.date()`, `z.bigint()`) break that and are rejected here; `.default()` and `z.coerce` are fine.
  */
-export type JsonRoundTrip<S extends z.ZodType> =
+export type JsonRoundTrip<S extends z.core.$ZodType> =
   z.output<S> extends z.input<S>
     ? [NotJson<z.output<S>>] extends [never]
       ? unknown
@@ -107,7 +127,8 @@ export type JsonRoundTrip<S extends z.ZodType> =
 
 /**
  * Declares a signal type. With a zod `payload` schema, handlers see `ctx.trigger.payload`
- * typed by the schema's output and `engine.emit` checks payloads against it.
+ * typed by the schema's output, and `engine.emit` and `ctx.emit` take payloads typed by its
+ * input (fields with `.default()` may be left out) and check them against it.
  *
  * @example
  * ```ts
@@ -118,12 +139,12 @@ export type JsonRoundTrip<S extends z.ZodType> =
  * })
  * ```
  */
-export function trigger<const TType extends string, S extends z.ZodType<JsonObject>>(
+export function trigger<const TType extends string, S extends z.core.$ZodType<JsonObject>>(
   type: TType,
   options: TriggerOptions & { payload: S & JsonRoundTrip<S> },
-): Trigger<TType, z.output<S>>
+): Trigger<TType, z.output<S>, z.input<S>>
 export function trigger<const TType extends string>(type: TType, options: TriggerOptions): Trigger<TType, JsonObject>
-export function trigger(type: string, options: TriggerOptions & { payload?: z.ZodType<JsonObject> }): Trigger<string, JsonObject> {
+export function trigger(type: string, options: TriggerOptions & { payload?: z.core.$ZodType<JsonObject, JsonObject> }): Trigger<string, JsonObject> {
   const subject = typeof type === 'string' && type.length > 0 ? `trigger "${type}"` : 'trigger'
   throwIfAny(subject, triggerIssues(type, options))
   const def: Trigger<string, JsonObject> = {

@@ -58,8 +58,6 @@ export interface AnyWorkflow {
 
 /** Settings a workflow can take before and after `.on()`. */
 interface WorkflowSettings<TSelf> {
-  /** The stable key given to `workflow(key)`. */
-  readonly key: string
   /** Sets the display name (default: the key). */
   name(name: string): TSelf
   /** Sets a description shown in dashboards and the CLI. */
@@ -86,7 +84,9 @@ interface WorkflowSettings<TSelf> {
  * const start = workflow('nightly-cleanup').name('Nightly cleanup').config({ keepDays: 30 })
  * ```
  */
-export interface WorkflowStart<TConfig> extends WorkflowSettings<WorkflowStart<TConfig>> {
+export interface WorkflowStart<TConfig, TKey extends string = string> extends WorkflowSettings<WorkflowStart<TConfig, TKey>> {
+  /** The stable key given to `workflow(key)`. */
+  readonly key: TKey
   /**
    * Sets the workflow config, which handlers read as `ctx.config`.
    *
@@ -95,7 +95,7 @@ export interface WorkflowStart<TConfig> extends WorkflowSettings<WorkflowStart<T
    * workflow('incident').config({ severity: 'high' }, { schema: z.object({ severity: z.enum(['low', 'high']) }) })
    * ```
    */
-  config<C extends JsonObject>(config: C, options?: ConfigOptions): WorkflowStart<C>
+  config<C extends JsonObject>(config: C, options?: ConfigOptions): WorkflowStart<C, TKey>
   /**
    * Picks the signal that starts the workflow, optionally narrowed by environment and resource
    * type. Steps can be added after this.
@@ -105,12 +105,20 @@ export interface WorkflowStart<TConfig> extends WorkflowSettings<WorkflowStart<T
    * workflow('incident').on(heartbeatMissed, { environment: 'production' })
    * ```
    */
-  on<T extends TriggerDef<string, unknown>>(trigger: T, filters?: TriggerFilters): WorkflowBuilder<StartState<PayloadOf<T>, TConfig>>
+  on<T extends TriggerDef<string, unknown>>(trigger: T, filters?: TriggerFilters): WorkflowBuilder<StartState<PayloadOf<T>, TConfig>, TKey>
 }
 
+/**
+ * The arguments of `compile()`: none once the workflow has a step. Before that, one that cannot
+ * be given, whose label and type say what is missing; the compiler reports "Expected 1
+ * arguments, but got 0. An argument for 'add_a_step_before_compile' was not provided", and a
+ * hover or an argument shows the DslTypeError. (A property or `this` type would read better but
+ * makes builders of different states unassignable to each other, which code that reassigns a
+ * growing chain relies on.)
+ */
 type CompileArgs<S extends ChainState> = S['hasSteps'] extends true
   ? []
-  : [add_a_step_first: DslTypeError<'a workflow needs at least one step before compile(): add .do(), .when(), .delay() or .parallel()'>]
+  : [add_a_step_before_compile: DslTypeError<'a workflow needs at least one step before compile(): add .do(), .when(), .delay() or .parallel()'>]
 
 /**
  * A workflow with a trigger. Every method returns a new builder over a frozen copy, so a
@@ -125,13 +133,22 @@ type CompileArgs<S extends ChainState> = S['hasSteps'] extends true
  *   .do(createIncident)
  * ```
  */
-export interface WorkflowBuilder<S extends ChainState> extends StepMethods<'workflow', S>, WorkflowSettings<WorkflowBuilder<S>> {
+export interface WorkflowBuilder<S extends ChainState, TKey extends string = string>
+  extends StepMethods<TKey, S>,
+    WorkflowSettings<WorkflowBuilder<S, TKey>> {
+  /**
+   * The stable key given to `workflow(key)`. It comes first and keeps its literal type on
+   * purpose: TypeScript compares the element types of an array literal pairwise, and a distinct
+   * literal as the first literal-typed property lets it tell two workflows apart without
+   * comparing their steps, so `sync({ workflows: [...] })` checks in linear time.
+   */
+  readonly key: TKey
   readonly kind: 'workflow'
   /**
    * Sets the workflow config. Set it before the handlers that read it; a later call must keep
    * the earlier fields' types, because handlers already added rely on them.
    */
-  config<C extends JsonObject & S['config']>(config: C, options?: ConfigOptions): WorkflowBuilder<WithConfig<S, C>>
+  config<C extends JsonObject & S['config']>(config: C, options?: ConfigOptions): WorkflowBuilder<WithConfig<S, C>, TKey>
   /**
    * Returns the workflow as plain, validated {@link WorkflowSpec} JSON. Throws a
    * PulseValidationError if it breaks a rule only visible on the whole workflow, such as an
@@ -283,7 +300,7 @@ export class WorkflowBuilderImpl {
  *   .do(createIncident, { retry: { maxAttempts: 3, backoff: '5s' } })
  * ```
  */
-export function workflow(key: string, options?: WorkflowOptions): WorkflowStart<JsonObject> {
+export function workflow<const TKey extends string>(key: TKey, options?: WorkflowOptions): WorkflowStart<JsonObject, TKey> {
   const subject = typeof key === 'string' && key.length > 0 ? `workflow "${key}"` : 'workflow'
   throwIfAny(subject, fieldIssues('key', key))
   if (options?.name !== undefined) throwIfAny(subject, fieldIssues('name', options.name))
@@ -301,7 +318,7 @@ export function workflow(key: string, options?: WorkflowOptions): WorkflowStart<
   if (options?.enabled !== undefined && typeof options.enabled !== 'boolean') {
     throwIfAny(subject, [{ path: ['isEnabled'], message: 'enabled must be true or false' }])
   }
-  return start as unknown as WorkflowStart<JsonObject>
+  return start as unknown as WorkflowStart<JsonObject, TKey>
 }
 
 /** Checks one top-level field with the same rules (and messages) validateDefinition uses. */

@@ -1,3 +1,4 @@
+import type { z } from 'zod'
 import { collectRegistrations, type AnyWorkflow } from '../dsl/index.js'
 import { PulseValidationError } from '../errors.js'
 import { createCronQueue, createStepQueue, type CronQueue, type StepQueue } from '../queue/index.js'
@@ -77,7 +78,10 @@ export function createEngine(config: EngineConfig = {}): Engine {
 
   const registerWorkflow = (wf: AnyWorkflow) => {
     const { trigger, actions, conditions } = collectRegistrations(wf)
-    registry.registerTrigger(trigger.type, { source: trigger.source, resourceType: trigger.resourceType, payloadSchema: trigger.payload })
+    // trigger() only accepts schemas with safeParse (zod 4 classic); its type names zod's core
+    // schema type because that is cheap for the compiler, not because other schemas get through.
+    const payloadSchema = trigger.payload as z.ZodType | undefined
+    registry.registerTrigger(trigger.type, { source: trigger.source, resourceType: trigger.resourceType, payloadSchema })
     for (const a of actions) registry.registerAction(a.name, a.handler, a.options)
     for (const c of conditions) registry.registerCondition(c.name, c.handler)
   }

@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import type { AnyWorkflow, PayloadOf, TriggerDef } from '../dsl/index.js'
+import type { AnyWorkflow, PayloadInputOf, TriggerDef } from '../dsl/index.js'
 import type { RedisPolicyReport } from '../queue/redis-policy.js'
 import type { SyncPlan } from '../runtime/sync.js'
 import type { VerifyOptions, VerifyReport } from '../runtime/verify.js'
@@ -117,7 +117,7 @@ export interface TenantEngine {
   readonly tenantId: string
   /** Emits a signal for this tenant; a `tenantId` in the input must be this tenant's or be left out. */
   emit(input: Omit<TriggerInput, 'tenantId'> & { tenantId?: string }): Promise<TriggerEnvelope>
-  emit<T extends TriggerDef<string, unknown>>(trigger: T, input: Omit<TypedEmitInput<PayloadOf<T>>, 'tenantId'> & { tenantId?: string }): Promise<TriggerEnvelope>
+  emit<T extends TriggerDef<string, unknown, unknown>>(trigger: T, input: Omit<TypedEmitInput<PayloadInputOf<T>>, 'tenantId'> & { tenantId?: string }): Promise<TriggerEnvelope>
   createWorkflow(definition: Omit<CreateWorkflowInput, 'tenantId'> & { tenantId?: string }): Promise<WorkflowDefinition>
   sync(options: Omit<SyncOptions, 'tenantId'> & { tenantId?: string }): Promise<SyncPlan>
   enableWorkflow(definitionId: string): Promise<void>
@@ -220,6 +220,8 @@ export interface Engine {
 
   /**
    * Persists a signal and starts a run for every enabled workflow of the tenant that matches it.
+   * Given a trigger, the payload is typed by the input of its schema (fields with `.default()`
+   * may be left out) and checked against the schema, which fills the defaults in.
    *
    * @example
    * ```ts
@@ -228,7 +230,7 @@ export interface Engine {
    * ```
    */
   emit(input: TriggerInput): Promise<TriggerEnvelope>
-  emit<T extends TriggerDef<string, unknown>>(trigger: T, input: TypedEmitInput<PayloadOf<T>>): Promise<TriggerEnvelope>
+  emit<T extends TriggerDef<string, unknown, unknown>>(trigger: T, input: TypedEmitInput<PayloadInputOf<T>>): Promise<TriggerEnvelope>
 
   /**
    * A run with its status, context (the outputs of its steps so far) and definition snapshot, or

@@ -1,5 +1,6 @@
 import { publicRun, publicStep, type Claim, type Store } from '../store/index.js'
 import type { HandlerContext, JsonObject, LogLevel, StepLogger, TriggerEnvelope, TriggerInput, WorkflowStep } from '../types.js'
+import { handlerEmit } from './handler-emit.js'
 
 export interface ContextDeps {
   store: Store
@@ -36,7 +37,7 @@ export function buildContext(
     steps: run.context as Record<string, JsonObject | undefined>,
     config,
     isReplay: run.isReplay,
-    emit: deps.emit,
+    emit: handlerEmit(deps.emit, run.tenantId),
     log,
     get signal() {
       return signal()

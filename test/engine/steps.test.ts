@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Engine, WorkflowStep } from '../../src/index.js'
+import { z } from 'zod'
+import { PulseValidationError, trigger, workflow, type Engine, type WorkflowStep } from '../../src/index.js'
 import { startTestEngine, waitForRun, type TestEngine } from '../support/engine.js'
 import { servicesMissing } from '../support/services.js'
 
@@ -169,6 +170,36 @@ describe.skipIf(servicesMissing())('step semantics', () => {
     const chained = await eventuallyRun(engine, tenantId, close.id)
     expect((await waitForRun(engine, chained)).status).toBe('completed')
     expect(closedWith).toEqual({ fix: 'restart' })
+  })
+
+  it("chains DSL workflows through a typed ctx.emit: the run's tenant, the schema's defaults filled in, a bad payload refused", async () => {
+    const tenantId = `tenant_${++tenant}`
+    const start = trigger('typed.start', { source: 'test' })
+    const followUp = trigger('typed.follow_up', { source: 'orders', payload: z.object({ orderId: z.string(), attempts: z.number().default(0) }) })
+    let refused: unknown
+    const emitter = workflow('typed-emitter')
+      .on(start)
+      .do('forward', async (ctx) => {
+        const envelope = await ctx.emit(followUp, { resourceId: 'o1', payload: { orderId: 'o1' } })
+        refused = await ctx.emit(followUp, { payload: { orderId: 42 as unknown as string } }).catch((err: unknown) => err)
+        return { success: true, data: { signalId: envelope.id } }
+      })
+    let received: unknown
+    const receiver = workflow('typed-receiver')
+      .on(followUp)
+      .do('receive', (ctx) => {
+        received = { tenantId: ctx.tenantId, source: ctx.trigger.source, resourceId: ctx.trigger.resourceId, payload: ctx.trigger.payload }
+      })
+    engine.register(emitter, receiver)
+    await engine.sync({ tenantId, workflows: [emitter, receiver] })
+    const signal = await engine.emit(start, { tenantId, payload: {} })
+    const [first] = await engine.getRunsByTrigger(signal.id)
+    expect((await waitForRun(engine, first!.id)).status).toBe('completed')
+    const [receiving] = await engine.listWorkflows({ tenantId, key: 'typed-receiver' })
+    expect((await waitForRun(engine, await eventuallyRun(engine, tenantId, receiving!.id))).status).toBe('completed')
+    expect(received).toEqual({ tenantId, source: 'orders', resourceId: 'o1', payload: { orderId: 'o1', attempts: 0 } })
+    expect(refused).toBeInstanceOf(PulseValidationError)
+    expect((refused as PulseValidationError).issues).toEqual([expect.objectContaining({ path: ['payload', 'orderId'] })])
   })
 })
 

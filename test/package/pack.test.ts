@@ -168,14 +168,20 @@ Promise.all([main('postgres'), main('redis')]).then((r) => console.log(JSON.stri
     expect(existsSync(join(cli, '.pulse/pulse-owner.json'))).toBe(false)
   }, 180_000)
 
-  it('exposes types to ESM and CommonJS consumers, payload inference included', async () => {
+  it('exposes types to ESM and CommonJS consumers, payload inference included, without skipLibCheck or @types/pg of their own', async () => {
+    // The consumer installed only pulse-engine and zod: pg's types must come with pulse-engine.
+    expect(JSON.parse(await readFile(join(project, 'package.json'), 'utf8')).dependencies).not.toHaveProperty('@types/pg')
     const body = (importLine: string) => `${importLine}
-const missed = trigger('heartbeat.missed', { source: 'heartbeat', payload: z.object({ lastSeenAt: z.string() }) })
+const missed = trigger('heartbeat.missed', { source: 'heartbeat', payload: z.object({ lastSeenAt: z.string(), attempts: z.number().default(0) }) })
 const wf = workflow('incident')
   .on(missed)
-  .do('open', (ctx) => {
+  .do('open', async (ctx) => {
     const since: string = ctx.trigger.payload.lastSeenAt
-    return { success: true, data: { id: since } }
+    const attempts: number = ctx.trigger.payload.attempts
+    await ctx.emit(missed, { payload: { lastSeenAt: since } })
+    // @ts-expect-error ctx.emit checks the payload against the trigger's schema
+    await ctx.emit(missed, { payload: { lastSeen: since } })
+    return { success: true, data: { id: since, attempts } }
   })
   .do('page', (ctx) => {
     const id: string = ctx.steps.open.id
@@ -186,6 +192,8 @@ const engine: Engine = createEngine({ dataDir: false })
 void engine.emit(missed, { tenantId: 't', payload: { lastSeenAt: 'x' } })
 // @ts-expect-error the payload schema has no such field
 void engine.emit(missed, { tenantId: 't', payload: { lastSeen: 'x' } })
+// @ts-expect-error db must be a pg Pool: pg's types are there, not an any
+createEngine({ db: 42 })
 void spec
 `
     await writeFile(join(project, 'types-esm.mts'), body(`import { z } from 'zod'\nimport { createEngine, trigger, workflow, type Engine, type WorkflowSpec } from 'pulse-engine'`))
@@ -196,7 +204,7 @@ void spec
     await writeFile(
       join(project, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: true, types: [] },
+        compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: false, types: [] },
         files: ['types-esm.mts', 'types-cjs.cts'],
       }),
     )
