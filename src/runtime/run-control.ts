@@ -1,7 +1,7 @@
 import { PulseNotFoundError, PulseStateError } from '../errors.js'
 import type { RunRecord } from '../store/index.js'
 import type { Executor } from './executor.js'
-import { canTransition, runGuard } from './run-state.js'
+import { canTransition, planCancel, planRetry } from './run-state.js'
 
 /** Cancels a run: pending and scheduled steps are skipped, queued jobs removed, running handlers aborted. */
 export async function cancelRun(executor: Executor, runId: string, reason: string | undefined, tenantId?: string): Promise<RunRecord> {
@@ -11,8 +11,9 @@ export async function cancelRun(executor: Executor, runId: string, reason: strin
     if (!canTransition(run.status, 'canceled')) {
       throw new PulseStateError(`run "${runId}" is ${run.status} and cannot be canceled; only pending, running or waiting runs can`)
     }
-    const ended = await tx.runs.transition(runId, runGuard('canceled'), 'canceled', { cancelReason: reason })
-    const skipped = await tx.steps.skipUnfinished(runId, reason ? `canceled: ${reason}` : 'canceled', true)
+    const cancel = planCancel().run
+    const ended = await tx.runs.transition(runId, cancel.from, cancel.to, { cancelReason: reason })
+    const skipped = await tx.steps.skipUnfinished(runId, reason ? `canceled: ${reason}` : 'canceled', 'cancel')
     fx.removeJobs.push(...skipped)
     fx.finishedSteps.push(...skipped)
     if (ended) {
@@ -30,12 +31,13 @@ export async function retryRun(executor: Executor, runId: string, tenantId?: str
   let result: RunRecord | undefined
   await executor.commit(runId, async (tx, run, fx) => {
     if (tenantId !== undefined && run.tenantId !== tenantId) return
-    // waiting -> running is a legal edge too, but it belongs to delays, not to retry.
-    if (run.status !== 'failed' || !canTransition(run.status, 'running')) {
+    // waiting -> running is a legal edge too, but it belongs to delays, not to retry (planRetry).
+    const retry = planRetry().run
+    if (!retry.from.includes(run.status)) {
       throw new PulseStateError(`run "${runId}" is ${run.status}; only a failed run can be retried`)
     }
     const reset = await tx.steps.resetForRetry(runId)
-    const resumed = await tx.runs.transition(runId, ['failed'], 'running', { errorMessage: null })
+    const resumed = await tx.runs.transition(runId, retry.from, retry.to, { errorMessage: null })
     await tx.logs.insert({ runId, tenantId: run.tenantId, level: 'info', message: 'retry requested', data: { steps: reset.map((s) => s.stepName) } })
     fx.enqueue.push(...reset.filter((s) => s.stepType !== 'parallel'))
     if (resumed) result = resumed

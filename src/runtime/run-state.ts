@@ -1,4 +1,6 @@
-import { STOPPED_PREFIX, type Plan, type RunStart, type RunStarts, type StepChange } from '../store/index.js'
+// Only types from the store: the store reads STATUS_MOVES from here when it is created, so this
+// module must not need any of the store's values at load time.
+import type { ClaimMoves, Plan, RetryReset, RunChange, RunStart, RunStarts, StatusMoves, StepChange, StepSetMove } from '../store/index.js'
 import type { JsonObject, StepStatus, StepType, WorkflowStatus, WorkflowStep } from '../types.js'
 import { isTopLevel, nextPath, parentPath, stepAt, type StepPath } from './step-path.js'
 
@@ -33,6 +35,15 @@ export const STEP_TRANSITIONS: Readonly<Record<StepStatus, readonly StepStatus[]
 /** Runs that can still make progress. */
 export const ACTIVE_RUN_STATUSES: readonly WorkflowStatus[] = ['pending', 'running', 'waiting']
 
+/** Steps waiting in line for a worker: queued now, or due at a time. */
+export const QUEUED_STEP_STATUSES: readonly StepStatus[] = ['pending', 'scheduled']
+
+/** A step held by a worker (under a lease, fenced). */
+export const CLAIMED_STEP_STATUS: StepStatus = 'running'
+
+/** error_message prefix of steps stopped because their run failed; a retry of the run resumes them. */
+export const STOPPED_PREFIX = 'stopped: '
+
 export function canTransition(from: WorkflowStatus, to: WorkflowStatus): boolean {
   return RUN_TRANSITIONS[from].includes(to)
 }
@@ -46,7 +57,102 @@ export function runGuard(to: WorkflowStatus): WorkflowStatus[] {
   return (Object.keys(RUN_TRANSITIONS) as WorkflowStatus[]).filter((from) => canTransition(from, to))
 }
 
+/** The statuses a step may be in to move to `to`: the step table, read backwards. */
+export function stepGuard(to: StepStatus): StepStatus[] {
+  return (Object.keys(STEP_TRANSITIONS) as StepStatus[]).filter((from) => canStepTransition(from, to))
+}
+
 const isActive = (status: WorkflowStatus) => ACTIVE_RUN_STATUSES.includes(status)
+
+// The status changes outside planStep. Each is read by one store statement (see STATUS_MOVES);
+// their guards come from the tables above, narrowed to what the operation is about.
+
+/**
+ * Claiming a step: one waiting in line becomes claimed, in a run that can still make progress;
+ * a run that was pending or waiting on a delay is running from then on.
+ */
+export function planClaim(): ClaimMoves {
+  return {
+    runIn: ACTIVE_RUN_STATUSES,
+    step: { from: stepGuard(CLAIMED_STEP_STATUS).filter((s) => QUEUED_STEP_STATUSES.includes(s)), to: CLAIMED_STEP_STATUS },
+    // failed -> running is a retry's edge, not a claim's.
+    run: { from: runGuard('running').filter(isActive), to: 'running' },
+  }
+}
+
+/** `cancelRun`: the run is canceled, and every step not finished is skipped, claimed ones too. */
+export function planCancel(): { run: RunChange; steps: StepSetMove } {
+  const from = [...QUEUED_STEP_STATUSES, CLAIMED_STEP_STATUS].filter((s) => canStepTransition(s, 'skipped'))
+  return { run: { from: runGuard('canceled'), to: 'canceled' }, steps: { from, to: 'skipped', fenceFor: [CLAIMED_STEP_STATUS] } }
+}
+
+/**
+ * A step failed for good and its run fails (planStep's `fail`): the parallel steps around it,
+ * which are running while their branches do, fail; steps not yet started stop, marked with
+ * STOPPED_PREFIX so a retry resumes them. Steps still running in sibling branches finish on
+ * their own (or are stopped by planAbandonedStop).
+ */
+export function planRunFailure(): StatusMoves['runFailure'] {
+  return {
+    ancestors: { from: [CLAIMED_STEP_STATUS], to: 'failed' },
+    stop: { from: QUEUED_STEP_STATUSES.filter((s) => canStepTransition(s, 'skipped')), to: 'skipped', fenceFor: [] },
+    stoppedPrefix: STOPPED_PREFIX,
+  }
+}
+
+/**
+ * `retryRun`: the failed run runs again, and its failed and stopped steps go back in line. Actions
+ * and conditions wait for a worker, a delay keeps its due time, and a parallel step is running at
+ * once (its branches are what go back in line); failed steps get fresh attempts.
+ */
+export function planRetry(): { run: RunChange; steps: RetryReset } {
+  const inLine: StepStatus = 'pending'
+  return {
+    run: { from: runGuard('running').filter((s) => !isActive(s)), to: 'running' },
+    steps: {
+      from: ['failed'],
+      stopped: ['skipped'],
+      stoppedPrefix: STOPPED_PREFIX,
+      to: { action: inLine, condition: inLine, delay: 'scheduled', parallel: CLAIMED_STEP_STATUS },
+      inLine,
+      freshAttemptsFrom: ['failed'],
+    },
+  }
+}
+
+/** Shutdown: a claimed step goes back in line without counting its attempt. */
+export function planHandBack(): StatusMoves['handBack'] {
+  return { from: [CLAIMED_STEP_STATUS], to: 'pending' }
+}
+
+/**
+ * The reconciler: in a run that failed (the only stopped run that can be retried), a claimed
+ * step whose lease ran out will never be finished by its worker; it stops, so a retry resumes it.
+ */
+export function planAbandonedStop(): StatusMoves['abandonedStop'] {
+  return {
+    runIn: runGuard('running').filter((s) => !isActive(s)),
+    from: [CLAIMED_STEP_STATUS],
+    to: 'skipped',
+    errorMessage: `${STOPPED_PREFIX}its worker stopped after the run had failed`,
+  }
+}
+
+/** Liveness: a dead worker's claims are voided like a lease that ran out; the steps stay claimed until claimed again. */
+export function planTakeover(): StatusMoves['takeover'] {
+  return { claimed: [CLAIMED_STEP_STATUS] }
+}
+
+/** Every status change the store makes outside a plan, as the store reads them when it is created. */
+export const STATUS_MOVES: StatusMoves = {
+  claim: planClaim(),
+  cancel: planCancel().steps,
+  runFailure: planRunFailure(),
+  retry: planRetry().steps,
+  handBack: planHandBack(),
+  abandonedStop: planAbandonedStop(),
+  takeover: planTakeover(),
+}
 
 /** What running (or reaching) a step came to, as far as the run state machine cares. */
 export type StepOutcome =

@@ -1,4 +1,4 @@
-import { STOPPED_PREFIX, type ContinueRequest, type NewStep } from './steps.js'
+import type { ContinueRequest, NewStep } from './steps.js'
 import type { Effects, Plan } from './plan.js'
 import type { RunRecord, StepRecord } from './rows.js'
 import type { StoreSession } from './store.js'
@@ -35,7 +35,7 @@ export async function applyPlan(tx: StoreSession, run: RunRecord, step: StepReco
       if (i + 1 < plan.fail.ancestors) parentId = (await tx.steps.get(parentId))?.parentStepRunId
     }
     await tx.steps.failParallelAncestors(ancestors, plan.fail.message)
-    fx.removeJobs.push(...(await tx.steps.skipUnfinished(run.id, `${STOPPED_PREFIX}${plan.fail.message}`, false)))
+    fx.removeJobs.push(...(await tx.steps.skipUnfinished(run.id, plan.fail.message, 'run-failure')))
   }
   if (plan.run) {
     const details = plan.run.errorMessage !== undefined ? { errorMessage: plan.run.errorMessage } : {}

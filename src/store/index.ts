@@ -1,8 +1,22 @@
 export { createStore, type Store, type StoreSession } from './store.js'
 export type { RunListFilter } from './runs.js'
-export { isFastPlan, noEffects, type Effects, type Plan, type PlannedStep, type RunChange, type RunStart, type RunStarts, type StepChange } from './plan.js'
+export {
+  isFastPlan,
+  noEffects,
+  type ClaimMoves,
+  type Effects,
+  type Plan,
+  type PlannedStep,
+  type RetryReset,
+  type RunChange,
+  type RunStart,
+  type RunStarts,
+  type StatusMoves,
+  type StepChange,
+  type StepSetMove,
+} from './plan.js'
 export { applyPlan, continueRequest } from './apply-plan.js'
-export { STOPPED_PREFIX, type Claim, type ClaimMiss, type ContinueRequest, type ContinueResult, type NewStep } from './steps.js'
+export { type Claim, type ClaimMiss, type ContinueRequest, type ContinueResult, type NewStep } from './steps.js'
 export type { NewSignal, PersistedSignal, SignalRequest } from './signals.js'
 export type { NewDefinition } from './definitions.js'
 export type { NewLog } from './logs.js'

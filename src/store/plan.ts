@@ -1,4 +1,4 @@
-import type { JsonObject, LogLevel, StepType, WorkflowStatus } from '../types.js'
+import type { JsonObject, LogLevel, StepStatus, StepType, WorkflowStatus } from '../types.js'
 import type { RunRecord, StepRecord } from './rows.js'
 
 // The vocabulary of transitions: what src/runtime/run-state.ts decides and the store executes.
@@ -118,3 +118,60 @@ export interface RunStart {
 }
 
 export type RunStarts = Record<'queued' | 'claimed' | 'dry-run', Record<StepType, RunStart>>
+
+/**
+ * Steps of one run moved to `to` from any of `from`, all at once (a cancel, a failed run
+ * stopping what had not started, the run's retry). A step in one of `fenceFor` is claimed by a
+ * worker: its fence moves, so that worker's late write counts for nothing.
+ */
+export interface StepSetMove {
+  from: readonly StepStatus[]
+  to: StepStatus
+  fenceFor: readonly StepStatus[]
+}
+
+/**
+ * What a claim moves: a step waiting in line (`step.from`) becomes claimed (`step.to`), or a
+ * claimed one whose lease ran out is taken over (its status stays `step.to`); only in a run in
+ * `runIn`, and the run moves from `run.from` to `run.to` with its first claimed step.
+ */
+export interface ClaimMoves {
+  runIn: readonly WorkflowStatus[]
+  step: { from: readonly StepStatus[]; to: StepStatus }
+  run: { from: readonly WorkflowStatus[]; to: WorkflowStatus }
+}
+
+/**
+ * How a failed run's steps go back in line when it is retried: steps in `from`, and steps in
+ * `stopped` whose error message starts with `stoppedPrefix` (stopped because the run failed), take
+ * the status for their type in `to`. A `scheduled` target applies only to a step with a due time;
+ * one without goes to `inLine`. Steps in `freshAttemptsFrom` start counting attempts again.
+ */
+export interface RetryReset {
+  from: readonly StepStatus[]
+  stopped: readonly StepStatus[]
+  stoppedPrefix: string
+  to: Readonly<Record<StepType, StepStatus>>
+  inLine: StepStatus
+  freshAttemptsFrom: readonly StepStatus[]
+}
+
+/**
+ * Every status change the store makes outside a `Plan`, decided by src/runtime/run-state.ts (see
+ * STATUS_MOVES there) and given to the store when it is created. The statements embed these
+ * statuses as SQL literals when their text is built.
+ */
+export interface StatusMoves {
+  claim: ClaimMoves
+  /** `cancelRun`: the run's unfinished steps, running ones included. */
+  cancel: StepSetMove
+  /** A step failed for good: its enclosing parallel steps fail, and steps not yet started stop. */
+  runFailure: { ancestors: { from: readonly StepStatus[]; to: StepStatus }; stop: StepSetMove; stoppedPrefix: string }
+  retry: RetryReset
+  /** Shutdown: a claimed step goes back in line, its attempt not counted. */
+  handBack: { from: readonly StepStatus[]; to: StepStatus }
+  /** The reconciler: a failed run's claimed steps whose lease ran out stop, with `errorMessage`. */
+  abandonedStop: { runIn: readonly WorkflowStatus[]; from: readonly StepStatus[]; to: StepStatus; errorMessage: string }
+  /** Liveness: the claims (steps in `claimed`) of a dead worker are voided; their status stays. */
+  takeover: { claimed: readonly StepStatus[] }
+}

@@ -1,11 +1,10 @@
 import type { JsonObject, StepType, TriggerEnvelope } from '../types.js'
 import { preparedStatement, type Queryable } from './db.js'
 import { newId } from './ids.js'
+import type { StatusMoves, StepSetMove } from './plan.js'
 import { reviveDates, toRun, toStep, toTrigger, type RunRecord, type StepRecord } from './rows.js'
+import { statusList, statusLiteral } from './status-sql.js'
 import type { Tables } from './tables.js'
-
-/** error_message prefix of steps stopped because a sibling branch failed; retry resumes them. */
-export const STOPPED_PREFIX = 'stopped: '
 
 export interface NewStep {
   runId: string
@@ -71,39 +70,43 @@ export class StepStore {
     /** See EngineConfig.delayScale: how much of a delay step's duration it waits. */
     private readonly delayScale = 1,
     /** The engine whose claims these are (its row in `workers`); none for an engine that never claims. */
-    private readonly workerId: string | null = null,
+    private readonly workerId: string | null,
+    /** The status changes this store makes outside a plan, as run-state.ts decides them (STATUS_MOVES). */
+    private readonly moves: StatusMoves,
   ) {}
 
   /**
    * Claims steps for execution, several in one statement (group commit for claims): a
-   * compare-and-set from pending/scheduled (or from running when the previous holder's lease ran
-   * out) that bumps the attempt and the fence. Run rows are locked first, in id order, so a claim
+   * compare-and-set from the statuses of `moves.claim` (pending/scheduled, or running when the
+   * previous holder's lease ran out) that bumps the attempt and the fence. Run rows are locked first, in id order, so a claim
    * and a cancel of the same run never interleave. Returns, per request, the claim or null; of
    * several requests for one step, at most the first gets it.
    */
   async claimMany(requests: { stepId: string; runId: string }[], leaseMs: number): Promise<(Claim | null)[]> {
     const t = this.t
+    const claim = this.moves.claim
     const { rows } = await this.q.query(
+      // Keyed by the moves too: the text embeds them, and the same tables may serve other moves.
       preparedStatement(
         t,
-        'claimMany',
+        `claimMany ${JSON.stringify(claim)}`,
         (t) => `WITH req AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(step_id text, run_id text)
        ),
        locked AS (${lockRuns(t.runs, '$3', '*')}),
-       r AS (SELECT * FROM locked WHERE status IN ('pending', 'running', 'waiting')),
+       r AS (SELECT * FROM locked WHERE status IN (${statusList(claim.runIn)})),
        s AS (
-         UPDATE ${t.steps} st SET status = 'running', attempt = st.attempt + 1, fence = st.fence + 1,
+         UPDATE ${t.steps} st SET status = ${statusLiteral(claim.step.to)}, attempt = st.attempt + 1, fence = st.fence + 1,
            started_at = now(), completed_at = NULL, locked_until = now() + $2 * interval '1 millisecond', claimed_by = $5::text
          FROM req
          WHERE st.id = ANY($4::text[]) AND st.id = req.step_id AND st.run_id = req.run_id AND req.run_id IN (SELECT id FROM r)
-           AND (st.status IN ('pending', 'scheduled') OR (st.status = 'running' AND st.locked_until < now()))
+           AND (st.status IN (${statusList(claim.step.from)}) OR (st.status = ${statusLiteral(claim.step.to)} AND st.locked_until < now()))
            AND (st.scheduled_for IS NULL OR st.scheduled_for <= now() + interval '25 milliseconds')
          RETURNING st.*
        ),
        ru AS (
-         UPDATE ${t.runs} SET status = 'running', started_at = coalesce(started_at, now()), updated_at = now()
-         WHERE id = ANY($3::text[]) AND id IN (SELECT run_id FROM s) AND status IN ('pending', 'waiting')
+         UPDATE ${t.runs} SET status = ${statusLiteral(claim.run.to)}, started_at = coalesce(started_at, now()), updated_at = now()
+         WHERE id = ANY($3::text[]) AND id IN (SELECT run_id FROM s) AND status IN (${statusList(claim.run.from)})
          RETURNING *
        )
        SELECT s.id AS step_id, to_jsonb(s.*) AS step,
@@ -340,10 +343,11 @@ export class StepStore {
    * moving the fence makes the abandoned handler's late result count for nothing.
    */
   async releaseMany(steps: { stepId: string; fence: number }[]): Promise<StepRecord[]> {
+    const move = this.moves.handBack
     const { rows } = await this.q.query(
-      `UPDATE ${this.t.steps} s SET status = 'pending', fence = s.fence + 1, attempt = greatest(s.attempt - 1, 0), locked_until = NULL
+      `UPDATE ${this.t.steps} s SET status = ${statusLiteral(move.to)}, fence = s.fence + 1, attempt = greatest(s.attempt - 1, 0), locked_until = NULL
        FROM jsonb_to_recordset($1::jsonb) AS x(step_id text, fence bigint)
-       WHERE s.id = x.step_id AND s.fence = x.fence AND s.status = 'running'
+       WHERE s.id = x.step_id AND s.fence = x.fence AND s.status IN (${statusList(move.from)})
        RETURNING s.*`,
       [JSON.stringify(steps.map((s) => ({ step_id: s.stepId, fence: s.fence })))],
     )
@@ -431,47 +435,58 @@ export class StepStore {
   }
 
   /**
-   * Skips every step of a run that has not finished. `running` steps are included only when
-   * `includeRunning` is set (cancel); their fence moves so a late write from their worker is ignored.
+   * Ends every step of a run that has not finished, as `moves.cancel` (a cancel: running steps
+   * too, their fence moved so a late write from their worker is ignored) or `moves.runFailure`
+   * (the run failed: steps not yet started stop, marked so a retry resumes them) say.
    */
-  async skipUnfinished(runId: string, errorMessage: string, includeRunning: boolean): Promise<StepRecord[]> {
+  async skipUnfinished(runId: string, errorMessage: string, why: 'cancel' | 'run-failure'): Promise<StepRecord[]> {
+    const move = why === 'cancel' ? this.moves.cancel : this.moves.runFailure.stop
+    const message = why === 'cancel' ? errorMessage : `${this.moves.runFailure.stoppedPrefix}${errorMessage}`
     const { rows } = await this.q.query(
-      `UPDATE ${this.t.steps} SET status = 'skipped', error_message = $2, completed_at = now(), locked_until = NULL,
-         fence = CASE WHEN status = 'running' THEN fence + 1 ELSE fence END
-       WHERE run_id = $1 AND (status IN ('pending', 'scheduled') OR ($3 AND status = 'running'))
+      `UPDATE ${this.t.steps} SET status = ${statusLiteral(move.to)}, error_message = $2, completed_at = now(), locked_until = NULL,
+         fence = ${fenceFor(move)}
+       WHERE run_id = $1 AND status IN (${statusList(move.from)})
        RETURNING *`,
-      [runId, errorMessage, includeRunning],
+      [runId, message],
     )
     return rows.map(toStep)
   }
 
-  /** Fails the parallel steps that contain a failed branch (they are still running). */
+  /** Fails the parallel steps that contain a failed branch (they are still running), as `moves.runFailure` says. */
   async failParallelAncestors(ids: string[], errorMessage: string): Promise<void> {
     if (ids.length === 0) return
+    const move = this.moves.runFailure.ancestors
     await this.q.query(
-      `UPDATE ${this.t.steps} SET status = 'failed', error_message = $2, completed_at = now(), locked_until = NULL
-       WHERE id = ANY($1::text[]) AND status = 'running'`,
+      `UPDATE ${this.t.steps} SET status = ${statusLiteral(move.to)}, error_message = $2, completed_at = now(), locked_until = NULL
+       WHERE id = ANY($1::text[]) AND status IN (${statusList(move.from)})`,
       [ids, errorMessage],
     )
   }
 
   /**
-   * Puts a failed run's steps back in line: failed actions and conditions start over with fresh
-   * attempts, failed parallel steps run again, and steps stopped by the failure resume.
+   * Puts a failed run's steps back in line, as `moves.retry` says: failed actions and conditions
+   * start over with fresh attempts, failed parallel steps run again, and steps stopped by the
+   * failure resume.
    */
   async resetForRetry(runId: string): Promise<StepRecord[]> {
+    const move = this.moves.retry
+    // Step types are a fixed enum (the definition schema), so they go in as literals like the statuses.
+    const byType = Object.entries(move.to)
+      .map(([type, to]) => {
+        if (!/^[a-z_]+$/.test(type)) throw new Error(`"${type}" is not a step type`)
+        const status = to === 'scheduled' ? `CASE WHEN scheduled_for IS NULL THEN ${statusLiteral(move.inLine)} ELSE ${statusLiteral(to)} END` : statusLiteral(to)
+        return `WHEN '${type}' THEN ${status}`
+      })
+      .join(' ')
     const { rows } = await this.q.query(
       `UPDATE ${this.t.steps} SET
-         status = CASE
-           WHEN step_type = 'parallel' THEN 'running'
-           WHEN scheduled_for IS NOT NULL AND step_type = 'delay' THEN 'scheduled'
-           ELSE 'pending' END,
-         attempt = CASE WHEN status = 'failed' THEN 0 ELSE attempt END,
+         status = CASE step_type ${byType} ELSE ${statusLiteral(move.inLine)} END,
+         attempt = CASE WHEN status IN (${statusList(move.freshAttemptsFrom)}) THEN 0 ELSE attempt END,
          error_message = NULL, completed_at = NULL, locked_until = NULL,
          scheduled_for = CASE WHEN step_type = 'delay' THEN scheduled_for END
-       WHERE run_id = $1 AND (status = 'failed' OR (status = 'skipped' AND error_message LIKE $2))
+       WHERE run_id = $1 AND (status IN (${statusList(move.from)}) OR (status IN (${statusList(move.stopped)}) AND error_message LIKE $2))
        RETURNING *`,
-      [runId, `${STOPPED_PREFIX}%`],
+      [runId, `${likeEscape(move.stoppedPrefix)}%`],
     )
     return rows.map(toStep)
   }
@@ -482,12 +497,13 @@ export class StepStore {
    * run is settled and a retry resumes them.
    */
   async stopAbandoned(): Promise<number> {
+    const move = this.moves.abandonedStop
     const { rowCount } = await this.q.query(
-      `UPDATE ${this.t.steps} s SET status = 'skipped', fence = s.fence + 1, locked_until = NULL, completed_at = now(),
+      `UPDATE ${this.t.steps} s SET status = ${statusLiteral(move.to)}, fence = s.fence + 1, locked_until = NULL, completed_at = now(),
          error_message = $1
        FROM ${this.t.runs} r
-       WHERE r.id = s.run_id AND r.status = 'failed' AND s.status = 'running' AND s.locked_until < now()`,
-      [`${STOPPED_PREFIX}its worker stopped after the run had failed`],
+       WHERE r.id = s.run_id AND r.status IN (${statusList(move.runIn)}) AND s.status IN (${statusList(move.from)}) AND s.locked_until < now()`,
+      [move.errorMessage],
     )
     return rowCount ?? 0
   }
@@ -510,3 +526,12 @@ export class StepStore {
   }
 }
 
+/** The fence column after a set move: moved for the steps a worker holds, unchanged for the rest. */
+function fenceFor(move: StepSetMove): string {
+  return move.fenceFor.length === 0 ? 'fence' : `CASE WHEN status IN (${statusList(move.fenceFor)}) THEN fence + 1 ELSE fence END`
+}
+
+/** A literal prefix for LIKE: its wildcards match only themselves. */
+function likeEscape(prefix: string): string {
+  return prefix.replace(/[\\%_]/g, (c) => `\\${c}`)
+}

@@ -1,3 +1,6 @@
+// The one import from above the store: the statuses its statements set are decided in the run
+// state module, which imports nothing but types from here (see docs/architecture.md).
+import { STATUS_MOVES } from '../runtime/run-state.js'
 import { inTransaction, type PoolLike, type Queryable } from './db.js'
 import { DefinitionStore } from './definitions.js'
 import { LogStore } from './logs.js'
@@ -48,9 +51,9 @@ export function createStore(pool: PoolLike, tablePrefix: string, schema = 'publi
     signals: new SignalStore(q, tables, delayScale, workerId),
     definitions: new DefinitionStore(q, tables),
     runs: new RunStore(q, tables),
-    steps: new StepStore(q, tables, delayScale, workerId),
+    steps: new StepStore(q, tables, delayScale, workerId, STATUS_MOVES),
     logs: new LogStore(q, tables),
-    workers: new WorkerStore(q, tables),
+    workers: new WorkerStore(q, tables, STATUS_MOVES),
   })
   const pooled = session(pool)
   // Concurrent emits share one statement (and one commit); see group-commit.ts.

@@ -1,6 +1,8 @@
 import type { WorkflowStatus } from '../types.js'
 import type { Queryable } from './db.js'
+import type { StatusMoves } from './plan.js'
 import { reviveDates, toStep, type StepRecord } from './rows.js'
+import { statusList } from './status-sql.js'
 import type { Tables } from './tables.js'
 
 /** Who a worker is, as its liveness row says (for operators reading the `workers` table). */
@@ -40,6 +42,8 @@ export class WorkerStore {
   constructor(
     private readonly q: Queryable,
     private readonly t: Tables,
+    /** Which steps count as claimed (`moves.takeover`), as run-state.ts decides. */
+    private readonly moves: StatusMoves,
   ) {}
 
   /**
@@ -61,6 +65,7 @@ export class WorkerStore {
    */
   async beat(me: WorkerIdentity): Promise<BeatResult> {
     const t = this.t
+    const claimed = statusList(this.moves.takeover.claimed)
     const { rows } = await this.q.query<{ kind: 'me' | 'dead' | 'step'; row: Record<string, unknown>; run_status: WorkflowStatus | null }>(
       `WITH me AS (
          INSERT INTO ${t.workers} AS w (id, host, pid, timeout_ms, expires_at)
@@ -76,7 +81,7 @@ export class WorkerStore {
        released AS (
          UPDATE ${t.steps} s SET fence = s.fence + 1, locked_until = now() - interval '1 millisecond'
          WHERE EXISTS (SELECT 1 FROM dead)
-           AND s.status = 'running' AND s.locked_until >= now() AND s.claimed_by IN (SELECT id FROM dead)
+           AND s.status IN (${claimed}) AND s.locked_until >= now() AND s.claimed_by IN (SELECT id FROM dead)
          RETURNING s.*
        )
        SELECT 'me' AS kind, jsonb_build_object('inserted', me.inserted) AS row, NULL AS run_status FROM me
