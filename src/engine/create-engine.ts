@@ -9,6 +9,7 @@ import { createExecutor } from '../runtime/executor.js'
 import { createHookFirer } from '../runtime/hooks.js'
 import { startLiveness, type Liveness } from '../runtime/liveness.js'
 import { startReconciler } from '../runtime/reconciler.js'
+import { STATUS_MOVES } from '../runtime/run-state.js'
 import { Registry } from '../runtime/registry.js'
 import { startScheduleKeeper } from '../runtime/schedule-keeper.js'
 import { verifyConsistency } from '../runtime/verify.js'
@@ -41,7 +42,12 @@ export function createEngine(config: EngineConfig = {}): Engine {
   const { pool, backend, closeDatabase, embeddedInfo } = connect(cfg)
   // Names this engine's step claims, so others can take them over if it dies (see liveness.ts).
   const workerId = newId('wkr')
-  const store = createStore(pool, cfg.tablePrefix, cfg.schema, { preparedStatements: cfg.preparedStatements, delayScale: cfg.delayScale, workerId })
+  const store = createStore(pool, cfg.tablePrefix, cfg.schema, {
+    statusMoves: STATUS_MOVES,
+    preparedStatements: cfg.preparedStatements,
+    delayScale: cfg.delayScale,
+    workerId,
+  })
   const registry = new Registry()
   const hooks = createHookFirer({ onStepComplete: cfg.onStepComplete, onRunComplete: cfg.onRunComplete }, cfg.logger)
   const queue: StepQueue = createStepQueue({ backend, queuePrefix: cfg.queuePrefix })

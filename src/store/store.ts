@@ -1,10 +1,8 @@
-// The one import from above the store: the statuses its statements set are decided in the run
-// state module, which imports nothing but types from here (see docs/architecture.md).
-import { STATUS_MOVES } from '../runtime/run-state.js'
 import { inTransaction, type PoolLike, type Queryable } from './db.js'
 import { DefinitionStore } from './definitions.js'
 import { LogStore } from './logs.js'
 import { migrate, schemaVersion } from './migrate.js'
+import type { StatusMoves } from './plan.js'
 import { RunStore } from './runs.js'
 import { SignalStore, type NewSignal, type SignalRequest } from './signals.js'
 import { createBatcher } from './group-commit.js'
@@ -33,6 +31,12 @@ export interface Store extends StoreSession {
 }
 
 export interface StoreOptions {
+  /**
+   * The status changes the store makes outside a plan (claims, cancel, retry, hand-back,
+   * takeover). They are decided in src/runtime/run-state.ts (STATUS_MOVES) and handed in, so
+   * the store never decides a status and never imports the runtime above it.
+   */
+  statusMoves: StatusMoves
   preparedStatements?: boolean
   /** Every delay step's due time is this fraction of its duration away (EngineConfig.delayScale). Default 1. */
   delayScale?: number
@@ -43,7 +47,7 @@ export interface StoreOptions {
   workerId?: string
 }
 
-export function createStore(pool: PoolLike, tablePrefix: string, schema = 'public', options: StoreOptions = {}): Store {
+export function createStore(pool: PoolLike, tablePrefix: string, schema: string, options: StoreOptions): Store {
   const tables = tablesFor(tablePrefix, schema, options.preparedStatements ?? false)
   const delayScale = options.delayScale ?? 1
   const workerId = options.workerId ?? null
@@ -51,9 +55,9 @@ export function createStore(pool: PoolLike, tablePrefix: string, schema = 'publi
     signals: new SignalStore(q, tables, delayScale, workerId),
     definitions: new DefinitionStore(q, tables),
     runs: new RunStore(q, tables),
-    steps: new StepStore(q, tables, delayScale, workerId, STATUS_MOVES),
+    steps: new StepStore(q, tables, delayScale, workerId, options.statusMoves),
     logs: new LogStore(q, tables),
-    workers: new WorkerStore(q, tables, STATUS_MOVES),
+    workers: new WorkerStore(q, tables, options.statusMoves),
   })
   const pooled = session(pool)
   // Concurrent emits share one statement (and one commit); see group-commit.ts.

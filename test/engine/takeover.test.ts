@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createEngine, PulseConfigError } from '../../src/index.js'
 import { createStore } from '../../src/store/index.js'
+import { STATUS_MOVES } from '../../src/runtime/run-state.js'
 import { startChildEngine, type ChildEngine, type WorkerConfig } from '../support/child-engine.js'
 import { eventually, startTestEngine, waitForRun, type TestEngine } from '../support/engine.js'
 import { DATABASE_URL, MODE, REDIS_URL, servicesMissing } from '../support/services.js'
@@ -120,7 +121,7 @@ describe.skipIf(servicesMissing())('takeover: a dead engine’s claims go to a l
     t = await startTestEngine({}, { start: false })
     const { engine, pool } = t
     const steps = `"${t.tablePrefix}workflow_step_runs"`
-    const storeOf = (workerId: string) => createStore(pool, t!.tablePrefix, 'public', { workerId })
+    const storeOf = (workerId: string) => createStore(pool, t!.tablePrefix, 'public', { statusMoves: STATUS_MOVES, workerId })
     const beat = (id: string, expiresInMs: number) => storeOf(id).workers.beat({ id, host: 'test', pid: 1, timeoutMs: 5000, expiresInMs })
     engine.registerTrigger('job.posted', { source: 'app' })
     await engine.createWorkflow({ tenantId: 'w', name: 'one step', triggerType: 'job.posted', steps: [{ type: 'action', name: 'a' }], config: {}, isEnabled: true })
@@ -160,7 +161,7 @@ describe.skipIf(servicesMissing())('takeover: a dead engine’s claims go to a l
     t = await startTestEngine({}, { start: false })
     const { engine, pool } = t
     const workers = `"${t.tablePrefix}workers"`
-    const storeOf = (workerId: string) => createStore(pool, t!.tablePrefix, 'public', { workerId })
+    const storeOf = (workerId: string) => createStore(pool, t!.tablePrefix, 'public', { statusMoves: STATUS_MOVES, workerId })
     const beat = (id: string) => storeOf(id).workers.beat({ id, host: 'test', pid: 1, timeoutMs: 5000, expiresInMs: 4000 })
     engine.registerTrigger('job.posted', { source: 'app' })
     await engine.createWorkflow({ tenantId: 'w', name: 'one step', triggerType: 'job.posted', steps: [{ type: 'action', name: 'a' }], config: {}, isEnabled: true })

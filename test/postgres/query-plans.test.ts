@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createStore, type ContinueRequest, type PoolLike, type RunRecord, type StepRecord, type Store } from '../../src/store/index.js'
+import { STATUS_MOVES } from '../../src/runtime/run-state.js'
 import { startTestEngine, type TestEngine } from '../support/engine.js'
 import { servicesMissing } from '../support/services.js'
 
@@ -37,7 +38,7 @@ describe.skipIf(servicesMissing())('the prepared statements of the hot path', ()
       }) as PoolLike['query'],
       connect: () => t.pool.connect(),
     }
-    return { store: createStore(q, t.tablePrefix, 'public', { preparedStatements: true }), sent }
+    return { store: createStore(q, t.tablePrefix, 'public', { statusMoves: STATUS_MOVES, preparedStatements: true }), sent }
   }
 
   const literal = (v: unknown): string =>
