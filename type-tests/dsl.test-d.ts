@@ -58,6 +58,12 @@ expectError(trigger('bad.transform', { source: 's', payload: z.object({ at: z.st
 expectError(trigger('bad.scalar', { source: 's', payload: z.string() }))
 expectError(trigger('bad.date', { source: 's', payload: z.object({ at: z.date() }) }))
 expectError(trigger('bad.bigint', { source: 's', payload: z.object({ list: z.array(z.object({ n: z.bigint() })) }) }))
+// The same, nested in arrays, optional or defaulted fields and catchalls.
+expectError(trigger('bad.nested.transform', { source: 's', payload: z.object({ a: z.array(z.object({ n: z.string().transform(Number) })) }) }))
+expectError(trigger('bad.defaulted.transform', { source: 's', payload: z.object({ n: z.string().transform(Number).default(1) }) }))
+expectError(trigger('bad.optional.date', { source: 's', payload: z.object({ a: z.object({ at: z.date().optional().nullable() }) }) }))
+expectError(trigger('bad.catchall', { source: 's', payload: z.object({ a: z.string() }).catchall(z.date()) }))
+expectError(trigger('bad.array.bigint', { source: 's', payload: z.object({ a: z.array(z.bigint()).default([]) }) }))
 // Defaults and coercion are fine: the output is still valid input and plain JSON.
 expectAssignable<TriggerDef>(trigger('ok.default', { source: 's', payload: z.object({ n: z.number().default(1), c: z.coerce.number(), meta: z.record(z.string(), z.unknown()) }) }))
 

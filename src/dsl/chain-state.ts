@@ -11,7 +11,10 @@ export interface ChainState {
   payload: unknown
   /** Outputs later steps of this chain read as `ctx.steps`. */
   steps: object
-  /** Outputs a parallel branch hands to the steps after the parallel step. */
+  /**
+   * Outputs a parallel branch hands to the steps after the parallel step. Left an intersection:
+   * only `steps` is read in handlers and shown in hovers, so only `steps` is flattened.
+   */
   out: object
   /** The workflow config handlers read as `ctx.config`. */
   config: unknown
@@ -84,7 +87,7 @@ export type DelayName<D extends DurationInput> = D extends string ? `wait_${D}` 
 export interface AddAction<S extends ChainState, N extends string, D> {
   payload: S['payload']
   steps: Simplify<S['steps'] & OutputOf<N, Maybe<D, SkipActive<S>>>>
-  out: Simplify<S['out'] & OutputOf<N, Maybe<D, MayBeMissing<S>>>>
+  out: S['out'] & OutputOf<N, Maybe<D, MayBeMissing<S>>>
   config: S['config']
   names: AddName<S['names'], N>
   hasSteps: true
@@ -136,7 +139,7 @@ export type BranchOutputs<Ends extends ChainState[]> = UnionToIntersection<Ends[
 export interface AddParallel<S extends ChainState, N extends string, Ends extends ChainState[]> {
   payload: S['payload']
   steps: Simplify<S['steps'] & MaybeEach<BranchOutputs<Ends>, SkipActive<S>>>
-  out: Simplify<S['out'] & MaybeEach<BranchOutputs<Ends>, MayBeMissing<S>>>
+  out: S['out'] & MaybeEach<BranchOutputs<Ends>, MayBeMissing<S>>
   config: S['config']
   names: AddName<S['names'], N> | Ends[number]['names']
   hasSteps: true

@@ -114,12 +114,34 @@ type NotJson<T> = unknown extends T
           : T
 
 /**
+ * `true` for a schema built only of strings, numbers, booleans, enums and nulls, possibly
+ * optional, nullable or defaulted, in arrays and plain objects (no catchall or passthrough):
+ * its output is JSON and valid input to itself. Reading the schema's own type is a fraction of
+ * the cost of computing its input type and walking its output, which {@link JsonRoundTrip} then
+ * skips; anything else (`false`) gets the full check.
+ */
+type PlainJsonSchema<T> = T extends { _zod: { def: { type: 'string' | 'number' | 'boolean' | 'enum' | 'null' } } }
+  ? true
+  : T extends { _zod: { def: { type: 'optional' | 'nullable' | 'default'; innerType: infer I } } }
+    ? PlainJsonSchema<I>
+    : T extends { _zod: { def: { type: 'array'; element: infer E } } }
+      ? PlainJsonSchema<E>
+      : T extends { _zod: { def: { type: 'object'; shape: infer Shape }; config: { out: infer Extra } } }
+        ? keyof Extra extends never
+          ? false extends { [K in keyof Shape]: PlainJsonSchema<Shape[K]> }[keyof Shape]
+            ? false
+            : true
+          : false
+        : false
+
+/**
  * Payloads are stored as JSON and parsed again on replay, so a schema's output must survive
  * JSON and be valid input to itself. Transforms (string to number) and non-JSON values
  * (`z.date()`, `z.bigint()`) break that and are rejected here; `.default()` and `z.coerce` are fine.
  */
-export type JsonRoundTrip<S extends z.core.$ZodType> =
-  z.output<S> extends z.input<S>
+export type JsonRoundTrip<S extends z.core.$ZodType> = PlainJsonSchema<S> extends true
+  ? unknown
+  : z.output<S> extends z.input<S>
     ? [NotJson<z.output<S>>] extends [never]
       ? unknown
       : DslTypeError<'the payload schema outputs values JSON cannot hold (Date, bigint, Map, Set, functions); payloads are stored as JSON, so use strings such as z.string().datetime()'>
