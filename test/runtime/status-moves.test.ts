@@ -68,18 +68,6 @@ describe('the status changes outside planStep', () => {
     }
   })
 
-  it('are what the store is given', () => {
-    expect(STATUS_MOVES).toEqual({
-      claim: planClaim(),
-      cancel: planCancel().steps,
-      runFailure: planRunFailure(),
-      retry: planRetry().steps,
-      handBack: planHandBack(),
-      abandonedStop: planAbandonedStop(),
-      takeover: planTakeover(),
-    })
-  })
-
   it('claim only in runs that can still make progress, and never resume a failed run', () => {
     const claim = planClaim()
     expect(claim.runIn).toEqual(ACTIVE_RUN_STATUSES)
