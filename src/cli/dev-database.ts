@@ -1,7 +1,10 @@
 import type { Engine } from '../index.js'
-import { embeddedDataDir } from './embedded-session.js'
+import { embeddedDataDir, refuseImplicitEmbeddedInCi } from './embedded-session.js'
 import { resolveLibrary } from './library.js'
 import type { LoadedConfig } from './load-config.js'
+
+/** How long a worker waits for the supervisor to open the folder (creating one takes seconds; another process may still be opening it). */
+const HOLD_TIMEOUT_MS = 150_000
 
 /** Asks the `pulse dev` supervisor to open the embedded data folder, and its answer. */
 type HoldRequest = { type: 'hold-embedded'; dataDir: string; queueSchema?: string }
@@ -24,7 +27,10 @@ export function embeddedHolder(configPath: string): {
       if (!isHoldRequest(message)) return false
       opening = opening.then(async () => {
         try {
-          if (held?.dataDir !== message.dataDir) {
+          // Held as a client of another process (it owned the folder when dev started): that
+          // owner may have gone since, so open again, which claims the folder if it has.
+          const servedByOther = held !== undefined && (await held.engine.info().catch(() => undefined))?.embedded?.role !== 'owner'
+          if (held?.dataDir !== message.dataDir || servedByOther) {
             await held?.engine.stop()
             held = undefined
             const lib = await resolveLibrary(configPath, [])
@@ -59,6 +65,8 @@ export function embeddedHolder(configPath: string): {
 export async function holdThroughSupervisor(loaded: LoadedConfig): Promise<void> {
   const dataDir = embeddedDataDir(loaded)
   if (loaded.config.database || dataDir === false || !process.send) return
+  // Refused under CI before the supervisor creates a folder for nothing.
+  refuseImplicitEmbeddedInCi(loaded)
   const request: HoldRequest = { type: 'hold-embedded', dataDir, ...(loaded.config.engine?.queueSchema ? { queueSchema: loaded.config.engine.queueSchema } : {}) }
   const answer = await new Promise<HoldReply>((resolve) => {
     const listen = (message: unknown) => {
@@ -69,6 +77,8 @@ export async function holdThroughSupervisor(loaded: LoadedConfig): Promise<void>
     }
     process.on('message', listen)
     process.send!(request)
+    // A supervisor that never answers must not hang the worker: it opens the folder itself.
+    setTimeout(() => listen({ type: 'embedded-failed', message: 'no answer from pulse dev' }), HOLD_TIMEOUT_MS).unref()
   })
   // The worker opens the folder itself and reports the error in full.
   if (answer.type === 'embedded-failed') return

@@ -30,7 +30,7 @@ export function embeddedDataDir(loaded: LoadedConfig): string | false {
  * embedded folder there would "succeed" against data nobody keeps. An explicit dataDir says the
  * embedded database is wanted.
  */
-function refuseImplicitEmbeddedInCi(loaded: LoadedConfig): void {
+export function refuseImplicitEmbeddedInCi(loaded: LoadedConfig): void {
   const ci = process.env.CI
   if (!ci || ci === 'false' || ci === '0' || loaded.config.dataDir !== undefined) return
   throw new CliError(

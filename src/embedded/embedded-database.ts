@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { hostname } from 'node:os'
+import { join, resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import pg from 'pg'
@@ -49,6 +50,15 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
     const claim = await claimDataDir(dir)
     if (claim.kind === 'owner') return openAsOwner(dir, claim.claim, options)
     const owner = claim.owner
+    if (owner.host !== hostname()) {
+      // Its server listens on that host's loopback: this process could never reach it, and cannot
+      // tell whether it still runs (a shared or bind-mounted folder).
+      throw new PulseEmbeddedError(
+        'EMBEDDED_BUSY',
+        `the embedded database in ${dir} is held by ${owner.command} (pid ${owner.pid}) on host "${owner.host}", which this process cannot reach; ` +
+          `stop it there, or, if that process is gone (a container that was replaced), delete ${join(dir, OWNER_FILE)} and try again`,
+      )
+    }
     if (owner.url) {
       const client = await connectToOwner(owner, options)
       if (client) return client
@@ -75,7 +85,8 @@ async function openAsOwner(dir: string, claim: OwnerClaim, options: EmbeddedOpti
     db = await PGlite.create(dir)
   } catch (err) {
     await claim.release()
-    if (err instanceof PulseEmbeddedError) throw err
+    // A file system error (no permission, no space, too many open files) is no damage: say it as it is.
+    if (err instanceof PulseEmbeddedError || typeof (err as NodeJS.ErrnoException).code === 'string') throw err
     throw damaged(dir, err)
   }
   try {
@@ -93,7 +104,13 @@ async function serve(db: PGlite, options: EmbeddedOptions, claim: OwnerClaim | u
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 200 })
   await server.start()
   const connectionString = `postgres://postgres@${server.getServerConn()}/postgres`
-  await claim?.publish(connectionString)
+  try {
+    await claim?.publish(connectionString)
+  } catch (err) {
+    // A listening server would keep the process alive after the failed open.
+    await server.stop().catch(() => undefined)
+    throw err
+  }
   const pool = quietPool(connectionString, 8)
   return {
     connectionString,

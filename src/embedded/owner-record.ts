@@ -125,6 +125,10 @@ function ownerClaim(path: string, record: OwnerRecord): OwnerClaim {
   return {
     record,
     async publish(url) {
+      const current = await readRecord(path)
+      if (typeof current !== 'object' || current.nonce !== record.nonce) {
+        throw new Error(`the owner record ${path} was replaced while this process opened the folder; another process took it over`)
+      }
       record.url = url
       // Written beside, then renamed over: readers see the old record or the new one, never half of one.
       const tmp = `${path}.${record.nonce}.tmp`

@@ -56,7 +56,9 @@ export function connect(cfg: ResolvedConfig): {
     async closeDatabase() {
       const db = embedded
       embedded = undefined
-      if (db) await (await db).close()
+      // A database that failed to open has nothing to close; its error reached the call that opened it.
+      const opened = await db?.catch(() => undefined)
+      await opened?.close()
     },
   }
 }

@@ -94,7 +94,7 @@ export async function openWorker<D>(
  * is capped at the poll interval.
  */
 function capBlocking(worker: object, seconds: number): void {
-  Object.defineProperty(worker, 'maximumBlockTimeout', { get: () => seconds })
+  Object.defineProperty(worker, 'maximumBlockTimeout', { get: () => seconds, configurable: true })
 }
 
 /** Closes a queue opened on first use, if it was; a queue that failed to open is left alone. */

@@ -1,8 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { action, createEngine, trigger, workflow } from '../../src/index.js'
+import { action, createEngine, PulseEmbeddedError, trigger, workflow } from '../../src/index.js'
 import { waitForRun } from '../support/engine.js'
 
 const later = trigger('later.requested', { source: 'test' })
@@ -45,6 +45,23 @@ describe('two engines on one embedded data folder', () => {
     } finally {
       await client.stop()
       await owner.stop()
+    }
+  })
+
+  it('refuses a folder held by a process on another host at once, naming the record to delete', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'pulse-shared-'))
+    dirs.push(dataDir)
+    const record = { pid: process.pid, host: 'another-host', dataDir: await realpath(dataDir), command: 'pulse dev', nonce: 'n', startedAt: new Date().toISOString(), url: 'postgres://postgres@127.0.0.1:1/postgres' }
+    await writeFile(join(dataDir, 'pulse-owner.json'), JSON.stringify(record))
+    const engine = createEngine({ dataDir })
+    try {
+      const err = await engine.info().then(() => undefined, (e: unknown) => e)
+      expect(err).toBeInstanceOf(PulseEmbeddedError)
+      expect(err).toMatchObject({ code: 'EMBEDDED_BUSY' })
+      expect((err as Error).message).toContain(`on host "another-host"`)
+      expect((err as Error).message).toContain(`delete ${join(await realpath(dataDir), 'pulse-owner.json')}`)
+    } finally {
+      await engine.stop()
     }
   })
 })

@@ -116,10 +116,13 @@ async function supervise({ flags, cwd, cliPath, output }: CommandContext): Promi
       for (const w of watchers) w.close()
       void stopChild()
         .then(() => database.close())
+        .catch((err: unknown) => output.err(output.yellow(`pulse dev: closing the embedded database failed: ${(err as Error).message}`)))
         .then(resolve)
     }
     process.on('SIGINT', shutdown)
     process.on('SIGTERM', shutdown)
+    // A closed terminal: close the embedded database cleanly rather than die holding it.
+    process.on('SIGHUP', shutdown)
   })
   output.out(`${clock()} stopped`)
   return 0
