@@ -1,3 +1,4 @@
+import type { SyncOptions } from '../runtime/sync-workflows.js'
 import type { z } from 'zod'
 import type { AnyWorkflow, PayloadInputOf, TriggerDef } from '../dsl/index.js'
 import type { RedisPolicyReport } from '../queue/redis-policy.js'
@@ -38,18 +39,6 @@ export interface TypedEmitInput<TPayload> {
   payload: TPayload
 }
 
-/** What `engine.sync()` takes for one tenant. */
-export interface SyncOptions {
-  tenantId: string
-  /** The workflows in code: DSL workflows or compiled specs. */
-  workflows: (AnyWorkflow | WorkflowSpec)[]
-  /** Disable this tenant's workflows whose key is no longer in `workflows`. */
-  prune?: boolean
-  /** Report what would change without writing. */
-  dryRun?: boolean
-  /** Per-workflow config for this tenant, by workflow key, merged over the workflow's config. */
-  config?: Record<string, JsonObject>
-}
 
 export interface ListRunsFilter {
   tenantId?: string
@@ -88,6 +77,7 @@ export interface EngineHealth {
 }
 
 export type { SyncPlan, SyncPlanEntry } from '../runtime/sync.js'
+export type { SyncOptions } from '../runtime/sync-workflows.js'
 
 /** Which deployment an engine runs in, and where. */
 export interface EngineInfo {

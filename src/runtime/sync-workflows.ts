@@ -9,11 +9,16 @@ import { handlersIn, missingHandlers, missingMessage } from './handler-check.js'
 import type { Registry } from './registry.js'
 import { syncTenant, type SyncPlan } from './sync.js'
 
-export interface SyncWorkflowsInput {
+/** What `engine.sync()` takes for one tenant. */
+export interface SyncOptions {
   tenantId: string
+  /** The workflows in code: DSL workflows or compiled specs. */
   workflows: (AnyWorkflow | WorkflowSpec)[]
+  /** Disable this tenant's workflows whose key is no longer in `workflows`. */
   prune?: boolean
+  /** Report what would change without writing. */
   dryRun?: boolean
+  /** Per-workflow config for this tenant, by workflow key, merged over the workflow's config. */
   config?: Record<string, JsonObject>
 }
 
@@ -22,7 +27,7 @@ export interface SyncWorkflowsInput {
  * their schemas and that every handler they use is registered (here, or carried by the workflow
  * itself), stores the result (see syncTenant) and puts the cron schedules in line.
  */
-export async function syncWorkflows(deps: { store: Store; registry: Registry; cron: CronQueue }, input: SyncWorkflowsInput): Promise<SyncPlan> {
+export async function syncWorkflows(deps: { store: Store; registry: Registry; cron: CronQueue }, input: SyncOptions): Promise<SyncPlan> {
   const specs: WorkflowSpec[] = []
   const carried = new Set<string>()
   const configIssuesFound: ValidationIssue[] = []
