@@ -1,7 +1,7 @@
 import type { StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
 import type { PayloadInputOf, TriggerDef } from './dsl/trigger.js'
 
-export type { OnFalse, RetryPolicy, StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
+export type { CancelOn, MatchPath, OnFalse, OnTimeout, RetryPolicy, StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
 
 /** A JSON object: what payloads, configs, step outputs and log data are made of. */
 export type JsonObject = Record<string, unknown>

@@ -1,7 +1,7 @@
 export { cronProblem, nextCronTime } from './cron.js'
 export { KEY_PATTERN, LIMITS, STEP_NAME_PATTERN, TRIGGER_TYPE_PATTERN } from './limits.js'
 export { stepSchema, workflowSpecSchema } from './schema.js'
-export type { OnFalse, RetryPolicy, StepType, WorkflowSpec, WorkflowStep } from './types.js'
+export type { CancelOn, MatchPath, OnFalse, OnTimeout, RetryPolicy, StepType, WorkflowSpec, WorkflowStep } from './types.js'
 export { validateDefinition, validateSpec, type ValidateOptions } from './validate.js'
 export { definitionHash } from './hash.js'
 export { checkJsonValue, FORBIDDEN_KEYS, MAX_JSON_DEPTH, stringProblem, toJsonValue, type JsonLimits } from './json-value.js'

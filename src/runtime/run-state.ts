@@ -113,7 +113,8 @@ export function planRetry(): { run: RunChange; steps: RetryReset } {
       from: ['failed'],
       stopped: ['skipped'],
       stoppedPrefix: STOPPED_PREFIX,
-      to: { action: inLine, condition: inLine, delay: 'scheduled', parallel: CLAIMED_STEP_STATUS },
+      // A wait is reached again: it registers anew, its timeout counted from then.
+      to: { action: inLine, condition: inLine, delay: 'scheduled', parallel: CLAIMED_STEP_STATUS, wait_for_signal: inLine },
       inLine,
       freshAttemptsFrom: ['failed'],
     },

@@ -42,6 +42,8 @@ export function createStepRunner(deps: StepRunnerDeps): StepRunner {
         return runCondition(claim, def)
       case 'action':
         return runAction(claim, def)
+      case 'wait_for_signal':
+        return { kind: 'failed', error: 'wait steps cannot run in this version' }
     }
   }
 

@@ -20,6 +20,12 @@ export interface Tables {
   logs: string
   /** One liveness row per started engine; see WorkerStore. */
   workers: string
+  /** Reached wait steps and the signal that resolved each; see WaitStore. */
+  waits: string
+  /** (tenant, signal type) pairs some definition waits for or cancels on. */
+  listeners: string
+  /** Signals stored but not yet delivered to waits and cancel-on. */
+  deliveries: string
 }
 
 /**
@@ -48,5 +54,8 @@ export function tablesFor(prefix: string, schema = 'public', prepared = false): 
     steps: q('workflow_step_runs'),
     logs: q('execution_logs'),
     workers: q('workers'),
+    waits: q('signal_waits'),
+    listeners: q('signal_listeners'),
+    deliveries: q('signal_deliveries'),
   }
 }
