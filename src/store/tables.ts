@@ -20,6 +20,8 @@ export interface Tables {
   logs: string
   /** One liveness row per started engine; see WorkerStore. */
   workers: string
+  /** The idempotency keys of emits, per tenant; see SignalStore.persistKeyedMany. */
+  idempotencyKeys: string
 }
 
 /**
@@ -48,5 +50,6 @@ export function tablesFor(prefix: string, schema = 'public', prepared = false): 
     steps: q('workflow_step_runs'),
     logs: q('execution_logs'),
     workers: q('workers'),
+    idempotencyKeys: q('idempotency_keys'),
   }
 }
