@@ -172,6 +172,8 @@ export class SignalStore {
       key_rows AS (
         INSERT INTO ${t.idempotencyKeys} AS k (tenant_id, idempotency_key, trigger_id, request_hash)
         SELECT tenant_id, idempotency_key, id, request_hash FROM input WHERE id NOT IN (SELECT request_id FROM earlier)
+        -- In one order in every statement, so two batches holding the same keys cannot deadlock.
+        ORDER BY tenant_id, idempotency_key
         -- A key older than the window is taken over; a newer one (committed while this statement
         -- waited on it) is left alone, and this request writes nothing.
         ON CONFLICT (tenant_id, idempotency_key) DO UPDATE

@@ -170,6 +170,18 @@ describe.skipIf(servicesMissing())('idempotent emits', () => {
     expect(rows[0].n).toBe(2)
   })
 
+  it('stores one signal per key when two engines emit the same 50 keys at once in opposite orders', async () => {
+    const tenantId = await newTenant()
+    const other = t.sibling()
+    other.register(receipt, ledger)
+    const keys = Array.from({ length: 50 }, (_, i) => `key-${i}`)
+    const emitAll = (e: Engine, order: string[]) => order.map((idempotencyKey) => e.emit(invoicePaid, { tenantId, payload: { amount: 1 }, idempotencyKey }))
+    const results = await Promise.all([...emitAll(engine, keys), ...emitAll(other, [...keys].reverse()), ...emitAll(engine, keys)])
+    expect(results.filter((r) => !r.deduplicated)).toHaveLength(keys.length)
+    expect(new Set(results.map((r) => r.id)).size).toBe(keys.length)
+    expect(await written(tenantId)).toEqual({ signals: keys.length, runs: 2 * keys.length, keys: keys.length })
+  })
+
   it('makes ctx.emit idempotent across attempts: the same call returns the first signal, its own key with another payload is refused', async () => {
     const tenantId = `tenant_${++tenants}`
     const start = trigger('retry.start', { source: 'test' })
