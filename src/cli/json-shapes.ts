@@ -1,4 +1,4 @@
-import type { DefinitionSnapshot, JsonObject, RunTimelineEntry, TriggerEnvelope, WorkflowDefinition, WorkflowRun, WorkflowStepRun } from '../index.js'
+import type { DefinitionSnapshot, EmitResult, JsonObject, RunTimelineEntry, TriggerEnvelope, WorkflowDefinition, WorkflowRun, WorkflowStepRun } from '../index.js'
 import { nextCronTime } from '../definition/cron.js'
 
 /**
@@ -68,6 +68,15 @@ export interface SignalJson {
   createdAt: string
   /** The runs the signal started (replays included), oldest first. */
   runs: RunJson[]
+}
+
+/**
+ * What `pulse emit --json` prints: the library's EmitResult as JSON. The signal, the runs it
+ * started (each a RunJson, whose `id` is EmitResult's `runId`), and whether an earlier emit with
+ * the same idempotency key had stored it already (then nothing was written).
+ */
+export interface EmitJson extends SignalJson {
+  deduplicated: boolean
 }
 
 export interface WorkflowJson {
@@ -164,6 +173,10 @@ export function signalJson(signal: TriggerEnvelope, runs: WorkflowRun[]): Signal
     createdAt: isoNow(signal.createdAt),
     runs: runs.map(runJson),
   }
+}
+
+export function emitJson(result: EmitResult, runs: WorkflowRun[]): EmitJson {
+  return { ...signalJson(result, runs), deduplicated: result.deduplicated }
 }
 
 export function workflowJson(def: WorkflowDefinition, options: { now?: Date; ticks?: number } = {}): WorkflowJson {

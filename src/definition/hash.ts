@@ -22,7 +22,8 @@ export function definitionHash(spec: Omit<WorkflowSpec, 'key'>): string {
   return createHash('sha256').update(canonicalJson(content)).digest('hex').slice(0, 32)
 }
 
-function canonicalJson(value: unknown): string {
+/** JSON with object keys sorted at every depth, so equal values give equal text. */
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

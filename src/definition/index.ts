@@ -3,6 +3,6 @@ export { KEY_PATTERN, LIMITS, STEP_NAME_PATTERN, TRIGGER_TYPE_PATTERN } from './
 export { stepSchema, workflowSpecSchema } from './schema.js'
 export type { CancelOn, MatchPath, OnFalse, OnTimeout, RetryPolicy, StepType, WorkflowSpec, WorkflowStep } from './types.js'
 export { validateDefinition, validateSpec, type ValidateOptions } from './validate.js'
-export { definitionHash } from './hash.js'
+export { canonicalJson, definitionHash } from './hash.js'
 export { checkJsonValue, FORBIDDEN_KEYS, MAX_JSON_DEPTH, stringProblem, toJsonValue, type JsonLimits } from './json-value.js'
 export { MAX_DEFINITION_BYTES } from './validate.js'

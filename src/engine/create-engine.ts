@@ -5,7 +5,7 @@ import { createCronQueue, createStepQueue, type CronQueue, type StepQueue } from
 import { readRedisPolicy } from '../queue/redis-policy.js'
 import { fireTick, restoreSchedules } from '../runtime/cron.js'
 import { deliverSignal } from '../runtime/deliver-signal.js'
-import { emitSignal } from '../runtime/emit-signal.js'
+import { emitSignal, type EmitOptions } from '../runtime/emit-signal.js'
 import { createExecutor } from '../runtime/executor.js'
 import { createHookFirer } from '../runtime/hooks.js'
 import { startLiveness, type Liveness } from '../runtime/liveness.js'
@@ -63,13 +63,14 @@ export function createEngine(config: EngineConfig = {}): Engine {
     logger: cfg.logger,
     allowUnregisteredTriggers: cfg.allowUnregisteredTriggers,
     maxPayloadBytes: cfg.maxPayloadBytes,
+    idempotencyWindowMs: cfg.idempotencyWindowMs,
     // A started engine runs the first steps of the runs it emits itself, while it has room.
     local: () => (started ? executor.localStart() : undefined),
     deliver,
   }
   watchPoolErrors(cfg)
 
-  const emit = async (input: TriggerInput) => (await emitSignal(emitDeps, input))!.trigger
+  const emit = (input: TriggerInput, options?: EmitOptions) => emitSignal(emitDeps, input, options)
   const executor = createExecutor({
     store,
     queue,

@@ -4,7 +4,7 @@ import { LogStore } from './logs.js'
 import { migrate, schemaVersion } from './migrate.js'
 import type { StatusMoves } from './plan.js'
 import { RunStore } from './runs.js'
-import { SignalStore, type NewSignal, type SignalRequest } from './signals.js'
+import { SignalStore, type KeyedSignalRequest, type NewSignal, type SignalRequest } from './signals.js'
 import { createBatcher } from './group-commit.js'
 import { StepStore } from './steps.js'
 import { tablesFor, type Tables } from './tables.js'
@@ -65,8 +65,14 @@ export function createStore(pool: PoolLike, tablePrefix: string, schema: string,
   const pooled = session(pool)
   // Concurrent emits share one statement (and one commit); see group-commit.ts.
   const signalBatches = createBatcher((requests: SignalRequest[]) => pooled.signals.persistAndMatchMany(requests))
+  // Emits with idempotency keys share statements too, except two of one key: the key's row can be
+  // written once per statement.
+  const keyedBatches = createBatcher((requests: KeyedSignalRequest[]) => pooled.signals.persistKeyedMany(requests), {
+    key: (r) => JSON.stringify([r.signal.tenantId, r.idempotency.key]),
+  })
   const signals = Object.assign(Object.create(pooled.signals) as SignalStore, {
     persistAndMatch: async (signal: NewSignal, options: Omit<SignalRequest, 'signal'>) => signalBatches.submit({ signal, ...options }),
+    persistKeyedMany: async (requests: KeyedSignalRequest[]) => Promise.all(requests.map((r) => keyedBatches.submit(r))),
   })
   return {
     ...pooled,

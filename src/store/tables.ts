@@ -26,6 +26,8 @@ export interface Tables {
   listeners: string
   /** Signals stored but not yet delivered to waits and cancel-on. */
   deliveries: string
+  /** The idempotency keys of emits, per tenant; see SignalStore.persistKeyedMany. */
+  idempotencyKeys: string
 }
 
 /**
@@ -57,5 +59,6 @@ export function tablesFor(prefix: string, schema = 'public', prepared = false): 
     waits: q('signal_waits'),
     listeners: q('signal_listeners'),
     deliveries: q('signal_deliveries'),
+    idempotencyKeys: q('idempotency_keys'),
   }
 }

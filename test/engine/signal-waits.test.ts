@@ -46,10 +46,15 @@ describe.skipIf(servicesMissing())('wait steps: a run waits for a later signal',
     await workflow([wait(), { type: 'action', name: 'after' }])
     const run = await start('a1')
     await waitForRun(engine, run.id, ['waiting'])
-    await engine.emit({ tenantId: 'acme', type: 'subscription.created', payload: { accountId: 'a2' } })
-    await engine.emit({ tenantId: 'other', type: 'subscription.created', payload: { accountId: 'a1' } })
-    await engine.emit({ tenantId: 'acme', type: 'subscription.failed', payload: { accountId: 'a1' } })
+    const others = [
+      await engine.emit({ tenantId: 'acme', type: 'subscription.created', payload: { accountId: 'a2' } }),
+      await engine.emit({ tenantId: 'other', type: 'subscription.created', payload: { accountId: 'a1' } }),
+      await engine.emit({ tenantId: 'acme', type: 'subscription.failed', payload: { accountId: 'a1' } }),
+    ]
+    for (const other of others) expect(other.resolvedWaits).toEqual([])
+    expect((await engine.getRun(run.id))!.status).toBe('waiting')
     const matching = await engine.emit({ tenantId: 'acme', type: 'subscription.created', resourceId: 'sub_1', payload: { accountId: 'a1', plan: 'pro' } })
+    expect(matching.resolvedWaits).toEqual([{ runId: run.id, stepName: 'sub' }])
     const done = await waitForRun(engine, run.id)
     expect(done.status).toBe('completed')
     expect(seen).toHaveLength(1)
@@ -171,10 +176,10 @@ describe.skipIf(servicesMissing())('wait steps: a run waits for a later signal',
     await workflow([wait(), { type: 'action', name: 'after' }])
     const run = await start('a1')
     await waitForRun(engine, run.id, ['waiting'])
-    const replay = await engine.replayTrigger(run.triggerId, { dryRun: true })
-    const dry = replay.find((r) => r.isDryRun)!
-    expect((await waitForRun(engine, dry.id)).status).toBe('completed')
-    const [sub] = await engine.getRunSteps(dry.id)
+    const [dry] = await engine.replay(run.triggerId, { dryRun: true })
+    expect(dry!.isDryRun).toBe(true)
+    expect((await waitForRun(engine, dry!.id)).status).toBe('completed')
+    const [sub] = await engine.getRunSteps(dry!.id)
     expect(sub).toMatchObject({ stepName: 'sub', status: 'completed', result: { wouldWaitFor: ['subscription.created'], match: ['payload.accountId'] } })
   })
 
@@ -223,6 +228,7 @@ describe.skipIf(servicesMissing())('cancel on a signal', () => {
     const two = await start('inv_2')
     await waitForRun(engine, one.id, ['waiting'])
     const paid = await engine.emit({ tenantId: 'acme', type: 'invoice.paid', payload: { invoiceId: 'inv_1' } })
+    expect(paid.canceledRuns).toEqual([{ runId: one.id, workflowKey: null }])
     const canceled = await waitForRun(engine, one.id, ['canceled'])
     expect(canceled.cancelReason).toContain('invoice.paid')
     expect(canceled.cancelReason).toContain(paid.id)
