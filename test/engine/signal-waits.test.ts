@@ -177,7 +177,7 @@ describe.skipIf(servicesMissing())('wait steps: a run waits for a later signal',
     const run = await start('a1')
     await waitForRun(engine, run.id, ['waiting'])
     const [dry] = await engine.replay(run.triggerId, { dryRun: true })
-    expect(dry!.isDryRun).toBe(true)
+    expect(dry!.isReplay).toBe(true)
     expect((await waitForRun(engine, dry!.id)).status).toBe('completed')
     const [sub] = await engine.getRunSteps(dry!.id)
     expect(sub).toMatchObject({ stepName: 'sub', status: 'completed', result: { wouldWaitFor: ['subscription.created'], match: ['payload.accountId'] } })
