@@ -1,4 +1,4 @@
-import type { StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
+import type { CancelOn, StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
 import type { PayloadInputOf, TriggerDef } from './dsl/trigger.js'
 
 export type { CancelOn, MatchPath, OnFalse, OnTimeout, RetryPolicy, StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
@@ -54,6 +54,8 @@ export interface DefinitionSnapshot {
   triggerType: string
   steps: WorkflowStep[]
   config: JsonObject
+  /** The definition's cancelOn, when it has one. */
+  cancelOn?: CancelOn[]
 }
 
 export type WorkflowStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'canceled'

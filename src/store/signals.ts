@@ -150,7 +150,7 @@ export class SignalStore {
     const t = this.t
     return `,
       planned_rows AS (
-        SELECT d.id AS definition_id, d.tenant_id, d.key, d.version, d.name, d.trigger_type, d.steps, d.config,
+        SELECT d.id AS definition_id, d.tenant_id, d.key, d.version, d.name, d.trigger_type, d.steps, d.config, d.cancel_on,
                m.id AS trigger_id, m.is_replay, m.is_dry_run, m.claim_lease_ms, m.claimed_by,
                d.steps -> 0 AS first_step,
                ${startsParam}::jsonb -> (CASE WHEN m.is_dry_run THEN 'dry-run' WHEN m.claim_lease_ms IS NOT NULL THEN 'claimed' ELSE 'queued' END)
@@ -173,7 +173,7 @@ export class SignalStore {
         INSERT INTO ${t.runs} (id, definition_id, tenant_id, trigger_id, status, is_replay, is_dry_run, definition_snapshot, started_at)
         SELECT p.run_id, p.definition_id, p.tenant_id, p.trigger_id, p.start ->> 'run', p.is_replay, p.is_dry_run,
                jsonb_build_object('id', p.definition_id, 'key', p.key, 'version', p.version, 'name', p.name,
-                                  'triggerType', p.trigger_type, 'steps', p.steps, 'config', p.config),
+                                  'triggerType', p.trigger_type, 'steps', p.steps, 'config', p.config) || jsonb_strip_nulls(jsonb_build_object('cancelOn', p.cancel_on)),
                CASE WHEN (p.start ->> 'started')::boolean THEN now() END
         FROM planned p
         RETURNING *
