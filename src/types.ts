@@ -31,6 +31,15 @@ export interface TriggerEnvelope<TPayload = JsonObject> {
   createdAt: Date
 }
 
+/**
+ * What a signal did to runs that were already going: the waits it resolved and the runs it
+ * canceled (through their workflow's `cancelOn`).
+ */
+export interface SignalEffects {
+  resolvedWaits: { runId: string; stepName: string }[]
+  canceledRuns: { runId: string; workflowKey: string | null }[]
+}
+
 /** A workflow stored for one tenant. */
 export interface WorkflowDefinition extends Omit<WorkflowSpec, 'key'> {
   id: string
@@ -54,7 +63,6 @@ export interface DefinitionSnapshot {
   triggerType: string
   steps: WorkflowStep[]
   config: JsonObject
-  /** The definition's cancelOn, when it has one. */
   cancelOn?: CancelOn[]
 }
 
@@ -129,6 +137,12 @@ export type TimelineEntryType =
   | 'step_completed'
   | 'step_failed'
   | 'step_skipped'
+  /** A wait step began waiting for a signal (detail: signal types, match values, timeout). */
+  | 'wait_started'
+  /** A wait step's signal arrived (detail: the signal's id). */
+  | 'signal_received'
+  /** A wait step's timeout passed first. */
+  | 'wait_timed_out'
   | 'log'
 
 export interface RunTimelineEntry {

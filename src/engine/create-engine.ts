@@ -4,11 +4,13 @@ import { PulseValidationError } from '../errors.js'
 import { createCronQueue, createStepQueue, type CronQueue, type StepQueue } from '../queue/index.js'
 import { readRedisPolicy } from '../queue/redis-policy.js'
 import { fireTick, restoreSchedules } from '../runtime/cron.js'
+import { deliverSignal } from '../runtime/deliver-signal.js'
 import { emitSignal } from '../runtime/emit-signal.js'
 import { createExecutor } from '../runtime/executor.js'
 import { createHookFirer } from '../runtime/hooks.js'
 import { startLiveness, type Liveness } from '../runtime/liveness.js'
 import { startReconciler } from '../runtime/reconciler.js'
+import { cancelRun } from '../runtime/run-control.js'
 import { STATUS_MOVES } from '../runtime/run-state.js'
 import { Registry } from '../runtime/registry.js'
 import { startScheduleKeeper } from '../runtime/schedule-keeper.js'
@@ -52,6 +54,8 @@ export function createEngine(config: EngineConfig = {}): Engine {
   const hooks = createHookFirer({ onStepComplete: cfg.onStepComplete, onRunComplete: cfg.onRunComplete }, cfg.logger)
   const queue: StepQueue = createStepQueue({ backend, queuePrefix: cfg.queuePrefix })
   const cron: CronQueue = createCronQueue({ backend, queuePrefix: cfg.queuePrefix })
+  const deliver = (signalId: string) =>
+    deliverSignal({ store, queue, logger: cfg.logger, cancel: (runId, reason) => cancelRun(executor, runId, reason) }, signalId)
   const emitDeps = {
     store,
     queue,
@@ -61,6 +65,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
     maxPayloadBytes: cfg.maxPayloadBytes,
     // A started engine runs the first steps of the runs it emits itself, while it has room.
     local: () => (started ? executor.localStart() : undefined),
+    deliver,
   }
   watchPoolErrors(cfg)
 
@@ -76,7 +81,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
     maxOutputBytes: cfg.maxOutputBytes,
     emit,
   })
-  const cronDeps = { store, queue, cron, registry, logger: cfg.logger, misfire: cfg.cronMisfire, misfireGraceMs: cfg.cronMisfireGraceMs }
+  const cronDeps = { store, queue, cron, registry, deliver, logger: cfg.logger, misfire: cfg.cronMisfire, misfireGraceMs: cfg.cronMisfireGraceMs }
   let reconciler: ReturnType<typeof startReconciler> | undefined
   let liveness: Liveness | undefined
   let scheduleKeeper: ReturnType<typeof startScheduleKeeper> | undefined
@@ -137,6 +142,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
       reconciler = startReconciler({
         store,
         queue,
+        deliver,
         logger: cfg.logger,
         intervalMs: cfg.reconcileIntervalMs,
         graceMs: Math.min(5_000, cfg.reconcileIntervalMs),

@@ -67,8 +67,12 @@ export function tenantOperations(deps: OperationDeps, tenantId?: string): Omit<T
     async getRunTimeline(runId) {
       const run = await store.runs.get(runId, tenantId)
       if (!run) throw new PulseNotFoundError('run', runId)
-      const [steps, logs] = await Promise.all([store.steps.listForRun(runId, run.tenantId), store.logs.listForRun(runId, run.tenantId)])
-      return buildTimeline(run, steps, logs)
+      const [steps, logs, waits] = await Promise.all([
+        store.steps.listForRun(runId, run.tenantId),
+        store.logs.listForRun(runId, run.tenantId),
+        store.waits.listForRun(runId),
+      ])
+      return buildTimeline(run, steps, logs, waits)
     },
     getRunLogs: (runId) => store.logs.listForRun(runId, tenantId),
     async listRuns(filter: ListRunsFilter = {}) {

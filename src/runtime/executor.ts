@@ -67,7 +67,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   const claimer = createStepClaimer({ store, leaseMs: deps.leaseMs })
   const committer = createTransitionCommitter({ store, queue, hooks, logger })
   const recorder = createOutcomeRecorder({ store, hooks, committer, leaseMs: deps.leaseMs, isDraining })
-  const steps = createStepRunner({ registry: deps.registry, handlers, recorder, maxOutputBytes: deps.maxOutputBytes })
+  const steps = createStepRunner({ store, registry: deps.registry, handlers, recorder, maxOutputBytes: deps.maxOutputBytes })
   const local = createLocalStarts({ concurrency: deps.concurrency, leaseMs: deps.leaseMs, isDraining, runChain, logger })
 
   /**

@@ -1,6 +1,6 @@
 import type { StepQueue } from '../queue/index.js'
 import type { NewSignal, PersistedSignal, Store } from '../store/index.js'
-import type { EngineLogger, TriggerEnvelope } from '../types.js'
+import type { EngineLogger, SignalEffects, TriggerEnvelope } from '../types.js'
 import { jobFor } from './job-for.js'
 import type { LocalStart } from './local-starts.js'
 import { RUN_STARTS } from './run-state.js'
@@ -14,7 +14,14 @@ export interface StartRunsDeps {
    * to start a claimed step, or undefined to go through the queue.
    */
   local?: () => LocalStart | undefined
+  /** Delivers a stored signal to waits and cancel-on (see deliverSignal). */
+  deliver?: (signalId: string) => Promise<SignalEffects>
 }
+
+/** A stored signal, the runs it started and what it did to runs already going. */
+export type StartedSignal = PersistedSignal & { effects: SignalEffects }
+
+const NO_EFFECTS: SignalEffects = Object.freeze({ resolvedWaits: [], canceledRuns: [] }) as SignalEffects
 
 /** A signal whose runs are to start: a new one to store, or a stored one matched again (replay). */
 export type SignalToStart =
@@ -29,7 +36,7 @@ export type SignalToStart =
  * (and so by `ctx.emit` chaining), cron ticks and replay. Returns null for a fixed signal id that
  * already existed (nothing started).
  */
-export async function startRuns(deps: StartRunsDeps, what: SignalToStart): Promise<PersistedSignal | null> {
+export async function startRuns(deps: StartRunsDeps, what: SignalToStart): Promise<StartedSignal | null> {
   const local = what.kind === 'new' && what.runHere ? deps.local?.() : undefined
   let persisted: PersistedSignal | null
   try {
@@ -60,5 +67,13 @@ export async function startRuns(deps: StartRunsDeps, what: SignalToStart): Promi
       deps.logger.warn({ err }, 'pulse-engine: could not enqueue first steps; the reconciler will pick them up')
     })
   }
-  return persisted
+  let effects = NO_EFFECTS
+  if (persisted.undelivered && deps.deliver) {
+    effects = await deps.deliver(persisted.trigger.id).catch((err: unknown) => {
+      // The signal is stored and marked undelivered; the reconciler delivers it.
+      deps.logger.warn({ err }, 'pulse-engine: could not deliver a signal to waits and cancel-on; the reconciler will')
+      return NO_EFFECTS
+    })
+  }
+  return { ...persisted, effects }
 }

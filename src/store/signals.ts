@@ -36,6 +36,8 @@ export interface PersistedSignal {
   trigger: TriggerEnvelope
   runs: RunRecord[]
   firstSteps: StepRecord[]
+  /** The signal still has to be delivered to waits and cancel-on (see WaitStore.deliver). */
+  undelivered?: boolean
 }
 
 /** Signals (the `triggers` table) and the runs they start. */
@@ -87,10 +89,20 @@ export class SignalStore {
                false AS is_replay, false AS is_dry_run, input.claim_lease_ms, input.claimed_by
         FROM trg JOIN input ON input.id = trg.id
       )
-      ${this.matchAndCreate('$2')}
+      ${this.matchAndCreate('$2')},
+      -- A signal that something may wait for or cancel on, or that started a run with cancel-on,
+      -- is delivered after this commits; the row is what makes that survive a crash.
+      undelivered AS (
+        INSERT INTO ${this.t.deliveries} (trigger_id, tenant_id)
+        SELECT trg.id, trg.tenant_id FROM trg
+        WHERE EXISTS (SELECT 1 FROM ${this.t.listeners} l WHERE l.tenant_id = trg.tenant_id AND l.signal_type = trg.type)
+           OR EXISTS (SELECT 1 FROM runs WHERE runs.trigger_id = trg.id AND jsonb_typeof(runs.definition_snapshot -> 'cancelOn') = 'array')
+        RETURNING trigger_id
+      )
       SELECT 'trigger' AS kind, trg.id AS trigger_id, to_jsonb(trg.*) AS row FROM trg
       UNION ALL SELECT 'run', runs.trigger_id, to_jsonb(runs.*) FROM runs
-      UNION ALL SELECT 'step', s.trigger_id, to_jsonb(steps.*) FROM steps JOIN planned s ON s.step_id = steps.id`,
+      UNION ALL SELECT 'step', s.trigger_id, to_jsonb(steps.*) FROM steps JOIN planned s ON s.step_id = steps.id
+      UNION ALL SELECT 'undelivered', trigger_id, NULL FROM undelivered`,
       ),
       [JSON.stringify(input), JSON.stringify(requests[0]?.starts ?? {})],
     )
@@ -173,7 +185,8 @@ export class SignalStore {
         INSERT INTO ${t.runs} (id, definition_id, tenant_id, trigger_id, status, is_replay, is_dry_run, definition_snapshot, started_at)
         SELECT p.run_id, p.definition_id, p.tenant_id, p.trigger_id, p.start ->> 'run', p.is_replay, p.is_dry_run,
                jsonb_build_object('id', p.definition_id, 'key', p.key, 'version', p.version, 'name', p.name,
-                                  'triggerType', p.trigger_type, 'steps', p.steps, 'config', p.config) || jsonb_strip_nulls(jsonb_build_object('cancelOn', p.cancel_on)),
+                                  'triggerType', p.trigger_type, 'steps', p.steps, 'config', p.config)
+                 || CASE WHEN p.cancel_on IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('cancelOn', p.cancel_on) END,
                CASE WHEN (p.start ->> 'started')::boolean THEN now() END
         FROM planned p
         RETURNING *
@@ -218,6 +231,7 @@ function groupRows(rows: Record<string, unknown>[]): Map<string, PersistedSignal
   for (const { kind, trigger_id, row } of rows as { kind: string; trigger_id: string; row: Record<string, unknown> }[]) {
     const e = entry(trigger_id)
     if (kind === 'trigger') e.trigger = toTrigger(reviveDates(row))
+    else if (kind === 'undelivered') e.undelivered = true
     else if (kind === 'run') e.runs.push(toRun(reviveDates(row)))
     else e.firstSteps.push(toStep(reviveDates(row)))
   }

@@ -8,6 +8,7 @@ import { SignalStore, type NewSignal, type SignalRequest } from './signals.js'
 import { createBatcher } from './group-commit.js'
 import { StepStore } from './steps.js'
 import { tablesFor, type Tables } from './tables.js'
+import { WaitStore } from './waits.js'
 import { WorkerStore } from './workers.js'
 
 /** The stores, bound to one connection: the pool, or a client inside a transaction. */
@@ -18,6 +19,7 @@ export interface StoreSession {
   steps: StepStore
   logs: LogStore
   workers: WorkerStore
+  waits: WaitStore
 }
 
 /** All persistence of one engine: Postgres tables under one prefix. */
@@ -58,6 +60,7 @@ export function createStore(pool: PoolLike, tablePrefix: string, schema: string,
     steps: new StepStore(q, tables, delayScale, workerId, options.statusMoves),
     logs: new LogStore(q, tables),
     workers: new WorkerStore(q, tables, options.statusMoves),
+    waits: new WaitStore(q, tables, delayScale),
   })
   const pooled = session(pool)
   // Concurrent emits share one statement (and one commit); see group-commit.ts.
