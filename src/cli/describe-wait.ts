@@ -23,11 +23,15 @@ export function cancelSignal(entry: CancelOn): string {
   return `${entry.signalType} (match ${entry.match.join(', ')})`
 }
 
-/** What a finished wait step's output says: `received order.paid trg_...` or `timed out`. */
+/**
+ * What came of a finished wait, from its step's result: `received order.paid trg_...`,
+ * `timed out after 3d`, or, in a dry run, that it did not wait.
+ */
 export function describeWaitOutcome(result: JsonObject | undefined): string | undefined {
-  if (!result || typeof result.received !== 'boolean') return undefined
-  const signal = result.signal as { id?: unknown; type?: unknown } | undefined
-  return result.received ? `received ${String(signal?.type ?? 'a signal')} ${String(signal?.id ?? '')}`.trimEnd() : 'timed out'
+  if (!result) return undefined
+  if (typeof result.receivedSignalId === 'string') return `received ${String(result.signalType ?? 'a signal')} ${result.receivedSignalId}`
+  if (result.timedOut === true) return typeof result.waitedMs === 'number' ? `timed out after ${formatDuration(result.waitedMs)}` : 'timed out'
+  return typeof result.reason === 'string' ? result.reason : undefined
 }
 
 /** The definition of the step named `name` (names are unique in a workflow, branches included). */

@@ -16,8 +16,9 @@ describe('wait steps and cancelOn in words', () => {
   })
 
   it('says what came of a finished wait', () => {
-    expect(describeWaitOutcome({ received: true, signal: { id: 'trg_1', type: 'order.paid' } })).toBe('received order.paid trg_1')
-    expect(describeWaitOutcome({ received: false })).toBe('timed out')
+    expect(describeWaitOutcome({ receivedSignalId: 'trg_1', signalType: 'order.paid' })).toBe('received order.paid trg_1')
+    expect(describeWaitOutcome({ timedOut: true, waitedMs: 7_200_000, signalTypes: ['order.paid'] })).toBe('timed out after 2h')
+    expect(describeWaitOutcome({ reason: 'dry run: waits do not wait', wouldWaitFor: ['order.paid'], match: [] })).toBe('dry run: waits do not wait')
     expect(describeWaitOutcome(undefined)).toBeUndefined()
   })
 })
