@@ -1,4 +1,4 @@
-import type { DefinitionSnapshot, EmitResult, JsonObject, RunTimelineEntry, TriggerEnvelope, WorkflowDefinition, WorkflowRun, WorkflowStepRun } from '../index.js'
+import type { CancelOn, DefinitionSnapshot, EmitResult, JsonObject, RunTimelineEntry, TriggerEnvelope, WorkflowDefinition, WorkflowRun, WorkflowStepRun } from '../index.js'
 import { nextCronTime } from '../definition/cron.js'
 
 /**
@@ -89,6 +89,8 @@ export interface WorkflowJson {
   trigger: { type: string; environment: string | null; resourceType: string | null }
   /** Cron workflows: the schedule and its next ticks (none while disabled). */
   cron: { expression: string; timezone: string | null; next: string[] } | null
+  /** The signals that cancel a run of this workflow; empty when none do. */
+  cancelOn: CancelOn[]
   steps: number
   createdAt: string
   updatedAt: string
@@ -195,6 +197,7 @@ export function workflowJson(def: WorkflowDefinition, options: { now?: Date; tic
           next: def.isEnabled ? nextTicks(def.cronExpression, def.cronTimezone, options.now ?? new Date(), options.ticks ?? 3).map(isoNow) : [],
         }
       : null,
+    cancelOn: def.cancelOn ?? [],
     steps: def.steps.length,
     createdAt: isoNow(def.createdAt),
     updatedAt: isoNow(def.updatedAt),

@@ -17,6 +17,9 @@ export function definitionHash(spec: Omit<WorkflowSpec, 'key'>): string {
     config: spec.config,
     cronExpression: spec.cronExpression ?? null,
     cronTimezone: spec.cronTimezone ?? null,
+    // Left out when absent (canonicalJson drops undefined), so definitions stored before
+    // cancelOn existed keep their hash and a sync after an upgrade stores no new versions.
+    cancelOn: spec.cancelOn,
     isEnabled: spec.isEnabled,
   }
   return createHash('sha256').update(canonicalJson(content)).digest('hex').slice(0, 32)

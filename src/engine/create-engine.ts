@@ -98,7 +98,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
     for (const c of conditions) registry.registerCondition(c.name, c.handler)
   }
 
-  const operations = (tenantId?: string) => tenantOperations({ store, registry, cron, executor, starts: emitDeps }, tenantId)
+  const operations = (tenantId?: string) => tenantOperations({ store, registry, cron, executor, starts: emitDeps, allowUnregisteredTriggers: cfg.allowUnregisteredTriggers }, tenantId)
 
   const unscoped = guardDatabase(operations())
 
