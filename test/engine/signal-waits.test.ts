@@ -1,30 +1,38 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Engine, WorkflowSpec, WorkflowStep } from '../../src/index.js'
 import { eventually, startTestEngine, waitForRun, type TestEngine } from '../support/engine.js'
 import { servicesMissing } from '../support/services.js'
 
 const HOUR = 3_600_000
 
+// One engine per group (starting one costs seconds in the embedded mode); each test has its own
+// tenant, which is all a wait or a signal can see.
+let tenants = 0
+
 describe.skipIf(servicesMissing())('wait steps: a run waits for a later signal', () => {
   let t: TestEngine
   let engine: Engine
+  let acme: string
   let seen: Record<string, unknown>[]
 
-  beforeEach(async () => {
+  beforeAll(async () => {
     t = await startTestEngine()
     engine = t.engine
-    seen = []
     engine.registerTrigger('trial.expiring', { source: 'billing' })
     engine.registerTrigger('subscription.created', { source: 'billing' })
     engine.registerTrigger('subscription.failed', { source: 'billing' })
     engine.registerAction('after', (ctx) => {
-      seen.push(ctx.steps as Record<string, unknown>)
+      if (ctx.tenantId === acme) seen.push(ctx.steps as Record<string, unknown>)
       return { success: true }
     })
   })
-  afterEach(() => t.close())
+  afterAll(() => t.close())
+  beforeEach(() => {
+    acme = `acme${++tenants}`
+    seen = []
+  })
 
-  async function workflow(steps: WorkflowStep[], extra: Partial<WorkflowSpec> = {}, tenantId = 'acme') {
+  async function workflow(steps: WorkflowStep[], extra: Partial<WorkflowSpec> = {}, tenantId = acme) {
     return engine.createWorkflow({ tenantId, name: 'trial', triggerType: 'trial.expiring', steps, config: {}, isEnabled: true, ...extra })
   }
   const wait = (over: Partial<WorkflowStep> = {}): WorkflowStep => ({
@@ -35,7 +43,7 @@ describe.skipIf(servicesMissing())('wait steps: a run waits for a later signal',
     timeoutMs: HOUR,
     ...over,
   })
-  async function start(accountId: string, tenantId = 'acme') {
+  async function start(accountId: string, tenantId = acme) {
     const trg = await engine.emit({ tenantId, type: 'trial.expiring', payload: { accountId } })
     const [run] = await engine.getRunsByTrigger(trg.id)
     return run!
@@ -47,13 +55,13 @@ describe.skipIf(servicesMissing())('wait steps: a run waits for a later signal',
     const run = await start('a1')
     await waitForRun(engine, run.id, ['waiting'])
     const others = [
-      await engine.emit({ tenantId: 'acme', type: 'subscription.created', payload: { accountId: 'a2' } }),
+      await engine.emit({ tenantId: acme, type: 'subscription.created', payload: { accountId: 'a2' } }),
       await engine.emit({ tenantId: 'other', type: 'subscription.created', payload: { accountId: 'a1' } }),
-      await engine.emit({ tenantId: 'acme', type: 'subscription.failed', payload: { accountId: 'a1' } }),
+      await engine.emit({ tenantId: acme, type: 'subscription.failed', payload: { accountId: 'a1' } }),
     ]
     for (const other of others) expect(other.resolvedWaits).toEqual([])
     expect((await engine.getRun(run.id))!.status).toBe('waiting')
-    const matching = await engine.emit({ tenantId: 'acme', type: 'subscription.created', resourceId: 'sub_1', payload: { accountId: 'a1', plan: 'pro' } })
+    const matching = await engine.emit({ tenantId: acme, type: 'subscription.created', resourceId: 'sub_1', payload: { accountId: 'a1', plan: 'pro' } })
     expect(matching.resolvedWaits).toEqual([{ runId: run.id, stepName: 'sub' }])
     const done = await waitForRun(engine, run.id)
     expect(done.status).toBe('completed')
@@ -79,7 +87,7 @@ describe.skipIf(servicesMissing())('wait steps: a run waits for a later signal',
     await workflow([{ type: 'action', name: 'slow' }, wait(), { type: 'action', name: 'after' }])
     const run = await start('a1')
     await eventually(async () => ((await engine.getRunSteps(run.id))[0]?.status === 'running' ? true : undefined))
-    const early = await engine.emit({ tenantId: 'acme', type: 'subscription.created', payload: { accountId: 'a1' } })
+    const early = await engine.emit({ tenantId: acme, type: 'subscription.created', payload: { accountId: 'a1' } })
     release()
     expect((await waitForRun(engine, run.id)).status).toBe('completed')
     expect((seen[0]!.sub as { signal: { id: string } }).signal.id).toBe(early.id)
@@ -87,7 +95,7 @@ describe.skipIf(servicesMissing())('wait steps: a run waits for a later signal',
 
   it('does not count the signal that started the run, nor one stored before it', async () => {
     // Stored before the workflow existed, so before its run: it does not count.
-    await engine.emit({ tenantId: 'acme', type: 'trial.expiring', payload: { accountId: 'a1' } })
+    await engine.emit({ tenantId: acme, type: 'trial.expiring', payload: { accountId: 'a1' } })
     await workflow([wait({ signalTypes: ['trial.expiring'], timeoutMs: 300 }), { type: 'action', name: 'after' }])
     const run = await start('a1')
     expect((await waitForRun(engine, run.id)).status).toBe('completed')
@@ -98,7 +106,7 @@ describe.skipIf(servicesMissing())('wait steps: a run waits for a later signal',
     await workflow([wait({ signalTypes: ['subscription.created', 'subscription.failed'] }), { type: 'action', name: 'after' }])
     const run = await start('a1')
     await waitForRun(engine, run.id, ['waiting'])
-    const failed = await engine.emit({ tenantId: 'acme', type: 'subscription.failed', payload: { accountId: 'a1', reason: 'card' } })
+    const failed = await engine.emit({ tenantId: acme, type: 'subscription.failed', payload: { accountId: 'a1', reason: 'card' } })
     await waitForRun(engine, run.id)
     expect(seen[0]!.sub).toMatchObject({ received: true, signal: { id: failed.id, type: 'subscription.failed', payload: { reason: 'card' } } })
   })
@@ -107,7 +115,7 @@ describe.skipIf(servicesMissing())('wait steps: a run waits for a later signal',
     await workflow([wait({ name: 'first' }), wait({ name: 'second', timeoutMs: 400 }), { type: 'action', name: 'after' }])
     const runs = [await start('a1'), await start('a1'), await start('a1')]
     for (const run of runs) await waitForRun(engine, run.id, ['waiting'])
-    const signal = await engine.emit({ tenantId: 'acme', type: 'subscription.created', payload: { accountId: 'a1' } })
+    const signal = await engine.emit({ tenantId: acme, type: 'subscription.created', payload: { accountId: 'a1' } })
     for (const run of runs) expect((await waitForRun(engine, run.id)).status).toBe('completed')
     expect(seen).toHaveLength(3)
     for (const steps of seen) {
@@ -134,7 +142,7 @@ describe.skipIf(servicesMissing())('wait steps: a run waits for a later signal',
     expect(seen).toHaveLength(0)
     await engine.retryRun(run.id)
     await waitForRun(engine, run.id, ['waiting'])
-    await engine.emit({ tenantId: 'acme', type: 'subscription.created', payload: { accountId: 'a1' } })
+    await engine.emit({ tenantId: acme, type: 'subscription.created', payload: { accountId: 'a1' } })
     expect((await waitForRun(engine, run.id)).status).toBe('completed')
     expect(seen[0]!.sub).toMatchObject({ received: true })
   })
@@ -157,7 +165,7 @@ describe.skipIf(servicesMissing())('wait steps: a run waits for a later signal',
     await eventually(async () => ((await engine.getRunSteps(run.id)).find((s) => s.stepName === 'other')?.status === 'completed' ? true : undefined))
     await eventually(async () => ((await engine.getRunSteps(run.id)).find((s) => s.stepName === 'sub')?.status === 'scheduled' ? true : undefined))
     expect((await engine.getRun(run.id))!.status).toBe('running')
-    await engine.emit({ tenantId: 'acme', type: 'subscription.created', payload: { accountId: 'a1' } })
+    await engine.emit({ tenantId: acme, type: 'subscription.created', payload: { accountId: 'a1' } })
     expect((await waitForRun(engine, run.id)).status).toBe('completed')
     expect(seen[0]!.sub).toMatchObject({ received: true })
   })
@@ -167,7 +175,7 @@ describe.skipIf(servicesMissing())('wait steps: a run waits for a later signal',
     const run = await start('a1')
     await waitForRun(engine, run.id, ['waiting'])
     await engine.cancelRun(run.id, 'customer left')
-    await engine.emit({ tenantId: 'acme', type: 'subscription.created', payload: { accountId: 'a1' } })
+    await engine.emit({ tenantId: acme, type: 'subscription.created', payload: { accountId: 'a1' } })
     expect((await engine.getRun(run.id))!.status).toBe('canceled')
     expect(await stepsOf(run.id)).toEqual([['sub', 'skipped']])
   })
@@ -185,12 +193,12 @@ describe.skipIf(servicesMissing())('wait steps: a run waits for a later signal',
 
   it('matches on resourceId and environment as well as payload fields', async () => {
     await workflow([wait({ match: ['resourceId', 'environment'] }), { type: 'action', name: 'after' }])
-    const trg = await engine.emit({ tenantId: 'acme', type: 'trial.expiring', resourceId: 'acc_1', environment: 'prod', payload: { accountId: 'a1' } })
+    const trg = await engine.emit({ tenantId: acme, type: 'trial.expiring', resourceId: 'acc_1', environment: 'prod', payload: { accountId: 'a1' } })
     const [run] = await engine.getRunsByTrigger(trg.id)
     await waitForRun(engine, run!.id, ['waiting'])
-    await engine.emit({ tenantId: 'acme', type: 'subscription.created', resourceId: 'acc_1', environment: 'staging', payload: {} })
-    await engine.emit({ tenantId: 'acme', type: 'subscription.created', resourceId: 'acc_2', environment: 'prod', payload: {} })
-    const right = await engine.emit({ tenantId: 'acme', type: 'subscription.created', resourceId: 'acc_1', environment: 'prod', payload: {} })
+    await engine.emit({ tenantId: acme, type: 'subscription.created', resourceId: 'acc_1', environment: 'staging', payload: {} })
+    await engine.emit({ tenantId: acme, type: 'subscription.created', resourceId: 'acc_2', environment: 'prod', payload: {} })
+    const right = await engine.emit({ tenantId: acme, type: 'subscription.created', resourceId: 'acc_1', environment: 'prod', payload: {} })
     await waitForRun(engine, run!.id)
     expect(seen[0]!.sub).toMatchObject({ signal: { id: right.id } })
   })
@@ -199,15 +207,21 @@ describe.skipIf(servicesMissing())('wait steps: a run waits for a later signal',
 describe.skipIf(servicesMissing())('cancel on a signal', () => {
   let t: TestEngine
   let engine: Engine
+  let acme: string
 
-  beforeEach(async () => {
+  beforeAll(async () => {
     t = await startTestEngine()
     engine = t.engine
     engine.registerTrigger('invoice.overdue', { source: 'billing' })
     engine.registerTrigger('invoice.paid', { source: 'billing' })
     engine.registerAction('remind', () => ({ success: true }))
+  })
+  afterAll(() => t.close())
+
+  beforeEach(async () => {
+    acme = `acme${++tenants}`
     await engine.createWorkflow({
-      tenantId: 'acme',
+      tenantId: acme,
       name: 'dunning',
       triggerType: 'invoice.overdue',
       cancelOn: [{ signalType: 'invoice.paid', match: ['payload.invoiceId'] }],
@@ -216,10 +230,9 @@ describe.skipIf(servicesMissing())('cancel on a signal', () => {
       isEnabled: true,
     })
   })
-  afterEach(() => t.close())
 
   async function start(invoiceId: string) {
-    const trg = await engine.emit({ tenantId: 'acme', type: 'invoice.overdue', payload: { invoiceId } })
+    const trg = await engine.emit({ tenantId: acme, type: 'invoice.overdue', payload: { invoiceId } })
     return (await engine.getRunsByTrigger(trg.id))[0]!
   }
 
@@ -227,7 +240,7 @@ describe.skipIf(servicesMissing())('cancel on a signal', () => {
     const one = await start('inv_1')
     const two = await start('inv_2')
     await waitForRun(engine, one.id, ['waiting'])
-    const paid = await engine.emit({ tenantId: 'acme', type: 'invoice.paid', payload: { invoiceId: 'inv_1' } })
+    const paid = await engine.emit({ tenantId: acme, type: 'invoice.paid', payload: { invoiceId: 'inv_1' } })
     expect(paid.canceledRuns).toEqual([{ runId: one.id, workflowKey: null }])
     const canceled = await waitForRun(engine, one.id, ['canceled'])
     expect(canceled.cancelReason).toContain('invoice.paid')
@@ -237,7 +250,7 @@ describe.skipIf(servicesMissing())('cancel on a signal', () => {
   })
 
   it('does not cancel a run started after the signal', async () => {
-    await engine.emit({ tenantId: 'acme', type: 'invoice.paid', payload: { invoiceId: 'inv_1' } })
+    await engine.emit({ tenantId: acme, type: 'invoice.paid', payload: { invoiceId: 'inv_1' } })
     const run = await start('inv_1')
     await waitForRun(engine, run.id, ['waiting'])
     // Both deliveries are done once emit returns.
@@ -246,7 +259,7 @@ describe.skipIf(servicesMissing())('cancel on a signal', () => {
 
   it('leaves an ended run alone', async () => {
     await engine.createWorkflow({
-      tenantId: 'acme',
+      tenantId: acme,
       name: 'quick',
       triggerType: 'invoice.overdue',
       cancelOn: [{ signalType: 'invoice.paid', match: ['payload.invoiceId'] }],
@@ -254,11 +267,11 @@ describe.skipIf(servicesMissing())('cancel on a signal', () => {
       config: {},
       isEnabled: true,
     })
-    const trg = await engine.emit({ tenantId: 'acme', type: 'invoice.overdue', payload: { invoiceId: 'inv_3' } })
+    const trg = await engine.emit({ tenantId: acme, type: 'invoice.overdue', payload: { invoiceId: 'inv_3' } })
     const runs = await engine.getRunsByTrigger(trg.id)
     const quick = runs.find((r) => r.definitionSnapshot.name === 'quick')!
     await waitForRun(engine, quick.id)
-    await engine.emit({ tenantId: 'acme', type: 'invoice.paid', payload: { invoiceId: 'inv_3' } })
+    await engine.emit({ tenantId: acme, type: 'invoice.paid', payload: { invoiceId: 'inv_3' } })
     const slow = runs.find((r) => r.definitionSnapshot.name === 'dunning')!
     await waitForRun(engine, slow.id, ['canceled'])
     expect((await engine.getRun(quick.id))!.status).toBe('completed')
