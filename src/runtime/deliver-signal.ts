@@ -36,6 +36,7 @@ export async function deliverSignal(deps: DeliverDeps, signalId: string): Promis
       if (!(err instanceof PulseStateError)) throw err
     }
   }
-  await deps.store.waits.delivered(signalId)
+  // Without runs to cancel, deliver() already marked it delivered.
+  if (delivery.cancel.length > 0) await deps.store.waits.delivered(signalId)
   return { resolvedWaits: delivery.resolved.map((r) => ({ runId: r.wait.runId, stepName: r.wait.stepName })), canceledRuns }
 }

@@ -1,4 +1,4 @@
-import { listenedSignalTypes } from '../definition/index.js'
+import { listeners } from '../definition/index.js'
 import type { WorkflowDefinition, WorkflowSpec } from '../types.js'
 import type { Queryable } from './db.js'
 import { newId } from './ids.js'
@@ -32,7 +32,7 @@ export class DefinitionStore {
          RETURNING *
        )${writeListeners(this.t, '$16')}
        SELECT * FROM def`,
-      [newId('wfd'), ...contentValues(def), def.tenantId, def.key ?? null, listenedSignalTypes(def)],
+      [newId('wfd'), ...contentValues(def), def.tenantId, def.key ?? null, JSON.stringify(listeners(def))],
     )
     return toDefinition(rows[0]!)
   }
@@ -49,7 +49,7 @@ export class DefinitionStore {
          RETURNING *
        )${writeListeners(this.t, '$14')}
        SELECT * FROM def`,
-      [id, ...contentValues(def), listenedSignalTypes(def)],
+      [id, ...contentValues(def), JSON.stringify(listeners(def))],
     )
     return rows[0] ? toDefinition(rows[0]) : null
   }
@@ -140,17 +140,17 @@ function contentValues(def: NewDefinition): unknown[] {
 }
 
 /**
- * A CTE that adds the (tenant, signal type) pairs of the definition written by the CTE `def` to
- * the listeners, from the text[] parameter `typesParam`. Rows are only ever added: a signal of a
- * listed type looks for waits and cancel-ons, and finding none is cheap, while a type missing
- * from the list would be a signal that never reaches a waiting run. Nothing is added when `def`
- * wrote no row (an update of an unchanged hash).
+ * A CTE that adds what the definition written by the CTE `def` listens to (see `listeners`) to
+ * the listeners table, from the jsonb parameter `listenersParam`. Rows are only ever added: a
+ * signal of a listed type looks for waits and cancel-ons, and finding none is cheap, while a
+ * type missing from the list would be a signal that never reaches a waiting run. Nothing is
+ * added when `def` wrote no row (an update of an unchanged hash).
  */
-function writeListeners(t: Tables, typesParam: string): string {
+function writeListeners(t: Tables, listenersParam: string): string {
   return `,
        listeners AS (
-         INSERT INTO ${t.listeners} (tenant_id, signal_type)
-         SELECT def.tenant_id, type FROM def, unnest(${typesParam}::text[]) AS type
+         INSERT INTO ${t.listeners} (tenant_id, signal_type, match_paths)
+         SELECT def.tenant_id, l."signalType", l."matchPaths" FROM def, jsonb_to_recordset(${listenersParam}::jsonb) AS l("signalType" text, "matchPaths" text[])
          ON CONFLICT DO NOTHING
        )`
 }

@@ -1,5 +1,5 @@
 import type { JsonObject, TriggerEnvelope } from '../types.js'
-import type { Queryable } from './db.js'
+import { preparedStatement, type Queryable } from './db.js'
 import { reviveDates, toRun, toStep, toTrigger, type RunRecord, type StepRecord } from './rows.js'
 import type { Tables } from './tables.js'
 
@@ -92,7 +92,10 @@ export class WaitStore {
     const t = this.t
     const { rows } = await this.q.query(
       // The run's creation time as stored: a JavaScript Date would round it to the millisecond.
-      `WITH r AS (SELECT created_at FROM ${t.runs} WHERE id = $2),
+      preparedStatement(
+        t,
+        'registerWait',
+        () => `WITH r AS (SELECT created_at FROM ${t.runs} WHERE id = $2),
        found AS (
          SELECT s.id FROM ${t.triggers} s
          WHERE s.tenant_id = $3 AND s.type = ANY($5::text[]) AND s.created_at > (SELECT created_at FROM r) AND s.id <> $7
@@ -108,6 +111,7 @@ export class WaitStore {
        FROM (SELECT 1) AS one LEFT JOIN found f ON true
        ON CONFLICT (step_run_id) DO NOTHING
        RETURNING *`,
+      ),
       [step.id, run.id, run.tenantId, wait.stepName, wait.signalTypes, JSON.stringify(wait.match), run.triggerId, wait.timeoutMs * this.delayScale],
     )
     if (rows[0]) return toWait(rows[0])
@@ -163,22 +167,43 @@ export class WaitStore {
    */
   async deliver(signalId: string): Promise<Delivery> {
     const t = this.t
+    // The signal, and the (tenant, type) locks its delivery needs, taken in the same statement:
+    // its own type, and the cancel-on types of the runs it started.
     const head = await this.q.query(
-      `SELECT s.*, coalesce((SELECT array_agg(DISTINCT c ->> 'signalType') FROM ${t.runs} r, jsonb_array_elements(r.definition_snapshot -> 'cancelOn') c
-                             WHERE r.trigger_id = s.id AND jsonb_typeof(r.definition_snapshot -> 'cancelOn') = 'array'), '{}') AS new_run_cancel_types
-       FROM ${t.triggers} s WHERE s.id = $1`,
-      [signalId],
+      preparedStatement(
+        t,
+        'deliverLock',
+        () => `WITH s AS (SELECT * FROM ${t.triggers} WHERE id = $1),
+       types AS (
+         SELECT s.type FROM s
+         UNION SELECT c ->> 'signalType' FROM s JOIN ${t.runs} r ON r.trigger_id = s.id, jsonb_array_elements(r.definition_snapshot -> 'cancelOn') c
+         WHERE jsonb_typeof(r.definition_snapshot -> 'cancelOn') = 'array'
+       ),
+       locked AS (
+         SELECT count(pg_advisory_xact_lock(hashtext($2), hashtext(s.tenant_id || ':' || x.type))) AS n
+         FROM s, (SELECT type FROM types ORDER BY 1) x
+       )
+       SELECT s.* FROM s, locked`,
+      ),
+      [signalId, `pulse-engine:signal:${t.schema}.${t.prefix}`],
     )
-    const row = head.rows[0] as (Record<string, unknown> & { new_run_cancel_types: string[] }) | undefined
+    const row = head.rows[0] as Record<string, unknown> | undefined
     if (!row) return { signal: null, resolved: [], cancel: [] }
     const signal = toTrigger(row)
-    await this.lockTypes(signal.tenantId, [signal.type, ...row.new_run_cancel_types])
     const { rows } = await this.q.query(
-      `WITH s AS (SELECT * FROM ${t.triggers} WHERE id = $1),
+      preparedStatement(
+        t,
+        'deliver',
+        () => `WITH s AS (SELECT * FROM ${t.triggers} WHERE id = $1),
+       -- The match object an open wait must hold to take this signal, once per way of matching.
+       expected AS (
+         SELECT DISTINCT (SELECT coalesce(jsonb_object_agg(p, ${valueAt('p', 's')}), '{}'::jsonb) FROM unnest(l.match_paths) AS p) AS match
+         FROM ${t.listeners} l, s WHERE l.tenant_id = s.tenant_id AND l.signal_type = s.type
+       ),
        cand AS (
-         SELECT DISTINCT ON (w.run_id) w.step_run_id FROM ${t.waits} w, s
-         WHERE w.tenant_id = s.tenant_id AND w.status = 'open' AND s.type = ANY(w.signal_types)
-           AND s.created_at > w.run_created_at AND s.id <> w.run_trigger_id AND ${matches('w.match', 's')}
+         SELECT DISTINCT ON (w.run_id) w.step_run_id FROM expected e JOIN ${t.waits} w ON w.match = e.match AND w.status = 'open', s
+         WHERE w.tenant_id = s.tenant_id AND s.type = ANY(w.signal_types)
+           AND s.created_at > w.run_created_at AND s.id <> w.run_trigger_id
            AND NOT EXISTS (SELECT 1 FROM ${t.waits} c WHERE c.run_id = w.run_id AND c.signal_id = s.id)
          ORDER BY w.run_id, w.created_at, w.step_run_id
        ),
@@ -192,9 +217,16 @@ export class WaitStore {
          FROM res WHERE st.id = res.step_run_id AND st.status = 'scheduled'
          RETURNING st.*
        ),
+       -- The tenant's definitions that cancel on this type: few, and when there are none the
+       -- active runs are not read at all.
+       cancelers AS (
+         SELECT d.id FROM ${t.definitions} d, s
+         WHERE d.tenant_id = s.tenant_id AND d.cancel_on @> jsonb_build_array(jsonb_build_object('signalType', s.type))
+       ),
        canceled AS (
          SELECT r.*, s.id AS by_signal FROM ${t.runs} r JOIN ${t.triggers} rt ON rt.id = r.trigger_id, s
-         WHERE r.tenant_id = s.tenant_id AND r.status IN ('pending', 'running', 'waiting')
+         WHERE EXISTS (SELECT 1 FROM cancelers) AND r.definition_id IN (SELECT id FROM cancelers)
+           AND r.tenant_id = s.tenant_id AND r.status IN ('pending', 'running', 'waiting')
            AND r.created_at < s.created_at AND r.trigger_id <> s.id
            AND jsonb_typeof(r.definition_snapshot -> 'cancelOn') = 'array'
            AND EXISTS (
@@ -212,11 +244,16 @@ export class WaitStore {
            AND jsonb_typeof(r.definition_snapshot -> 'cancelOn') = 'array'
            AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(c -> 'match') k WHERE ${valueAt('k', 'rt')} IS DISTINCT FROM ${valueAt('k', 'later')})
          ORDER BY r.id, later.created_at, later.id
+       ),
+       -- With no run to cancel the delivery is done when this commits; otherwise once they are canceled.
+       done AS (
+         DELETE FROM ${t.deliveries} WHERE trigger_id = $1 AND NOT EXISTS (SELECT 1 FROM canceled) AND NOT EXISTS (SELECT 1 FROM newly)
        )
        SELECT 'wait' AS kind, to_jsonb(res.*) AS row, NULL::jsonb AS signal FROM res
        UNION ALL SELECT 'step', to_jsonb(due.*), NULL FROM due
        UNION ALL SELECT 'cancel', to_jsonb(x.*) - 'by_signal', to_jsonb(bs.*)
          FROM (SELECT * FROM canceled UNION ALL SELECT * FROM newly) x JOIN ${t.triggers} bs ON bs.id = x.by_signal`,
+      ),
       [signalId],
     )
     const steps = new Map<string, StepRecord>()
@@ -235,7 +272,7 @@ export class WaitStore {
     return { signal, resolved: resolved.map((wait) => ({ wait, step: steps.get(wait.stepRunId) ?? null })), cancel: [...cancel.values()] }
   }
 
-  /** Marks a signal delivered; false when it was not waiting for delivery (someone else did it). */
+  /** Marks a signal delivered once the runs it cancels are canceled (see deliver). */
   async delivered(signalId: string): Promise<boolean> {
     const { rowCount } = await this.q.query(`DELETE FROM ${this.t.deliveries} WHERE trigger_id = $1`, [signalId])
     return (rowCount ?? 0) > 0

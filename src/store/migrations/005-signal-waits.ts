@@ -5,13 +5,16 @@ import type { Tables } from '../tables.js'
  *
  * `signal_waits`: one row per reached wait step, keyed by its step row. `match` holds, per match
  * path, the value the run's trigger has there; a signal resolves the wait when it has the same
- * values. `signal_id` is the signal that resolved it; the unique index on (run_id, signal_id)
+ * values. Open waits are found by that object (a hash index: any size of value, and equal jsonb
+ * values hash alike), so delivering a signal costs the same with ten open waits or a million.
+ * `signal_id` is the signal that resolved it; the unique index on (run_id, signal_id)
  * is what keeps one signal from resolving two waits of one run.
  *
- * `signal_listeners`: the (tenant, signal type) pairs some definition waits for or cancels on.
- * Rows are only ever added, when definitions are stored, so a signal can tell in the statement
- * that stores it whether anything may be listening, and a signal nobody listens to costs one
- * primary-key probe.
+ * `signal_listeners`: the (tenant, signal type) pairs some definition waits for or cancels on,
+ * each with the sorted paths it matches on. Rows are only ever added, when definitions are
+ * stored, so a signal can tell in the statement that stores it whether anything may be
+ * listening (a signal nobody listens to costs one primary-key probe), and its delivery knows
+ * which match objects to look up.
  *
  * `signal_deliveries`: signals stored but not yet delivered to waits and cancel-on, written in
  * the statement that stores the signal and deleted when delivery is done; what a crash leaves
@@ -35,12 +38,13 @@ CREATE TABLE IF NOT EXISTS ${t.waits} (
   timeout_at TIMESTAMPTZ NOT NULL,
   resolved_at TIMESTAMPTZ
 );
-CREATE INDEX IF NOT EXISTS ${idx('signal_waits_open')} ON ${t.waits} (tenant_id) WHERE status = 'open';
+CREATE INDEX IF NOT EXISTS ${idx('signal_waits_open')} ON ${t.waits} USING hash (match) WHERE status = 'open';
 CREATE UNIQUE INDEX IF NOT EXISTS ${idx('signal_waits_consumed')} ON ${t.waits} (run_id, signal_id) WHERE signal_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS ${t.listeners} (
   tenant_id TEXT NOT NULL,
   signal_type TEXT NOT NULL,
-  PRIMARY KEY (tenant_id, signal_type)
+  match_paths TEXT[] NOT NULL,
+  PRIMARY KEY (tenant_id, signal_type, match_paths)
 );
 CREATE TABLE IF NOT EXISTS ${t.deliveries} (
   trigger_id TEXT PRIMARY KEY,
