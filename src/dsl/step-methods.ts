@@ -9,6 +9,8 @@ import type {
   AddName,
   AddParallel,
   BranchCheck,
+  BranchesHaveSteps,
+  BranchOutputs,
   BranchStart,
   ChainState,
   ConditionStepOptions,
@@ -35,7 +37,18 @@ type Next<K extends BuilderKind, S extends ChainState> = K extends string ? Work
 export type ContextAt<S extends ChainState> = HandlerContext<S['payload'], S['steps'], S['config']>
 
 /** One branch of a parallel step: gets a fresh branch builder, returns it with steps added. */
-export type BranchFn<S extends ChainState, N extends string> = (branch: BranchBuilder<BranchStart<S, N>>) => AnyBranch
+export type BranchFn<S extends ChainState, Names extends string, R extends AnyBranch = AnyBranch> = (
+  branch: BranchBuilder<BranchStart<S, Names>>,
+) => R
+
+/** The final state of a branch function's builder. */
+type EndOf<R> = R extends BranchBuilder<infer E extends ChainState> ? E : never
+
+/** `true` when a branch ended without a step; `false` also while its end is not inferred yet. */
+type NoSteps<R> = R extends BranchBuilder<infer E extends ChainState> ? ([E['hasSteps']] extends [false] ? true : false) : false
+
+/** A branch of a parallel step given as a list (more than four branches). */
+type ListedBranchFn<S extends ChainState, N extends string> = BranchFn<S, AddName<S['names'], N>>
 
 /** The final state of each branch function's builder. */
 export type BranchEnds<B extends readonly unknown[]> = {
@@ -134,10 +147,31 @@ export interface StepMethods<K extends BuilderKind, S extends ChainState> {
    *   (b) => b.delay('1m').do(sendSlack))
    * ```
    */
-  // Any number of branches is accepted here so that fewer than two gets BranchCheck's sentence
-  // instead of the compiler's "Expected at least 3 arguments".
-  parallel<N extends string, B extends BranchFn<S, N>[]>(
+  // Two to four branches are typed one after the other: each branch starts from the names the
+  // ones before it used, so a reused name is caught where it is reused, and the outputs merge
+  // into one intersection. That costs the compiler a fraction of checking a list of branches.
+  parallel<N extends string, R1 extends AnyBranch, R2 extends AnyBranch>(
+    name: UniqueName<N, S['names']> & NoInfer<BranchesHaveSteps<NoSteps<R1> | NoSteps<R2>>>,
+    first: BranchFn<S, AddName<S['names'], N>, R1>,
+    second: BranchFn<S, EndOf<R1>['names'], R2>,
+  ): Next<K, AddParallel<S, EndOf<R1>['out'] & EndOf<R2>['out'], EndOf<R2>['names']>>
+  parallel<N extends string, R1 extends AnyBranch, R2 extends AnyBranch, R3 extends AnyBranch>(
+    name: UniqueName<N, S['names']> & NoInfer<BranchesHaveSteps<NoSteps<R1> | NoSteps<R2> | NoSteps<R3>>>,
+    first: BranchFn<S, AddName<S['names'], N>, R1>,
+    second: BranchFn<S, EndOf<R1>['names'], R2>,
+    third: BranchFn<S, EndOf<R2>['names'], R3>,
+  ): Next<K, AddParallel<S, EndOf<R1>['out'] & EndOf<R2>['out'] & EndOf<R3>['out'], EndOf<R3>['names']>>
+  parallel<N extends string, R1 extends AnyBranch, R2 extends AnyBranch, R3 extends AnyBranch, R4 extends AnyBranch>(
+    name: UniqueName<N, S['names']> & NoInfer<BranchesHaveSteps<NoSteps<R1> | NoSteps<R2> | NoSteps<R3> | NoSteps<R4>>>,
+    first: BranchFn<S, AddName<S['names'], N>, R1>,
+    second: BranchFn<S, EndOf<R1>['names'], R2>,
+    third: BranchFn<S, EndOf<R2>['names'], R3>,
+    fourth: BranchFn<S, EndOf<R3>['names'], R4>,
+  ): Next<K, AddParallel<S, EndOf<R1>['out'] & EndOf<R2>['out'] & EndOf<R3>['out'] & EndOf<R4>['out'], EndOf<R4>['names']>>
+  // Any other number of branches: fewer than two gets BranchCheck's sentence instead of the
+  // compiler's "Expected at least 3 arguments".
+  parallel<N extends string, B extends ListedBranchFn<S, N>[]>(
     name: UniqueName<N, S['names']> & NoInfer<BranchCheck<BranchEnds<B>, AddName<S['names'], N>>>,
     ...branches: B
-  ): Next<K, AddParallel<S, N, BranchEnds<B>>>
+  ): Next<K, AddParallel<S, BranchOutputs<BranchEnds<B>>, AddName<S['names'], N> | BranchEnds<B>[number]['names']>>
 }
