@@ -10,7 +10,7 @@ import { addDelay, deepFreeze, emptyChain, type ChainProps, type RawStepOptions 
 import type { ChainState, StartState, WithConfig } from './chain-state.js'
 import { throwIfAny, zodIssuesAt } from './issues.js'
 import type { StepMethods } from './step-methods.js'
-import type { PayloadOf, TriggerDef } from './trigger.js'
+import type { TriggerDef } from './trigger.js'
 import type { DslTypeError } from './type-errors.js'
 
 /** Narrows which signals of the trigger type start the workflow. */
@@ -105,7 +105,7 @@ export interface WorkflowStart<TConfig, TKey extends string = string> extends Wo
    * workflow('incident').on(heartbeatMissed, { environment: 'production' })
    * ```
    */
-  on<T extends TriggerDef<string, unknown>>(trigger: T, filters?: TriggerFilters): WorkflowBuilder<StartState<PayloadOf<T>, TConfig>, TKey>
+  on<P>(trigger: TriggerDef<string, P, unknown>, filters?: TriggerFilters): WorkflowBuilder<StartState<P, TConfig>, TKey>
 }
 
 /**
