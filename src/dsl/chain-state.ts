@@ -1,6 +1,6 @@
 import type { JsonObject } from '../types.js'
 import type { DurationInput } from './duration.js'
-import type { DslTypeError, Simplify } from './type-errors.js'
+import type { DslTypeError } from './type-errors.js'
 
 /**
  * What a builder knows at the type level, in one slot so every method can say how it changes
@@ -9,12 +9,14 @@ import type { DslTypeError, Simplify } from './type-errors.js'
 export interface ChainState {
   /** The trigger payload handlers read as `ctx.trigger.payload`. */
   payload: unknown
-  /** Outputs later steps of this chain read as `ctx.steps`. */
-  steps: object
   /**
-   * Outputs a parallel branch hands to the steps after the parallel step. Left an intersection:
-   * only `steps` is read in handlers and shown in hovers, so only `steps` is flattened.
+   * Outputs later steps of this chain read as `ctx.steps`: one flat intersection, flattened into
+   * one object type only where a handler reads it ({@link ContextAt}). A flattened type per step
+   * would keep every earlier one inside it, and the compiler walks that whole history each time
+   * it instantiates a signature that mentions the state.
    */
+  steps: object
+  /** Outputs a parallel branch hands to the steps after the parallel step; an intersection too. */
   out: object
   /** The workflow config handlers read as `ctx.config`. */
   config: unknown
@@ -84,7 +86,7 @@ export type DelayName<D extends DurationInput> = D extends string ? `wait_${D}` 
 
 export interface AddAction<S extends ChainState, N extends string, D> {
   payload: S['payload']
-  steps: Simplify<S['steps'] & OutputOf<N, Maybe<D, SkipActive<S>>>>
+  steps: S['steps'] & OutputOf<N, Maybe<D, SkipActive<S>>>
   out: S['out'] & OutputOf<N, Maybe<D, MayBeMissing<S>>>
   config: S['config']
   names: AddName<S['names'], N>
@@ -139,7 +141,7 @@ export interface BranchStart<S extends ChainState, Names extends string> {
  */
 export interface AddParallel<S extends ChainState, Out, Names extends string> {
   payload: S['payload']
-  steps: Simplify<S['steps'] & MaybeEach<Out, SkipActive<S>>>
+  steps: S['steps'] & MaybeEach<Out, SkipActive<S>>
   out: S['out'] & MaybeEach<Out, MayBeMissing<S>>
   config: S['config']
   names: Names

@@ -23,6 +23,7 @@ import type {
 } from './chain-state.js'
 import type { ConditionDef, ConditionHandlerResult } from './condition.js'
 import type { DurationInput } from './duration.js'
+import type { Simplify } from './type-errors.js'
 import type { WorkflowBuilder } from './workflow-builder.js'
 
 /**
@@ -34,7 +35,7 @@ export type BuilderKind = string | null
 type Next<K extends BuilderKind, S extends ChainState> = K extends string ? WorkflowBuilder<S, K> : BranchBuilder<S>
 
 /** The context an inline handler receives at this point of the chain. */
-export type ContextAt<S extends ChainState> = HandlerContext<S['payload'], S['steps'], S['config']>
+export type ContextAt<S extends ChainState> = HandlerContext<S['payload'], Simplify<S['steps']>, S['config']>
 
 /** One branch of a parallel step: gets a fresh branch builder, returns it with steps added. */
 export type BranchFn<S extends ChainState, Names extends string, R extends AnyBranch = AnyBranch> = (
@@ -75,7 +76,7 @@ export interface StepMethods<K extends BuilderKind, S extends ChainState> {
    */
   do<N extends string, D extends JsonObject = NoData>(
     name: UniqueName<N, S['names']>,
-    handler: (ctx: HandlerContext<S['payload'], S['steps'], S['config']>) => ActionHandlerResult<D>,
+    handler: (ctx: HandlerContext<S['payload'], Simplify<S['steps']>, S['config']>) => ActionHandlerResult<D>,
     options?: InlineActionStepOptions,
   ): Next<K, AddAction<S, N, D>>
   /**
@@ -102,7 +103,7 @@ export interface StepMethods<K extends BuilderKind, S extends ChainState> {
    */
   when<N extends string, const O extends OnFalseOption = 'complete'>(
     name: UniqueName<N, S['names']>,
-    handler: (ctx: HandlerContext<S['payload'], S['steps'], S['config']>) => ConditionHandlerResult,
+    handler: (ctx: HandlerContext<S['payload'], Simplify<S['steps']>, S['config']>) => ConditionHandlerResult,
     options?: ConditionStepOptions<O>,
   ): Next<K, AddCondition<S, N, O>>
   /**
