@@ -70,6 +70,33 @@ export class PulseConfigError extends PulseError {
 }
 
 /**
+ * A request collides with something already stored (code `IDEMPOTENCY_KEY_REUSED`): an
+ * idempotency key that an earlier emit of the same tenant used, within the engine's
+ * `idempotencyWindowMs`, for a different signal (another type, source, resource, environment or
+ * payload). Nothing was written. `triggerId` is the signal the key belongs to.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await engine.emit(invoicePaid, { tenantId, payload, idempotencyKey: req.headers['idempotency-key'] })
+ * } catch (err) {
+ *   if (err instanceof PulseConflictError && err.code === 'IDEMPOTENCY_KEY_REUSED') res.status(409).send(err.message)
+ * }
+ * ```
+ */
+export class PulseConflictError extends PulseError {
+  declare readonly code: 'IDEMPOTENCY_KEY_REUSED'
+  /** The stored signal the key already belongs to. */
+  readonly triggerId: string
+
+  constructor(code: 'IDEMPOTENCY_KEY_REUSED', message: string, details: { triggerId: string }) {
+    super(code, message)
+    this.name = 'PulseConflictError'
+    this.triggerId = details.triggerId
+  }
+}
+
+/**
  * Postgres could not be reached, or dropped the connection, while an engine method ran (code
  * `DATABASE_UNAVAILABLE`). Nothing was applied unless Postgres committed just before the
  * connection broke; retry once the database is back.

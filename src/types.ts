@@ -1,7 +1,7 @@
-import type { StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
+import type { CancelOn, StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
 import type { PayloadInputOf, TriggerDef } from './dsl/trigger.js'
 
-export type { OnFalse, RetryPolicy, StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
+export type { CancelOn, MatchPath, OnFalse, OnTimeout, RetryPolicy, StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
 
 /** A JSON object: what payloads, configs, step outputs and log data are made of. */
 export type JsonObject = Record<string, unknown>
@@ -16,6 +16,14 @@ export interface TriggerInput<TPayload = JsonObject> {
   resourceId?: string
   environment?: string
   payload?: TPayload
+  /**
+   * Makes the emit idempotent: within the engine's `idempotencyWindowMs` (default 24 h), another
+   * emit of the same tenant with this key writes nothing and returns the first signal, with
+   * `deduplicated: true`; one with the same key but a different signal is refused with a
+   * `PulseConflictError` (`IDEMPOTENCY_KEY_REUSED`). 1 to 200 characters, for instance the
+   * `Idempotency-Key` header of the request or the id of the webhook delivery being handled.
+   */
+  idempotencyKey?: string
 }
 
 /** A signal after it was persisted: it has an id (`trg_...`) and a creation time. */
@@ -29,6 +37,45 @@ export interface TriggerEnvelope<TPayload = JsonObject> {
   environment?: string
   payload: TPayload
   createdAt: Date
+}
+
+/**
+ * What a signal did to runs that were already going: the waits it resolved and the runs it
+ * canceled (through their workflow's `cancelOn`).
+ */
+export interface SignalEffects {
+  resolvedWaits: { runId: string; stepName: string }[]
+  canceledRuns: { runId: string; workflowKey: string | null }[]
+}
+
+/** A run an emitted signal started: see {@link EmitResult}. */
+export interface StartedRun {
+  runId: string
+  /** Key of the workflow (its DSL key); null for a definition created without a key. */
+  workflowKey: string | null
+  definitionId: string
+}
+
+/**
+ * What `emit` returns: the stored signal and what it did. `runs` lists the run started for each
+ * enabled workflow it matched (none: nothing matched; run `pulse sync` if you expected one).
+ * `deduplicated` is true when an earlier emit with the same `idempotencyKey` already stored the
+ * signal: the envelope and `runs` are then the first emit's, and nothing was written.
+ * `resolvedWaits` and `canceledRuns` say what it did to runs already going (empty when
+ * deduplicated: that was the first emit's doing).
+ *
+ * @example
+ * ```ts
+ * const result = await engine.emit(invoicePaid, { tenantId: 'workspace_1', payload, idempotencyKey: event.id })
+ * if (result.deduplicated) console.log(`already handled as ${result.id}`)
+ * for (const { workflowKey, runId } of result.runs) console.log(`${workflowKey} started as ${runId}`)
+ * ```
+ */
+export interface EmitResult extends TriggerEnvelope, SignalEffects {
+  /** The runs the signal started, one per matching enabled workflow, by run id. */
+  runs: StartedRun[]
+  /** True when an earlier emit with the same idempotency key stored this signal; nothing was written now. */
+  deduplicated: boolean
 }
 
 /** A workflow stored for one tenant. */
@@ -54,6 +101,7 @@ export interface DefinitionSnapshot {
   triggerType: string
   steps: WorkflowStep[]
   config: JsonObject
+  cancelOn?: CancelOn[]
 }
 
 export type WorkflowStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'canceled'
@@ -127,6 +175,12 @@ export type TimelineEntryType =
   | 'step_completed'
   | 'step_failed'
   | 'step_skipped'
+  /** A wait step began waiting for a signal (detail: signal types, match values, timeout). */
+  | 'wait_started'
+  /** A wait step's signal arrived (detail: the signal's id). */
+  | 'signal_received'
+  /** A wait step's timeout passed first. */
+  | 'wait_timed_out'
   | 'log'
 
 export interface RunTimelineEntry {
@@ -191,6 +245,8 @@ export interface HandlerEmitInput<TPayload> {
   resourceType?: string
   environment?: string
   payload: TPayload
+  /** Your own idempotency key instead of the one derived from the run, the step and the call's order (see {@link HandlerEmit}). */
+  idempotencyKey?: string
 }
 
 /**
@@ -199,16 +255,27 @@ export interface HandlerEmitInput<TPayload> {
  * checked against the schema when the signal is emitted; the tenant defaults to the run's. The
  * form that takes a plain signal object stays for workflows stored as JSON.
  *
+ * Idempotent across re-executions: a handler runs again for the same step after a crash, a lease
+ * takeover or a retry, and its n-th `ctx.emit` then returns the signal its n-th `ctx.emit` stored
+ * the first time (`deduplicated: true`) instead of starting the chained runs again. The key is
+ * derived from the run, the step's position and the call's order within the execution, so keep
+ * the order of a handler's `ctx.emit` calls deterministic. A re-execution whose signal differs
+ * (a payload with a timestamp computed anew, say) gets the first signal back, not an error: the
+ * first execution's signal is the one that was acted on. Pass `idempotencyKey` to choose the key
+ * yourself; a different signal under your own key is then refused as for `engine.emit`. Keys
+ * last the engine's `idempotencyWindowMs` (default 24 h).
+ *
  * @example
  * ```ts
  * .do('place_follow_up', async (ctx) => {
- *   await ctx.emit(orderPlaced, { payload: { orderId: ctx.trigger.payload.orderId } })
+ *   const { runs } = await ctx.emit(orderPlaced, { payload: { orderId: ctx.trigger.payload.orderId } })
+ *   return { success: true, data: { followUps: runs.map((r) => r.runId) } }
  * })
  * ```
  */
 export interface HandlerEmit {
-  <T extends TriggerDef<string, unknown, unknown>>(trigger: T, input: HandlerEmitInput<PayloadInputOf<T>>): Promise<TriggerEnvelope>
-  (input: TriggerInput): Promise<TriggerEnvelope>
+  <T extends TriggerDef<string, unknown, unknown>>(trigger: T, input: HandlerEmitInput<PayloadInputOf<T>>): Promise<EmitResult>
+  (input: TriggerInput): Promise<EmitResult>
 }
 
 /** The original design's name for the handler context. */

@@ -7,6 +7,8 @@ import {
   workflow,
   type AnyWorkflow,
   type DslTypeError,
+  type EmitResult,
+  type StartedRun,
   type HandlerContext,
   type IsAny,
   type JsonObject,
@@ -32,25 +34,34 @@ expectType<JsonObject>(null as unknown as PayloadInputOf<typeof untyped>)
 
 const engine = createEngine({ dataDir: false })
 // A field with .default() may be left out: zod fills it in.
-expectType<Promise<TriggerEnvelope>>(engine.emit(orderPlaced, { tenantId: 't', payload: { orderId: 'o1', customer: { email: 'a@b.c' } } }))
+expectType<Promise<EmitResult>>(engine.emit(orderPlaced, { tenantId: 't', payload: { orderId: 'o1', customer: { email: 'a@b.c' } } }))
 expectError(engine.emit(orderPlaced, { tenantId: 't', payload: { orderId: 'o1' } }))
 expectError(engine.emit(orderPlaced, { tenantId: 't', payload: { orderId: 1, customer: { email: 'a@b.c' } } }))
-expectType<Promise<TriggerEnvelope>>(engine.forTenant('t').emit(orderPlaced, { payload: { orderId: 'o1', customer: { email: 'a@b.c' } } }))
+expectType<Promise<EmitResult>>(engine.forTenant('t').emit(orderPlaced, { payload: { orderId: 'o1', customer: { email: 'a@b.c' } } }))
 expectError(engine.forTenant('t').emit(orderPlaced, { payload: { orderId: 'o1' } }))
+// What an emit did: the signal, its runs, whether an earlier emit with the same key stored it.
+expectType<Promise<EmitResult>>(engine.emit(orderPlaced, { tenantId: 't', payload: { orderId: 'o1', customer: { email: 'a@b.c' } }, idempotencyKey: 'delivery-1' }))
+expectType<Promise<EmitResult>>(engine.emit({ tenantId: 't', type: 'order.placed', source: 'shop', idempotencyKey: 'delivery-1' }))
+expectError(engine.emit(orderPlaced, { tenantId: 't', payload: { orderId: 'o1', customer: { email: 'a@b.c' } }, idempotencyKey: 42 }))
+expectAssignable<TriggerEnvelope>(null as unknown as EmitResult)
+expectType<StartedRun[]>((null as unknown as EmitResult).runs)
+expectType<string | null>((null as unknown as StartedRun).workflowKey)
+expectType<boolean>((null as unknown as EmitResult).deduplicated)
 
 // --- typed ctx.emit ---------------------------------------------------------------------------
 workflow('chain')
   .on(untyped)
   .do('forward', async (ctx) => {
     // Handlers see the output type; emitters write the input type; the tenant defaults to the run's.
-    expectType<Promise<TriggerEnvelope>>(ctx.emit(orderPlaced, { payload: { orderId: 'o1', customer: { email: 'a@b.c' } } }))
-    expectType<Promise<TriggerEnvelope>>(ctx.emit(orderPlaced, { tenantId: 'other', resourceId: 'r1', payload: { orderId: 'o1', attempts: 2, customer: { email: 'a@b.c' } } }))
+    expectType<Promise<EmitResult>>(ctx.emit(orderPlaced, { payload: { orderId: 'o1', customer: { email: 'a@b.c' } } }))
+    expectType<Promise<EmitResult>>(ctx.emit(orderPlaced, { tenantId: 'other', resourceId: 'r1', payload: { orderId: 'o1', attempts: 2, customer: { email: 'a@b.c' } } }))
     expectError(ctx.emit(orderPlaced, { payload: { orderId: 'o1' } }))
     expectError(ctx.emit(orderPlaced, { payload: { orderId: 'o1', customer: { email: 'a@b.c' }, extra: true } }))
     expectError(ctx.emit(orderPlaced, {}))
     // The untyped form stays, for workflows stored as JSON.
-    expectType<Promise<TriggerEnvelope>>(ctx.emit({ tenantId: ctx.tenantId, type: 'order.placed', payload: { orderId: 'o1' } }))
+    expectType<Promise<EmitResult>>(ctx.emit({ tenantId: ctx.tenantId, type: 'order.placed', payload: { orderId: 'o1' } }))
     expectError(ctx.emit({ type: 'order.placed' }))
+    expectType<Promise<EmitResult>>(ctx.emit(orderPlaced, { payload: { orderId: 'o1', customer: { email: 'a@b.c' } }, idempotencyKey: `order:${ctx.run.id}` }))
   })
 
 workflow('reads')

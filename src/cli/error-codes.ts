@@ -9,6 +9,8 @@ const ENGINE_CODES: Record<string, CliErrorCode> = {
   DATABASE_UNAVAILABLE: 'DATABASE',
   SCHEMA_TOO_NEW: 'DATABASE',
   CONFLICT: 'CONFLICT',
+  IDEMPOTENCY_KEY_REUSED: 'CONFLICT',
+  IDEMPOTENCY_KEY_BUSY: 'CONFLICT',
 }
 
 /** Node's network errors: the database or Redis could not be reached. */

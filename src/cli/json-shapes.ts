@@ -1,4 +1,4 @@
-import type { DefinitionSnapshot, JsonObject, RunTimelineEntry, TriggerEnvelope, WorkflowDefinition, WorkflowRun, WorkflowStepRun } from '../index.js'
+import type { CancelOn, DefinitionSnapshot, EmitResult, JsonObject, RunTimelineEntry, TriggerEnvelope, WorkflowDefinition, WorkflowRun, WorkflowStepRun } from '../index.js'
 import { nextCronTime } from '../definition/cron.js'
 
 /**
@@ -70,6 +70,15 @@ export interface SignalJson {
   runs: RunJson[]
 }
 
+/**
+ * What `pulse emit --json` prints: the library's EmitResult as JSON. The signal, the runs it
+ * started (each a RunJson, whose `id` is EmitResult's `runId`), and whether an earlier emit with
+ * the same idempotency key had stored it already (then nothing was written).
+ */
+export interface EmitJson extends SignalJson {
+  deduplicated: boolean
+}
+
 export interface WorkflowJson {
   id: string
   key: string | null
@@ -80,6 +89,8 @@ export interface WorkflowJson {
   trigger: { type: string; environment: string | null; resourceType: string | null }
   /** Cron workflows: the schedule and its next ticks (none while disabled). */
   cron: { expression: string; timezone: string | null; next: string[] } | null
+  /** The signals that cancel a run of this workflow; empty when none do. */
+  cancelOn: CancelOn[]
   steps: number
   createdAt: string
   updatedAt: string
@@ -166,6 +177,10 @@ export function signalJson(signal: TriggerEnvelope, runs: WorkflowRun[]): Signal
   }
 }
 
+export function emitJson(result: EmitResult, runs: WorkflowRun[]): EmitJson {
+  return { ...signalJson(result, runs), deduplicated: result.deduplicated }
+}
+
 export function workflowJson(def: WorkflowDefinition, options: { now?: Date; ticks?: number } = {}): WorkflowJson {
   return {
     id: def.id,
@@ -182,6 +197,7 @@ export function workflowJson(def: WorkflowDefinition, options: { now?: Date; tic
           next: def.isEnabled ? nextTicks(def.cronExpression, def.cronTimezone, options.now ?? new Date(), options.ticks ?? 3).map(isoNow) : [],
         }
       : null,
+    cancelOn: def.cancelOn ?? [],
     steps: def.steps.length,
     createdAt: isoNow(def.createdAt),
     updatedAt: isoNow(def.updatedAt),

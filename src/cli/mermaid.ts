@@ -1,10 +1,12 @@
 import type { WorkflowSpec, WorkflowStep } from '../index.js'
+import { describeCancelOn, describeWait } from './describe-wait.js'
 import { formatDuration } from './format.js'
 
 /**
- * Draws a compiled workflow as a Mermaid flowchart: the trigger, each step (actions as boxes,
- * conditions as diamonds, delays as rounded boxes, parallel steps fanning out to their branches
- * and joining again), with the true / false edges of conditions as `onFalse` defines them.
+ * Draws a compiled workflow as a Mermaid flowchart: the trigger (with the signals that cancel a
+ * run), each step (actions as boxes, conditions as diamonds, delays as rounded boxes, waits for a
+ * signal as hexagons, parallel steps fanning out to their branches and joining again), with the
+ * true / false edges of conditions as `onFalse` defines them.
  *
  * @example
  * ```ts
@@ -23,6 +25,7 @@ export function workflowToMermaid(spec: WorkflowSpec): string {
     ...(spec.environmentFilter ? [`environment: ${spec.environmentFilter}`] : []),
     ...(spec.resourceTypeFilter ? [`resource: ${spec.resourceTypeFilter}`] : []),
     ...(spec.cronExpression ? [`cron: ${spec.cronExpression}${spec.cronTimezone ? ` ${spec.cronTimezone}` : ''}`] : []),
+    ...(spec.cancelOn ?? []).map(describeCancelOn),
   ]
   node('start', ['([', '])'], triggerLabel.join('<br/>'))
   edge('start', spec.steps.length > 0 ? 's0' : 'finish')
@@ -54,6 +57,7 @@ export function workflowToMermaid(spec: WorkflowSpec): string {
         return
       }
       if (step.type === 'delay') node(id, ['(', ')'], `${step.name}<br/>delay ${formatDuration(step.delayMs ?? 0)}`)
+      else if (step.type === 'wait_for_signal') node(id, ['{{', '}}'], `${step.name}<br/>${describeWait(step)}`)
       else node(id, ['[', ']'], `${step.name}${details(step)}`)
       edge(id, next)
     })

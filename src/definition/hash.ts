@@ -17,12 +17,16 @@ export function definitionHash(spec: Omit<WorkflowSpec, 'key'>): string {
     config: spec.config,
     cronExpression: spec.cronExpression ?? null,
     cronTimezone: spec.cronTimezone ?? null,
+    // Left out when absent (canonicalJson drops undefined), so definitions stored before
+    // cancelOn existed keep their hash and a sync after an upgrade stores no new versions.
+    cancelOn: spec.cancelOn,
     isEnabled: spec.isEnabled,
   }
   return createHash('sha256').update(canonicalJson(content)).digest('hex').slice(0, 32)
 }
 
-function canonicalJson(value: unknown): string {
+/** JSON with object keys sorted at every depth, so equal values give equal text. */
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

@@ -14,6 +14,12 @@ export const LIMITS = {
   maxKeyLength: 128,
   maxDisplayNameLength: 200,
   maxDescriptionLength: 2000,
+  /** Signal types one wait step may wait for. */
+  maxSignalTypes: 10,
+  /** Paths in one wait's or cancelOn entry's `match`. */
+  maxMatchPaths: 10,
+  /** Entries in a workflow's `cancelOn`. */
+  maxCancelOn: 10,
 } as const
 
 /** Workflow keys: `incident-on-missed-heartbeat`, `billing.trial_expiring`. */

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { KEY_PATTERN, LIMITS, RESERVED_NAMES, STEP_NAME_PATTERN, TRIGGER_TYPE_PATTERN } from './limits.js'
-import type { WorkflowStep } from './types.js'
+import { matchPathProblem } from './match-path.js'
+import type { CancelOn, MatchPath, OnTimeout, WorkflowStep } from './types.js'
 
 const stepName = z
   .string({ error: 'step name must be a string' })
@@ -65,6 +66,94 @@ const delayStep = z.strictObject({
   delayMs: positiveMs('delayMs', LIMITS.maxDelayMs),
 })
 
+const signalType = (what: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .min(1, { error: `${what} is empty; name a signal type such as "order.paid"` })
+    .max(LIMITS.maxKeyLength, { error: `${what} is longer than ${LIMITS.maxKeyLength} characters` })
+    .regex(TRIGGER_TYPE_PATTERN, {
+      error: `${what} may use letters, digits, "_", ".", ":", "/" and "-", and must start with a letter or digit`,
+    })
+
+const signalTypeList = z
+  .array(signalType('signal type'), { error: 'signalTypes must be a list of signal types' })
+  .min(1, { error: 'signalTypes is empty; list the signal types to wait for, or give one as signalType' })
+  .max(LIMITS.maxSignalTypes, { error: `signalTypes may list at most ${LIMITS.maxSignalTypes} signal types` })
+  .superRefine((types, ctx) => {
+    types.forEach((type, i) => {
+      if (types.indexOf(type) < i) ctx.addIssue({ code: 'custom', path: [i], message: `signal type "${type}" is listed twice; list it once`, input: type })
+    })
+  })
+
+/**
+ * `match`: one path, or a list of them, stored as a list. Checked by hand rather than as a zod
+ * union so that each problem is reported at the path it is at (`match` or `match[2]`) with a
+ * message saying what to write instead.
+ */
+const matchPaths = z.unknown().transform((value, ctx): MatchPath[] => {
+  const fail = (message: string, path: number[] = []) => ctx.addIssue({ code: 'custom', path, message, input: value })
+  if (value === undefined) {
+    fail('match is required: list the paths at which the signal must have the run\'s trigger\'s values, e.g. ["resourceId"]')
+    return z.NEVER
+  }
+  if (typeof value === 'string') {
+    const problem = matchPathProblem(value)
+    if (problem) fail(problem)
+    return [value as MatchPath]
+  }
+  if (!Array.isArray(value)) {
+    fail('match must be a path such as "payload.orderId" or a list of paths')
+    return z.NEVER
+  }
+  if (value.length === 0) fail('match is empty; list at least one path such as "resourceId" or "payload.orderId"')
+  if (value.length > LIMITS.maxMatchPaths) fail(`match may list at most ${LIMITS.maxMatchPaths} paths`)
+  value.forEach((path: unknown, i) => {
+    if (typeof path !== 'string') return fail('match path must be a string such as "payload.orderId"', [i])
+    const problem = value.indexOf(path) < i ? `match path "${path}" is listed twice; list it once` : matchPathProblem(path)
+    if (problem) fail(problem, [i])
+  })
+  return value as MatchPath[]
+})
+
+const onTimeout = z.enum(['continue', 'fail', 'complete'] satisfies OnTimeout[], {
+  error: 'onTimeout must be "continue" (go on with the next step), "fail" (the run fails) or "complete" (the run ends completed)',
+})
+
+const hasFields = (payload: { value: unknown }) => typeof payload.value === 'object' && payload.value !== null
+
+const waitStep = z
+  .strictObject({
+    type: z.literal('wait_for_signal'),
+    name: stepName,
+    config: jsonObject.optional(),
+    signalType: signalType('signalType').optional(),
+    signalTypes: signalTypeList.optional(),
+    match: matchPaths.optional(),
+    timeoutMs: positiveMs('timeoutMs', LIMITS.maxDelayMs),
+    onTimeout: onTimeout.optional(),
+  })
+  // `when`: also reported next to other problems of the step, so one round of fixes is enough.
+  .refine((step) => step.signalType !== undefined || step.signalTypes !== undefined, {
+    error: 'signalType is required: name the signal type to wait for, or list several as signalTypes',
+    path: ['signalType'],
+    when: hasFields,
+  })
+  .refine((step) => step.signalType === undefined || step.signalTypes === undefined, {
+    error: 'give signalType or signalTypes, not both; list every type in signalTypes',
+    path: ['signalTypes'],
+    when: hasFields,
+  })
+  // Stored in one form: what validateDefinition returns is what runs and what is hashed.
+  .transform(({ signalType: one, signalTypes, ...step }): WorkflowStep => ({
+    type: step.type,
+    name: step.name,
+    ...(step.config ? { config: step.config } : {}),
+    signalTypes: signalTypes ?? [one!],
+    ...(step.match ? { match: step.match } : {}),
+    timeoutMs: step.timeoutMs,
+    ...(step.onTimeout ? { onTimeout: step.onTimeout } : {}),
+  }))
+
 // Declared through a getter so the schema can refer to itself for nested branches.
 const parallelStep = z.strictObject({
   type: z.literal('parallel'),
@@ -83,8 +172,8 @@ const parallelStep = z.strictObject({
 /** Zod schema of one step (the stored step JSON). */
 export const stepSchema: z.ZodType<WorkflowStep> = z.discriminatedUnion(
   'type',
-  [actionStep, conditionStep, delayStep, parallelStep],
-  { error: 'step type must be one of "action", "condition", "delay" or "parallel"' },
+  [actionStep, conditionStep, delayStep, parallelStep, waitStep],
+  { error: 'step type must be one of "action", "condition", "delay", "parallel" or "wait_for_signal"' },
 ) as unknown as z.ZodType<WorkflowStep>
 
 const displayText = (what: string, max: number) =>
@@ -101,6 +190,17 @@ const filter = (what: string) =>
     .string({ error: `${what} must be a string` })
     .min(1, { error: `${what} is empty; leave it out to match every value` })
     .max(LIMITS.maxKeyLength, { error: `${what} is longer than ${LIMITS.maxKeyLength} characters` })
+
+const cancelOnEntry = z.strictObject(
+  { signalType: signalType('signalType'), match: matchPaths },
+  { error: 'a cancelOn entry must be an object { signalType, match }' },
+)
+
+const cancelOn = z
+  .array(cancelOnEntry, { error: 'cancelOn must be a list of { signalType, match } entries' })
+  .max(LIMITS.maxCancelOn, { error: `cancelOn may list at most ${LIMITS.maxCancelOn} entries` })
+  // An empty list cancels on nothing, as no list does; stored as no list, so both hash alike.
+  .transform((list): CancelOn[] | undefined => (list.length > 0 ? list : undefined))
 
 /** Zod schema of a whole workflow spec (before the cross-step checks of validateDefinition). */
 export const workflowSpecSchema = z.strictObject({
@@ -126,5 +226,6 @@ export const workflowSpecSchema = z.strictObject({
   config: jsonObject,
   cronExpression: z.string({ error: 'cronExpression must be a string' }).optional(),
   cronTimezone: z.string({ error: 'cronTimezone must be a string' }).optional(),
+  cancelOn: cancelOn.optional(),
   isEnabled: z.boolean({ error: 'isEnabled must be true or false' }),
 })

@@ -1,5 +1,24 @@
-/** The four kinds of step a workflow is made of. */
-export type StepType = 'action' | 'condition' | 'delay' | 'parallel'
+/** The kinds of step a workflow is made of. */
+export type StepType = 'action' | 'condition' | 'delay' | 'parallel' | 'wait_for_signal'
+
+/**
+ * Where a signal's value is read for matching: `'resourceId'`, `'resourceType'`, `'environment'`,
+ * or `'payload.<field>'` (nested fields joined with dots). Two signals match on a path when both
+ * have the same JSON value there (both missing counts as the same).
+ */
+export type MatchPath = 'resourceId' | 'resourceType' | 'environment' | `payload.${string}`
+
+/** What a wait step does when no matching signal came in time. */
+export type OnTimeout = 'continue' | 'fail' | 'complete'
+
+/**
+ * Cancels a run when a matching signal arrives: a signal of `signalType`, stored after the run
+ * was created, with the same values as the run's trigger at every `match` path.
+ */
+export interface CancelOn {
+  signalType: string
+  match: MatchPath[]
+}
 
 /** How often a failing action is attempted, and how long to wait between attempts. */
 export interface RetryPolicy {
@@ -25,7 +44,10 @@ export interface WorkflowStep {
   config?: Record<string, unknown>
   /** Delay steps: how long to wait, 1 ms to 30 days. */
   delayMs?: number
-  /** Action and condition steps: abort the attempt after this many ms. */
+  /**
+   * Action and condition steps: abort the attempt after this many ms. Wait steps: how long to
+   * wait for a matching signal, 1 ms to 30 days.
+   */
   timeoutMs?: number
   /** Action steps: attempts and backoff. Without it an action is attempted once. */
   retryPolicy?: RetryPolicy
@@ -33,6 +55,12 @@ export interface WorkflowStep {
   onFalse?: OnFalse
   /** Parallel steps: two or more branches, each a list of steps. */
   branches?: WorkflowStep[][]
+  /** Wait steps: the signal types awaited; the first matching signal of any of them resolves the wait. */
+  signalTypes?: string[]
+  /** Wait steps: the paths at which the awaited signal must have the run's trigger's values. */
+  match?: MatchPath[]
+  /** Wait steps: what happens when the timeout passes first (default `'continue'`). */
+  onTimeout?: OnTimeout
 }
 
 /**
@@ -53,5 +81,7 @@ export interface WorkflowSpec {
   cronExpression?: string
   /** IANA time zone the cron expression is read in; UTC when absent. */
   cronTimezone?: string
+  /** Signals that cancel a run of this workflow while it is active. */
+  cancelOn?: CancelOn[]
   isEnabled: boolean
 }

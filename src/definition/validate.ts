@@ -35,7 +35,8 @@ export function validateSpec(json: unknown, options: ValidateOptions): WorkflowS
   const jsonIssues = checkJsonValue(json, { maxBytes: MAX_DEFINITION_BYTES, maxDepth: MAX_JSON_DEPTH })
   if (jsonIssues.length > 0) throw new PulseValidationError(subjectOf(json), jsonIssues)
   const input = options.keyOptional && isRecord(json) && json.key === undefined ? { ...json, key: 'unkeyed' } : json
-  const parsed = workflowSpecSchema.safeParse(input)
+  // reportInput: toIssues tells a missing field from one of the wrong type by the issue's input.
+  const parsed = workflowSpecSchema.safeParse(input, { reportInput: true })
   if (!parsed.success) {
     throw new PulseValidationError(subjectOf(json), toIssues(parsed.error))
   }
@@ -95,6 +96,10 @@ function crossStepIssues(spec: WorkflowSpec): ValidationIssue[] {
   if (total > LIMITS.maxSteps) {
     issues.push({ path: ['steps'], message: `a workflow may have at most ${LIMITS.maxSteps} steps, branches included; it has ${total}` })
   }
+  spec.cancelOn?.forEach((entry, i) => {
+    const first = spec.cancelOn!.findIndex((e) => e.signalType === entry.signalType && sameMembers(e.match, entry.match))
+    if (first < i) issues.push({ path: ['cancelOn', i], message: `cancelOn[${i}] repeats cancelOn[${first}]; remove one of them` })
+  })
   if (spec.cronExpression !== undefined) {
     const problem = cronProblem(spec.cronExpression, spec.cronTimezone)
     if (problem) issues.push({ path: ['cronExpression'], message: problem })
@@ -127,6 +132,10 @@ function subjectOf(json: unknown): string {
 
 function formatPath(path: (string | number)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('')
+}
+
+function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x))
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -107,6 +107,13 @@ export interface EngineConfig {
    * are refused with a `PulseValidationError` before anything is written.
    */
   maxPayloadBytes?: number
+  /**
+   * How long an emit's `idempotencyKey` is remembered, in ms: within this window a second emit of
+   * the same tenant with the same key returns the first signal instead of storing another (and
+   * `ctx.emit` in a handler that runs again returns the signal it stored the first time). An
+   * older key is used afresh. Default 24 h; a whole number from 1 to 2,592,000,000 (30 days).
+   */
+  idempotencyWindowMs?: number
   /** Largest output (`data`) a step may record, in bytes of JSON. Default 1 MiB. */
   maxOutputBytes?: number
   /**
@@ -138,6 +145,9 @@ export interface ResolvedConfig
   onRunComplete?: LifecycleHook<RunCompleteEvent>
 }
 
+const DAY_MS = 86_400_000
+const DEFAULT_IDEMPOTENCY_WINDOW_MS = DAY_MS
+
 const QUEUE_PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 
 export function resolveConfig(config: EngineConfig = {}): ResolvedConfig {
@@ -167,6 +177,7 @@ export function resolveConfig(config: EngineConfig = {}): ResolvedConfig {
     cronMisfireGraceMs: positiveInt('cronMisfireGraceMs', config.cronMisfireGraceMs, 60_000, 86_400_000, 0),
     missingHandlers: oneOf('missingHandlers', config.missingHandlers, ['throw', 'warn'] as const, 'throw'),
     maxPayloadBytes: positiveInt('maxPayloadBytes', config.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES, 64 * 1024 * 1024, 2),
+    idempotencyWindowMs: positiveInt('idempotencyWindowMs', config.idempotencyWindowMs, DEFAULT_IDEMPOTENCY_WINDOW_MS, 30 * DAY_MS),
     maxOutputBytes: positiveInt('maxOutputBytes', config.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES, 256 * 1024 * 1024, 2),
     redisPolicyCheck: oneOf('redisPolicyCheck', config.redisPolicyCheck, ['warn', 'throw', 'off'] as const, 'warn'),
     delayScale: fraction('delayScale', config.delayScale),

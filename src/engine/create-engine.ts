@@ -4,11 +4,13 @@ import { PulseValidationError } from '../errors.js'
 import { createCronQueue, createStepQueue, type CronQueue, type StepQueue } from '../queue/index.js'
 import { readRedisPolicy } from '../queue/redis-policy.js'
 import { fireTick, restoreSchedules } from '../runtime/cron.js'
-import { emitSignal } from '../runtime/emit-signal.js'
+import { deliverSignal } from '../runtime/deliver-signal.js'
+import { emitSignal, type EmitOptions } from '../runtime/emit-signal.js'
 import { createExecutor } from '../runtime/executor.js'
 import { createHookFirer } from '../runtime/hooks.js'
 import { startLiveness, type Liveness } from '../runtime/liveness.js'
 import { startReconciler } from '../runtime/reconciler.js'
+import { cancelRun } from '../runtime/run-control.js'
 import { STATUS_MOVES } from '../runtime/run-state.js'
 import { Registry } from '../runtime/registry.js'
 import { startScheduleKeeper } from '../runtime/schedule-keeper.js'
@@ -52,6 +54,8 @@ export function createEngine(config: EngineConfig = {}): Engine {
   const hooks = createHookFirer({ onStepComplete: cfg.onStepComplete, onRunComplete: cfg.onRunComplete }, cfg.logger)
   const queue: StepQueue = createStepQueue({ backend, queuePrefix: cfg.queuePrefix })
   const cron: CronQueue = createCronQueue({ backend, queuePrefix: cfg.queuePrefix })
+  const deliver = (signalId: string) =>
+    deliverSignal({ store, queue, logger: cfg.logger, cancel: (runId, reason) => cancelRun(executor, runId, reason) }, signalId)
   const emitDeps = {
     store,
     queue,
@@ -59,12 +63,14 @@ export function createEngine(config: EngineConfig = {}): Engine {
     logger: cfg.logger,
     allowUnregisteredTriggers: cfg.allowUnregisteredTriggers,
     maxPayloadBytes: cfg.maxPayloadBytes,
+    idempotencyWindowMs: cfg.idempotencyWindowMs,
     // A started engine runs the first steps of the runs it emits itself, while it has room.
     local: () => (started ? executor.localStart() : undefined),
+    deliver,
   }
   watchPoolErrors(cfg)
 
-  const emit = async (input: TriggerInput) => (await emitSignal(emitDeps, input))!.trigger
+  const emit = (input: TriggerInput, options?: EmitOptions) => emitSignal(emitDeps, input, options)
   const executor = createExecutor({
     store,
     queue,
@@ -76,7 +82,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
     maxOutputBytes: cfg.maxOutputBytes,
     emit,
   })
-  const cronDeps = { store, queue, cron, registry, logger: cfg.logger, misfire: cfg.cronMisfire, misfireGraceMs: cfg.cronMisfireGraceMs }
+  const cronDeps = { store, queue, cron, registry, deliver, logger: cfg.logger, misfire: cfg.cronMisfire, misfireGraceMs: cfg.cronMisfireGraceMs }
   let reconciler: ReturnType<typeof startReconciler> | undefined
   let liveness: Liveness | undefined
   let scheduleKeeper: ReturnType<typeof startScheduleKeeper> | undefined
@@ -92,7 +98,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
     for (const c of conditions) registry.registerCondition(c.name, c.handler)
   }
 
-  const operations = (tenantId?: string) => tenantOperations({ store, registry, cron, executor, starts: emitDeps }, tenantId)
+  const operations = (tenantId?: string) => tenantOperations({ store, registry, cron, executor, starts: emitDeps, allowUnregisteredTriggers: cfg.allowUnregisteredTriggers }, tenantId)
 
   const unscoped = guardDatabase(operations())
 
@@ -137,6 +143,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
       reconciler = startReconciler({
         store,
         queue,
+        deliver,
         logger: cfg.logger,
         intervalMs: cfg.reconcileIntervalMs,
         graceMs: Math.min(5_000, cfg.reconcileIntervalMs),

@@ -7,6 +7,7 @@ import type { VerifyOptions, VerifyReport } from '../runtime/verify.js'
 import type {
   ActionHandler,
   ConditionHandler,
+  EmitResult,
   ExecutionLog,
   JsonObject,
   ReplayOptions,
@@ -37,6 +38,8 @@ export interface TypedEmitInput<TPayload> {
   resourceType?: string
   environment?: string
   payload: TPayload
+  /** See {@link TriggerInput.idempotencyKey}: a second emit with this key returns the first signal instead of storing another. */
+  idempotencyKey?: string
 }
 
 
@@ -106,8 +109,8 @@ export interface EngineInfo {
 export interface TenantEngine {
   readonly tenantId: string
   /** Emits a signal for this tenant; a `tenantId` in the input must be this tenant's or be left out. */
-  emit(input: Omit<TriggerInput, 'tenantId'> & { tenantId?: string }): Promise<TriggerEnvelope>
-  emit<T extends TriggerDef<string, unknown, unknown>>(trigger: T, input: Omit<TypedEmitInput<PayloadInputOf<T>>, 'tenantId'> & { tenantId?: string }): Promise<TriggerEnvelope>
+  emit(input: Omit<TriggerInput, 'tenantId'> & { tenantId?: string }): Promise<EmitResult>
+  emit<T extends TriggerDef<string, unknown, unknown>>(trigger: T, input: Omit<TypedEmitInput<PayloadInputOf<T>>, 'tenantId'> & { tenantId?: string }): Promise<EmitResult>
   createWorkflow(definition: Omit<CreateWorkflowInput, 'tenantId'> & { tenantId?: string }): Promise<WorkflowDefinition>
   sync(options: Omit<SyncOptions, 'tenantId'> & { tenantId?: string }): Promise<SyncPlan>
   enableWorkflow(definitionId: string): Promise<void>
@@ -209,18 +212,27 @@ export interface Engine {
   disableWorkflow(definitionId: string): Promise<void>
 
   /**
-   * Persists a signal and starts a run for every enabled workflow of the tenant that matches it.
-   * Given a trigger, the payload is typed by the input of its schema (fields with `.default()`
-   * may be left out) and checked against the schema, which fills the defaults in.
+   * Persists a signal and starts a run for every enabled workflow of the tenant that matches it,
+   * all in one statement; returns the stored signal with the runs it started (see
+   * {@link EmitResult}). Given a trigger, the payload is typed by the input of its schema (fields
+   * with `.default()` may be left out) and checked against the schema, which fills the defaults in.
+   *
+   * With an `idempotencyKey`, an emit that repeats one of the last `idempotencyWindowMs` (default
+   * 24 h) for the same tenant writes nothing and returns the first signal and its runs with
+   * `deduplicated: true`, however many arrive at once; the same key with a different signal is
+   * refused with a `PulseConflictError` (code `IDEMPOTENCY_KEY_REUSED`), nothing written.
    *
    * @example
    * ```ts
    * await engine.emit({ tenantId: 'workspace_1', source: 'heartbeat', type: 'heartbeat.missed', payload: {} })
-   * await engine.emit(heartbeatMissed, { tenantId: 'workspace_1', payload: { lastSeenAt: new Date().toISOString() } })
+   * const { id, runs } = await engine.emit(heartbeatMissed, { tenantId: 'workspace_1', payload: { lastSeenAt: new Date().toISOString() } })
+   * // A webhook delivered twice starts its runs once:
+   * const result = await engine.emit(invoicePaid, { tenantId: 'workspace_1', payload, idempotencyKey: delivery.id })
+   * if (result.deduplicated) console.log(`delivery ${delivery.id} was already stored as ${result.id}`)
    * ```
    */
-  emit(input: TriggerInput): Promise<TriggerEnvelope>
-  emit<T extends TriggerDef<string, unknown, unknown>>(trigger: T, input: TypedEmitInput<PayloadInputOf<T>>): Promise<TriggerEnvelope>
+  emit(input: TriggerInput): Promise<EmitResult>
+  emit<T extends TriggerDef<string, unknown, unknown>>(trigger: T, input: TypedEmitInput<PayloadInputOf<T>>): Promise<EmitResult>
 
   /**
    * A run with its status, context (the outputs of its steps so far) and definition snapshot, or

@@ -19,6 +19,8 @@ export interface OperationDeps {
   executor: Executor
   /** What replay needs to start runs. */
   starts: StartRunsDeps
+  /** The engine option: wait steps and cancelOn may name signal types nobody registered. */
+  allowUnregisteredTriggers: boolean
 }
 
 async function setEnabled(deps: OperationDeps, definitionId: string, enabled: boolean, tenantId?: string): Promise<void> {
@@ -32,14 +34,14 @@ async function setEnabled(deps: OperationDeps, definitionId: string, enabled: bo
  * so another tenant's ids look exactly like ids that do not exist.
  */
 export function tenantOperations(deps: OperationDeps, tenantId?: string): Omit<TenantEngine, 'tenantId' | 'emit'> {
-  const { store, registry, cron, executor } = deps
+  const { store, registry, cron, executor, allowUnregisteredTriggers } = deps
   return {
     async createWorkflow(input) {
       const { tenantId: given, ...spec } = input
       const owner = tenantId ?? given
       const problem = tenantProblem(owner)
       if (problem) throw new PulseValidationError('workflow definition', [{ path: ['tenantId'], message: problem }])
-      return createWorkflow({ store, cron }, owner!, spec)
+      return createWorkflow({ store, registry, cron, allowUnregisteredTriggers }, owner!, spec)
     },
     enableWorkflow: (definitionId) => setEnabled(deps, definitionId, true, tenantId),
     disableWorkflow: (definitionId) => setEnabled(deps, definitionId, false, tenantId),
@@ -48,7 +50,7 @@ export function tenantOperations(deps: OperationDeps, tenantId?: string): Omit<T
       const owner = tenantId ?? options.tenantId
       const problem = tenantProblem(owner)
       if (problem) throw new PulseValidationError('sync', [{ path: ['tenantId'], message: problem }])
-      return syncWorkflows({ store, registry, cron }, { ...options, tenantId: owner! })
+      return syncWorkflows({ store, registry, cron, allowUnregisteredTriggers }, { ...options, tenantId: owner! })
     },
 
     async getRun(runId) {
@@ -65,8 +67,12 @@ export function tenantOperations(deps: OperationDeps, tenantId?: string): Omit<T
     async getRunTimeline(runId) {
       const run = await store.runs.get(runId, tenantId)
       if (!run) throw new PulseNotFoundError('run', runId)
-      const [steps, logs] = await Promise.all([store.steps.listForRun(runId, run.tenantId), store.logs.listForRun(runId, run.tenantId)])
-      return buildTimeline(run, steps, logs)
+      const [steps, logs, waits] = await Promise.all([
+        store.steps.listForRun(runId, run.tenantId),
+        store.logs.listForRun(runId, run.tenantId),
+        store.waits.listForRun(runId),
+      ])
+      return buildTimeline(run, steps, logs, waits)
     },
     getRunLogs: (runId) => store.logs.listForRun(runId, tenantId),
     async listRuns(filter: ListRunsFilter = {}) {

@@ -1,5 +1,5 @@
 import { PulseValidationError } from '../errors.js'
-import type { TriggerEnvelope, TriggerInput } from '../types.js'
+import type { EmitResult, TriggerInput } from '../types.js'
 import type { TenantEngine } from './engine.js'
 
 /**
@@ -9,7 +9,7 @@ import type { TenantEngine } from './engine.js'
 export function scopeToTenant(
   tenantId: string,
   operations: Omit<TenantEngine, 'tenantId' | 'emit'>,
-  emit: (input: TriggerInput) => Promise<TriggerEnvelope>,
+  emit: (input: TriggerInput) => Promise<EmitResult>,
 ): TenantEngine {
   const fixTenant = <T extends { tenantId?: string }>(input: T, what: string): T & { tenantId: string } => {
     if (typeof input !== 'object' || input === null) return input as T & { tenantId: string }

@@ -1,6 +1,7 @@
 import { PulseValidationError, type ValidationIssue } from '../errors.js'
-import type { PersistedSignal } from '../store/index.js'
-import type { JsonObject, TriggerInput } from '../types.js'
+import { sortRuns, type RunRecord } from '../store/index.js'
+import type { EmitResult, JsonObject, SignalEffects, StartedRun, TriggerEnvelope, TriggerInput } from '../types.js'
+import { idempotencyKeyIssue, reuseEarlier, signalHash, type KeyReuse } from './idempotency.js'
 import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_JSON_DEPTH, stringProblem, toJsonValue } from './json-limits.js'
 import type { Registry } from './registry.js'
 import { startRuns, type StartRunsDeps } from './start-runs.js'
@@ -10,6 +11,8 @@ export interface EmitDeps extends StartRunsDeps {
   allowUnregisteredTriggers: boolean
   /** Largest payload accepted, in bytes of JSON. */
   maxPayloadBytes?: number
+  /** How long an idempotency key holds, in ms (EngineConfig.idempotencyWindowMs). */
+  idempotencyWindowMs: number
 }
 
 const TEXT_FIELDS = ['tenantId', 'source', 'type', 'resourceType', 'resourceId', 'environment'] as const
@@ -54,6 +57,8 @@ export function checkSignal(
       if (problem) issues.push({ path: [field], message: `${field} ${problem}` })
     }
   }
+  const keyIssue = idempotencyKeyIssue(input.idempotencyKey)
+  if (keyIssue) issues.push(keyIssue)
   let payload: unknown = input.payload ?? {}
   const limits = { maxBytes: maxPayloadBytes, maxDepth: MAX_JSON_DEPTH }
   const asJson = toJsonValue(payload, limits, ['payload'])
@@ -82,14 +87,35 @@ export function checkSignal(
   return { ...input, source: source as string, payload: payload as JsonObject }
 }
 
+/** How `emitSignal` treats an idempotency key (see KeyReuse); emits of the application refuse a changed signal. */
+export interface EmitOptions {
+  keyReuse?: KeyReuse
+}
+
 /**
  * Checks a signal, then starts its runs (see startRuns): when this process runs workers with
- * room to spare, the first steps start here at once; otherwise they are enqueued.
+ * room to spare, the first steps start here at once; otherwise they are enqueued. With an
+ * `idempotencyKey`, a key held within the window returns its earlier signal and writes nothing.
  */
-export async function emitSignal(deps: EmitDeps, input: TriggerInput): Promise<PersistedSignal | null> {
-  const signal = checkSignal(input, deps.registry, deps.allowUnregisteredTriggers, deps.maxPayloadBytes)
-  return startRuns(deps, { kind: 'new', signal, runHere: true })
+export async function emitSignal(deps: EmitDeps, input: TriggerInput, options: EmitOptions = {}): Promise<EmitResult> {
+  const { idempotencyKey, ...checked } = checkSignal(input, deps.registry, deps.allowUnregisteredTriggers, deps.maxPayloadBytes)
+  if (idempotencyKey === undefined) {
+    const persisted = (await startRuns(deps, { kind: 'new', signal: checked, runHere: true }))!
+    return emitResult(persisted.trigger, persisted.runs.map(startedRun), false, persisted.effects)
+  }
+  const requestHash = signalHash(checked)
+  const idempotency = { key: idempotencyKey, requestHash, windowMs: deps.idempotencyWindowMs }
+  const started = (await startRuns(deps, { kind: 'new', signal: checked, runHere: true, idempotency }))!
+  if (!('earlier' in started)) return emitResult(started.trigger, started.runs.map(startedRun), false, started.effects)
+  const earlier = reuseEarlier(started.earlier, idempotencyKey, requestHash, options.keyReuse ?? 'conflict')
+  return emitResult(earlier.trigger, earlier.runs, true)
 }
+
+function emitResult(trigger: TriggerEnvelope, runs: StartedRun[], deduplicated: boolean, effects?: SignalEffects): EmitResult {
+  return { ...trigger, runs: sortRuns(runs), deduplicated, resolvedWaits: effects?.resolvedWaits ?? [], canceledRuns: effects?.canceledRuns ?? [] }
+}
+
+const startedRun = (run: RunRecord): StartedRun => ({ runId: run.id, workflowKey: run.definitionSnapshot.key, definitionId: run.definitionId })
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false

@@ -1,7 +1,8 @@
 import type { StepJobData, StepQueue } from '../queue/index.js'
 import type { Claim, Store } from '../store/index.js'
-import type { EngineLogger, TriggerEnvelope, TriggerInput } from '../types.js'
+import type { EngineLogger } from '../types.js'
 import { handBackRunning } from './hand-back.js'
+import type { EngineEmit } from './handler-emit.js'
 import { createHandlerRunner } from './handler-runner.js'
 import type { HookFirer } from './hooks.js'
 import { jobFor } from './job-for.js'
@@ -24,7 +25,7 @@ export interface ExecutorDeps {
   concurrency: number
   /** Largest step output (`data`) recorded, in bytes of JSON. */
   maxOutputBytes: number
-  emit: (input: TriggerInput) => Promise<TriggerEnvelope>
+  emit: EngineEmit
 }
 
 /** Executes the steps of this process: from queue jobs and from runs it emitted itself. */
@@ -67,7 +68,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   const claimer = createStepClaimer({ store, leaseMs: deps.leaseMs })
   const committer = createTransitionCommitter({ store, queue, hooks, logger })
   const recorder = createOutcomeRecorder({ store, hooks, committer, leaseMs: deps.leaseMs, isDraining })
-  const steps = createStepRunner({ registry: deps.registry, handlers, recorder, maxOutputBytes: deps.maxOutputBytes })
+  const steps = createStepRunner({ store, registry: deps.registry, handlers, recorder, maxOutputBytes: deps.maxOutputBytes })
   const local = createLocalStarts({ concurrency: deps.concurrency, leaseMs: deps.leaseMs, isDraining, runChain, logger })
 
   /**

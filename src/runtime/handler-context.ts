@@ -1,10 +1,10 @@
 import { publicRun, publicStep, type Claim, type Store } from '../store/index.js'
-import type { HandlerContext, JsonObject, LogLevel, StepLogger, TriggerEnvelope, TriggerInput, WorkflowStep } from '../types.js'
-import { handlerEmit } from './handler-emit.js'
+import type { HandlerContext, JsonObject, LogLevel, StepLogger, WorkflowStep } from '../types.js'
+import { handlerEmit, type EngineEmit } from './handler-emit.js'
 
 export interface ContextDeps {
   store: Store
-  emit: (input: TriggerInput) => Promise<TriggerEnvelope>
+  emit: EngineEmit
 }
 
 /**
@@ -37,7 +37,7 @@ export function buildContext(
     steps: run.context as Record<string, JsonObject | undefined>,
     config,
     isReplay: run.isReplay,
-    emit: handlerEmit(deps.emit, run.tenantId),
+    emit: handlerEmit(deps.emit, run.tenantId, { runId: run.id, stepPath: step.path }),
     log,
     get signal() {
       return signal()

@@ -1,6 +1,7 @@
 import type { Claim, Store } from '../store/index.js'
-import type { HandlerContext, TriggerEnvelope, TriggerInput, WorkflowStep } from '../types.js'
+import type { HandlerContext, WorkflowStep } from '../types.js'
 import { buildContext } from './handler-context.js'
+import type { EngineEmit } from './handler-emit.js'
 import { errorMessage, type Outcome } from './handler-outcome.js'
 
 /** Why a handler's signal was aborted. Every reason but a timeout means the step is no longer ours. */
@@ -30,7 +31,7 @@ export interface RunningHandler {
  * steps taken over by another worker. Most handlers finish long before their first beat, so the
  * common step sets up no timer and, unless the handler reads `ctx.signal`, no AbortController.
  */
-export function createHandlerRunner(deps: { store: Store; emit: (input: TriggerInput) => Promise<TriggerEnvelope>; leaseMs: number }) {
+export function createHandlerRunner(deps: { store: Store; emit: EngineEmit; leaseMs: number }) {
   const running = new Map<string, RunningHandler>()
   // Aborted handler calls that have not returned yet: the step has moved on without them, but
   // shutdown gives them a moment to finish their own cleanup before the process closes its pools.

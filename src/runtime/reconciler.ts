@@ -7,6 +7,8 @@ export interface ReconcilerOptions {
   store: Store
   queue: StepQueue
   logger: EngineLogger
+  /** Delivers a signal to waits and cancel-on (see deliverSignal). */
+  deliver: (signalId: string) => Promise<unknown>
   intervalMs: number
   /** How overdue a step must be before it counts as stranded, so normal queue latency is left alone. */
   graceMs: number
@@ -15,8 +17,9 @@ export interface ReconcilerOptions {
 /**
  * Postgres is the truth and the queue only delivers, so a lost job (a crash between commit and
  * enqueue, a flushed Redis, an expired lease) must not leave a run stuck. Every interval this
- * finds steps that should be moving and enqueues a job for each; job ids are derived from the
- * step's fence, so a job that still exists is not duplicated.
+ * finds steps that should be moving and enqueues a job for each (job ids are derived from the
+ * step's fence, so a job that still exists is not duplicated), and delivers signals that were
+ * stored but not delivered to waits and cancel-on.
  */
 export function startReconciler(options: ReconcilerOptions): { stop(): void; runOnce(): Promise<number> } {
   let running = false
@@ -27,7 +30,10 @@ export function startReconciler(options: ReconcilerOptions): { stop(): void; run
       await options.store.steps.stopAbandoned()
       const stranded = await options.store.steps.listStranded(options.graceMs, 1000)
       if (stranded.length > 0) await options.queue.enqueue(stranded.map((s) => ({ ...jobFor(s), delayMs: 0 })))
-      return stranded.length
+      // Signals whose emitter stopped between storing them and delivering them to waits and cancel-on.
+      const undelivered = await options.store.waits.undelivered(options.graceMs, 100)
+      for (const id of undelivered) await options.deliver(id)
+      return stranded.length + undelivered.length
     } catch (err) {
       options.logger.warn({ err }, 'pulse-engine: reconciler pass failed; it will try again')
       return 0

@@ -37,6 +37,7 @@ export async function retryRun(executor: Executor, runId: string, tenantId?: str
       throw new PulseStateError(`run "${runId}" is ${run.status}; only a failed run can be retried`)
     }
     const reset = await tx.steps.resetForRetry(runId)
+    await tx.waits.forget(reset.filter((s) => s.stepType === 'wait_for_signal').map((s) => s.id))
     const resumed = await tx.runs.transition(runId, retry.from, retry.to, { errorMessage: null })
     await tx.logs.insert({ runId, tenantId: run.tenantId, level: 'info', message: 'retry requested', data: { steps: reset.map((s) => s.stepName) } })
     fx.enqueue.push(...reset.filter((s) => s.stepType !== 'parallel'))

@@ -1,6 +1,6 @@
 // Only types from the store: the store reads STATUS_MOVES from here when it is created, so this
 // module must not need any of the store's values at load time.
-import type { ClaimMoves, Plan, RetryReset, RunChange, RunStart, RunStarts, StatusMoves, StepChange, StepSetMove } from '../store/index.js'
+import type { ClaimMoves, Plan, RetryReset, RunChange, RunStart, RunStarts, StatusMoves, StepChange, StepSetMove, WaitRegistration } from '../store/index.js'
 import type { JsonObject, StepStatus, StepType, WorkflowStatus, WorkflowStep } from '../types.js'
 import { isTopLevel, nextPath, parentPath, stepAt, type StepPath } from './step-path.js'
 
@@ -113,7 +113,8 @@ export function planRetry(): { run: RunChange; steps: RetryReset } {
       from: ['failed'],
       stopped: ['skipped'],
       stoppedPrefix: STOPPED_PREFIX,
-      to: { action: inLine, condition: inLine, delay: 'scheduled', parallel: CLAIMED_STEP_STATUS },
+      // A wait is reached again: it registers anew, its timeout counted from then.
+      to: { action: inLine, condition: inLine, delay: 'scheduled', parallel: CLAIMED_STEP_STATUS, wait_for_signal: inLine },
       inLine,
       freshAttemptsFrom: ['failed'],
     },
@@ -166,6 +167,13 @@ export type StepOutcome =
   | { kind: 'failed'; error: string }
   /** A parallel step was claimed: its branches start. */
   | { kind: 'started' }
+  /** A wait step was reached (or delivered before its signal or timeout): it waits. */
+  | { kind: 'wait'; wait: WaitRegistration }
+  /**
+   * The step is done and ends the list it is in, as a false condition with `onFalse: 'complete'`
+   * does: a wait that timed out with `onTimeout: 'complete'`.
+   */
+  | { kind: 'end-list'; result: JsonObject; output: JsonObject }
   /** The step is no longer this worker's (the run was canceled, the claim taken over, shutdown). */
   | { kind: 'abandoned' }
 
@@ -191,7 +199,7 @@ export function planRunStart(first: StepType, how: { claimHere: boolean; isDryRu
   return { step: 'pending', run: 'pending', claim: false, started: false, due: null }
 }
 
-const STEP_TYPES: readonly StepType[] = ['action', 'condition', 'delay', 'parallel']
+const STEP_TYPES: readonly StepType[] = ['action', 'condition', 'delay', 'parallel', 'wait_for_signal']
 const startsFor = (how: { claimHere: boolean; isDryRun: boolean }) =>
   Object.fromEntries(STEP_TYPES.map((type) => [type, planRunStart(type, how)])) as Record<StepType, RunStart>
 
@@ -244,6 +252,22 @@ export function planStep(input: PlanInput): Plan {
       if (!isActive(run.status) || !canTransition(run.status, 'failed')) return plan
       const message = `step "${def.name}" failed: ${outcome.error}`
       return { ...plan, fail: { ancestors: (step.path.length - 1) / 2, message }, run: { from: runGuard('failed'), to: 'failed', errorMessage: message } }
+    }
+    case 'wait': {
+      // Reached after a sibling branch failed the run: stopped, so that a retry resumes it.
+      if (run.status === 'failed') return empty({ kind: 'finish', status: 'skipped', errorMessage: `${STOPPED_PREFIX}the run failed before this wait began` })
+      if (!isActive(run.status)) return empty({ kind: 'none' })
+      const plan = empty({ kind: 'wait', wait: outcome.wait })
+      // In a branch the run keeps running while the other branches do, as with a delay.
+      if (isTopLevel(step.path) && isActive(run.status) && run.status !== 'waiting' && canTransition(run.status, 'waiting')) {
+        plan.run = { from: runGuard('waiting'), to: 'waiting' }
+      }
+      return plan
+    }
+    case 'end-list': {
+      const plan = empty({ kind: 'finish', status: 'completed', result: outcome.result })
+      plan.output = { name: def.name, data: outcome.output }
+      return endList(plan, input, step.path)
     }
     case 'started': {
       const plan = empty({ kind: 'release' })

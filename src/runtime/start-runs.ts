@@ -1,6 +1,6 @@
 import type { StepQueue } from '../queue/index.js'
-import type { NewSignal, PersistedSignal, Store } from '../store/index.js'
-import type { EngineLogger, TriggerEnvelope } from '../types.js'
+import type { EarlierSignal, KeyedSignalRequest, NewSignal, PersistedSignal, Store } from '../store/index.js'
+import type { EngineLogger, SignalEffects, TriggerEnvelope } from '../types.js'
 import { jobFor } from './job-for.js'
 import type { LocalStart } from './local-starts.js'
 import { RUN_STARTS } from './run-state.js'
@@ -14,12 +14,19 @@ export interface StartRunsDeps {
    * to start a claimed step, or undefined to go through the queue.
    */
   local?: () => LocalStart | undefined
+  /** Delivers a stored signal to waits and cancel-on (see deliverSignal). */
+  deliver?: (signalId: string) => Promise<SignalEffects>
 }
+
+const NO_EFFECTS: SignalEffects = Object.freeze({ resolvedWaits: [], canceledRuns: [] }) as SignalEffects
 
 /** A signal whose runs are to start: a new one to store, or a stored one matched again (replay). */
 export type SignalToStart =
-  | { kind: 'new'; signal: NewSignal; id?: string; onlyDefinitionId?: string; runHere: boolean }
+  | { kind: 'new'; signal: NewSignal; id?: string; onlyDefinitionId?: string; runHere: boolean; idempotency?: KeyedSignalRequest['idempotency'] }
   | { kind: 'replay'; trigger: TriggerEnvelope; dryRun: boolean }
+
+/** What startRuns did: stored the signal and started its runs, or found its key's earlier signal (nothing written). */
+export type StartedSignal = PersistedSignal | { earlier: EarlierSignal }
 
 /**
  * Starts the runs of a signal: stores the signal (or matches a stored one again), creates a run
@@ -27,26 +34,39 @@ export type SignalToStart =
  * first steps going. With `runHere` and room in this process, first steps are created already
  * claimed and start here at once (no queue round trip); the others are enqueued. Used by emit
  * (and so by `ctx.emit` chaining), cron ticks and replay. Returns null for a fixed signal id that
- * already existed (nothing started).
+ * already existed (nothing started). With an idempotency key, the key's row is written in the
+ * same statement; a key already held returns the earlier signal and writes nothing.
  */
-export async function startRuns(deps: StartRunsDeps, what: SignalToStart): Promise<PersistedSignal | null> {
+export async function startRuns(deps: StartRunsDeps, what: SignalToStart & { idempotency?: undefined }): Promise<PersistedSignal | null>
+export async function startRuns(deps: StartRunsDeps, what: SignalToStart): Promise<StartedSignal | null>
+export async function startRuns(deps: StartRunsDeps, what: SignalToStart): Promise<StartedSignal | null> {
   const local = what.kind === 'new' && what.runHere ? deps.local?.() : undefined
-  let persisted: PersistedSignal | null
+  let stored: StartedSignal | null
   try {
-    persisted =
-      what.kind === 'replay'
-        ? await deps.store.signals.rematch(what.trigger, { isReplay: true, isDryRun: what.dryRun, starts: RUN_STARTS })
-        : await deps.store.signals.persistAndMatch(what.signal, {
-            ...(what.id !== undefined ? { id: what.id } : {}),
-            ...(what.onlyDefinitionId !== undefined ? { onlyDefinitionId: what.onlyDefinitionId } : {}),
-            ...(local ? { claimFirstMs: local.leaseMs } : {}),
-            starts: RUN_STARTS,
-          })
+    if (what.kind === 'replay') {
+      stored = await deps.store.signals.rematch(what.trigger, { isReplay: true, isDryRun: what.dryRun, starts: RUN_STARTS })
+    } else {
+      const request = {
+        signal: what.signal,
+        ...(what.id !== undefined ? { id: what.id } : {}),
+        ...(what.onlyDefinitionId !== undefined ? { onlyDefinitionId: what.onlyDefinitionId } : {}),
+        ...(local ? { claimFirstMs: local.leaseMs } : {}),
+        starts: RUN_STARTS,
+      }
+      if (what.idempotency) {
+        const outcome = await deps.store.signals.persistKeyed({ ...request, idempotency: what.idempotency })
+        stored = 'earlier' in outcome ? outcome : outcome.persisted
+      } else {
+        const { signal, ...options } = request
+        stored = await deps.store.signals.persistAndMatch(signal, options)
+      }
+    }
   } finally {
     // The chains started below count themselves; the reservation only covered the statement.
     queueMicrotask(() => local?.release())
   }
-  if (!persisted) return persisted
+  if (!stored || 'earlier' in stored) return stored
+  const persisted = stored
   const queued = persisted.firstSteps.filter((step) => step.status !== 'running')
   if (local) {
     for (const step of persisted.firstSteps) {
@@ -58,6 +78,14 @@ export async function startRuns(deps: StartRunsDeps, what: SignalToStart): Promi
     await deps.queue.enqueue(queued.map(jobFor), { fresh: true }).catch((err: unknown) => {
       // The runs are committed; the reconciler enqueues their first steps if this did not.
       deps.logger.warn({ err }, 'pulse-engine: could not enqueue first steps; the reconciler will pick them up')
+    })
+  }
+  persisted.effects = NO_EFFECTS
+  if (persisted.undelivered && deps.deliver) {
+    persisted.effects = await deps.deliver(persisted.trigger.id).catch((err: unknown) => {
+      // The signal is stored and marked undelivered; the reconciler delivers it.
+      deps.logger.warn({ err }, 'pulse-engine: could not deliver a signal to waits and cancel-on; the reconciler will')
+      return NO_EFFECTS
     })
   }
   return persisted

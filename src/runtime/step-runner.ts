@@ -1,4 +1,4 @@
-import type { Claim } from '../store/index.js'
+import type { Claim, Store } from '../store/index.js'
 import type { WorkflowStep } from '../types.js'
 import type { HandlerRunner } from './handler-runner.js'
 import { actionOutcome, conditionOutcome, type Outcome } from './handler-outcome.js'
@@ -7,6 +7,7 @@ import type { OutcomeRecorder } from './record-outcome.js'
 import type { Registry } from './registry.js'
 import type { StepOutcome } from './run-state.js'
 import { stepAt } from './step-path.js'
+import { waitOutcome } from './wait-step.js'
 
 /** Runs one claimed step by its type. */
 export interface StepRunner {
@@ -15,6 +16,7 @@ export interface StepRunner {
 }
 
 export interface StepRunnerDeps {
+  store: Store
   registry: Registry
   /** Runs handlers with their timeout, heartbeat and abort signal. */
   handlers: HandlerRunner
@@ -25,7 +27,8 @@ export interface StepRunnerDeps {
 
 /**
  * What each step type does when its step is claimed, as an outcome for the planner: a delay has
- * run out, a parallel step starts its branches, actions and conditions call their handlers.
+ * run out, a parallel step starts its branches, a wait registers or reads what it waited for,
+ * actions and conditions call their handlers.
  * Retries are the planner's: a failed attempt is an outcome like any other.
  */
 export function createStepRunner(deps: StepRunnerDeps): StepRunner {
@@ -42,6 +45,8 @@ export function createStepRunner(deps: StepRunnerDeps): StepRunner {
         return runCondition(claim, def)
       case 'action':
         return runAction(claim, def)
+      case 'wait_for_signal':
+        return waitOutcome(deps.store, claim, def)
     }
   }
 

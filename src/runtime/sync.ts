@@ -1,5 +1,5 @@
 import { definitionHash, validateDefinition } from '../definition/index.js'
-import { PulseValidationError } from '../errors.js'
+import { PulseValidationError, type ValidationIssue } from '../errors.js'
 import type { Store } from '../store/index.js'
 import type { JsonObject, WorkflowDefinition, WorkflowSpec } from '../types.js'
 
@@ -13,6 +13,11 @@ export interface SyncInput {
   dryRun?: boolean
   /** Per-workflow config overrides for this tenant, merged over each workflow's own config. */
   config?: Record<string, JsonObject>
+  /**
+   * Problems the caller finds in a validated spec that validation alone cannot see (signal types
+   * this process never registered); any found stops the sync before anything is written.
+   */
+  check?: (spec: WorkflowSpec) => ValidationIssue[]
 }
 
 export interface SyncPlanEntry {
@@ -107,5 +112,7 @@ function prepare(input: SyncInput): WorkflowSpec[] {
   if (unknown.length > 0) {
     throw new PulseValidationError('sync', unknown.map((key) => ({ path: ['config', key], message: `config override for "${key}", but no workflow with that key is being synced` })))
   }
+  const found = input.check ? specs.flatMap((spec) => input.check!(spec).map((issue) => ({ ...issue, path: ['workflows', spec.key, ...issue.path] }))) : []
+  if (found.length > 0) throw new PulseValidationError(`sync of tenant "${input.tenantId}"`, found)
   return specs
 }

@@ -1,12 +1,12 @@
-import type { StepRecord } from '../store/index.js'
+import type { StepRecord, WaitRecord } from '../store/index.js'
 import type { ExecutionLog, RunTimelineEntry, WorkflowRun } from '../types.js'
 
 /**
  * Builds a run's timeline from what is stored: the run's timestamps, each step row's
- * timestamps and every execution log line, in chronological order. Entries with the same
+ * timestamps, its waits for signals and every execution log line, in chronological order. Entries with the same
  * timestamp keep their natural order (created before started before finished).
  */
-export function buildTimeline(run: WorkflowRun, steps: StepRecord[], logs: ExecutionLog[]): RunTimelineEntry[] {
+export function buildTimeline(run: WorkflowRun, steps: StepRecord[], logs: ExecutionLog[], waits: WaitRecord[] = []): RunTimelineEntry[] {
   const entries: { entry: RunTimelineEntry; order: number; depth: number }[] = []
   let order = 0
   let depth = 0
@@ -38,8 +38,21 @@ export function buildTimeline(run: WorkflowRun, steps: StepRecord[], logs: Execu
       }
     }
   }
-  depth = 0
   const byId = new Map(steps.map((s) => [s.id, s]))
+  for (const wait of waits) {
+    const step = byId.get(wait.stepRunId)
+    depth = step?.path.length ?? 1
+    const about = step ? { stepIndex: step.stepIndex, stepName: step.stepName, stepType: step.stepType } : { stepName: wait.stepName }
+    add({
+      timestamp: wait.createdAt,
+      type: 'wait_started',
+      ...about,
+      detail: { signalTypes: wait.signalTypes, match: wait.match, timeoutAt: wait.timeoutAt.toISOString() },
+    })
+    if (wait.resolvedAt && wait.status === 'received') add({ timestamp: wait.resolvedAt, type: 'signal_received', ...about, detail: { signalId: wait.signalId } })
+    if (wait.resolvedAt && wait.status === 'timed_out') add({ timestamp: wait.resolvedAt, type: 'wait_timed_out', ...about, detail: { timeoutAt: wait.timeoutAt.toISOString() } })
+  }
+  depth = 0
   for (const log of logs) {
     // A log line names the step that wrote it, as the step's own entries do.
     const step = log.stepRunId ? byId.get(log.stepRunId) : undefined

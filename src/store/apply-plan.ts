@@ -10,7 +10,7 @@ import type { StoreSession } from './store.js'
  * the plan there. What must happen after COMMIT is collected in `fx`.
  */
 export async function applyPlan(tx: StoreSession, run: RunRecord, step: StepRecord, plan: Plan, fx: Effects): Promise<void> {
-  const subject = await applyStepChange(tx, step, plan, fx)
+  const subject = await applyStepChange(tx, run, step, plan, fx)
   if (!subject) return
   if (plan.log) await tx.logs.insert({ runId: run.id, stepRunId: step.id, tenantId: run.tenantId, ...plan.log })
   if (plan.output) run.context = await tx.runs.mergeContext(run.id, { [plan.output.name]: plan.output.data })
@@ -45,7 +45,7 @@ export async function applyPlan(tx: StoreSession, run: RunRecord, step: StepReco
 }
 
 /** Applies the plan's change to its own step; returns the step's row afterwards, or null when it did not apply. */
-async function applyStepChange(tx: StoreSession, step: StepRecord, plan: Plan, fx: Effects): Promise<StepRecord | null> {
+async function applyStepChange(tx: StoreSession, run: RunRecord, step: StepRecord, plan: Plan, fx: Effects): Promise<StepRecord | null> {
   const change = plan.step
   switch (change.kind) {
     case 'none':
@@ -59,6 +59,12 @@ async function applyStepChange(tx: StoreSession, step: StepRecord, plan: Plan, f
       const retry = await tx.steps.scheduleRetry(step.id, step.fence, change.backoffMs, change.errorMessage)
       if (retry) fx.enqueue.push(retry)
       return retry
+    }
+    case 'wait': {
+      const wait = await tx.waits.register(step, run, change.wait)
+      const scheduled = await tx.steps.scheduleWait(step.id, step.fence, wait.status === 'open' ? wait.timeoutAt : null)
+      if (scheduled) fx.enqueue.push(scheduled)
+      return scheduled
     }
     case 'release':
       await tx.steps.releaseLease(step.id, step.fence)

@@ -1,3 +1,4 @@
+import { listenedSignalTypes } from '../definition/index.js'
 import type { WorkflowDefinition, WorkflowSpec } from '../types.js'
 import type { Queryable } from './db.js'
 import { newId } from './ids.js'
@@ -17,14 +18,21 @@ export class DefinitionStore {
     private readonly t: Tables,
   ) {}
 
+  /**
+   * Stores a new definition and, in the same statement, the signal types it listens to (see
+   * writeListeners), so no signal can be stored between the two without being seen as awaited.
+   */
   async insert(def: NewDefinition): Promise<WorkflowDefinition> {
     const { rows } = await this.q.query(
-      `INSERT INTO ${this.t.definitions}
-        (id, tenant_id, key, version, hash, name, description, trigger_type, environment_filter, resource_type_filter,
-         steps, config, is_enabled, cron_expression, cron_timezone)
-       VALUES ($1, $13, $14, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-       RETURNING *`,
-      [newId('wfd'), ...contentValues(def), def.tenantId, def.key ?? null],
+      `WITH def AS (
+         INSERT INTO ${this.t.definitions}
+           (id, tenant_id, key, version, hash, name, description, trigger_type, environment_filter, resource_type_filter,
+            steps, config, is_enabled, cron_expression, cron_timezone, cancel_on)
+         VALUES ($1, $14, $15, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         RETURNING *
+       )${writeListeners(this.t, '$16')}
+       SELECT * FROM def`,
+      [newId('wfd'), ...contentValues(def), def.tenantId, def.key ?? null, listenedSignalTypes(def)],
     )
     return toDefinition(rows[0]!)
   }
@@ -32,13 +40,16 @@ export class DefinitionStore {
   /** Replaces the content of a keyed definition and bumps its version, unless the hash is unchanged. */
   async update(id: string, def: NewDefinition): Promise<WorkflowDefinition | null> {
     const { rows } = await this.q.query(
-      `UPDATE ${this.t.definitions} SET
-         version = version + 1, hash = $2, name = $3, description = $4, trigger_type = $5,
-         environment_filter = $6, resource_type_filter = $7, steps = $8, config = $9,
-         is_enabled = $10, cron_expression = $11, cron_timezone = $12, updated_at = now()
-       WHERE id = $1 AND hash <> $2
-       RETURNING *`,
-      [id, ...contentValues(def)],
+      `WITH def AS (
+         UPDATE ${this.t.definitions} SET
+           version = version + 1, hash = $2, name = $3, description = $4, trigger_type = $5,
+           environment_filter = $6, resource_type_filter = $7, steps = $8, config = $9,
+           is_enabled = $10, cron_expression = $11, cron_timezone = $12, cancel_on = $13, updated_at = now()
+         WHERE id = $1 AND hash <> $2
+         RETURNING *
+       )${writeListeners(this.t, '$14')}
+       SELECT * FROM def`,
+      [id, ...contentValues(def), listenedSignalTypes(def)],
     )
     return rows[0] ? toDefinition(rows[0]) : null
   }
@@ -109,7 +120,7 @@ export class DefinitionStore {
   }
 }
 
-/** The content columns of a definition, in the order both insert and update bind them ($2..$12). */
+/** The content columns of a definition, in the order both insert and update bind them ($2..$13). */
 function contentValues(def: NewDefinition): unknown[] {
   return [
     def.hash,
@@ -123,5 +134,23 @@ function contentValues(def: NewDefinition): unknown[] {
     def.isEnabled,
     def.cronExpression ?? null,
     def.cronTimezone ?? null,
+    // Stringified: pg would send a JS array as a Postgres array, not as JSON.
+    def.cancelOn ? JSON.stringify(def.cancelOn) : null,
   ]
+}
+
+/**
+ * A CTE that adds the (tenant, signal type) pairs of the definition written by the CTE `def` to
+ * the listeners, from the text[] parameter `typesParam`. Rows are only ever added: a signal of a
+ * listed type looks for waits and cancel-ons, and finding none is cheap, while a type missing
+ * from the list would be a signal that never reaches a waiting run. Nothing is added when `def`
+ * wrote no row (an update of an unchanged hash).
+ */
+function writeListeners(t: Tables, typesParam: string): string {
+  return `,
+       listeners AS (
+         INSERT INTO ${t.listeners} (tenant_id, signal_type)
+         SELECT def.tenant_id, type FROM def, unnest(${typesParam}::text[]) AS type
+         ON CONFLICT DO NOTHING
+       )`
 }

@@ -3,6 +3,8 @@ import { inTransaction, type PoolLike } from './db.js'
 import { initialSchema } from './migrations/001-initial.js'
 import { hotUpdates } from './migrations/002-hot-updates.js'
 import { workerLiveness } from './migrations/003-worker-liveness.js'
+import { idempotencyKeys } from './migrations/004-idempotency.js'
+import { signalWaits } from './migrations/005-signal-waits.js'
 import type { Tables } from './tables.js'
 
 interface Migration {
@@ -16,6 +18,8 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: initialSchema },
   { version: 2, name: 'hot-updates', sql: hotUpdates },
   { version: 3, name: 'worker-liveness', sql: workerLiveness },
+  { version: 4, name: 'idempotency', sql: idempotencyKeys },
+  { version: 5, name: 'signal-waits', sql: signalWaits },
 ]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0

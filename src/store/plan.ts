@@ -1,5 +1,6 @@
 import type { JsonObject, LogLevel, StepStatus, StepType, WorkflowStatus } from '../types.js'
 import type { RunRecord, StepRecord } from './rows.js'
+import type { WaitRegistration } from './waits.js'
 
 // The vocabulary of transitions: what src/runtime/run-state.ts decides and the store executes.
 // The store never decides a status on its own; it writes what a plan says.
@@ -14,6 +15,11 @@ export type StepChange =
   | { kind: 'release' }
   /** A parallel step whose branches are all done completes (guarded on it still running). */
   | { kind: 'settle'; status: 'completed' }
+  /**
+   * A wait step is reached (fenced): its wait is registered, and the step is scheduled for its
+   * timeout, or due at once when a matching signal is already stored.
+   */
+  | { kind: 'wait'; wait: WaitRegistration }
   /** Nothing is written. */
   | { kind: 'none' }
 

@@ -1,4 +1,5 @@
 import type {
+  CancelOn,
   DefinitionSnapshot,
   ExecutionLog,
   JsonObject,
@@ -61,6 +62,7 @@ export function toDefinition(r: Row): WorkflowDefinition {
     isEnabled: r.is_enabled as boolean,
     cronExpression: opt(r.cron_expression),
     cronTimezone: opt(r.cron_timezone),
+    ...(r.cancel_on ? { cancelOn: r.cancel_on as CancelOn[] } : {}),
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
   }

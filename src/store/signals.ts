@@ -1,4 +1,5 @@
-import type { JsonObject, TriggerEnvelope, TriggerInput } from '../types.js'
+import type { JsonObject, SignalEffects, StartedRun, TriggerEnvelope, TriggerInput } from '../types.js'
+import { PulseError } from '../errors.js'
 import { preparedStatement, type Queryable } from './db.js'
 import { newId, newIdSql } from './ids.js'
 import { reviveDates, toRun, toStep, toTrigger, type RunRecord, type StepRecord } from './rows.js'
@@ -6,7 +7,7 @@ import type { RunStarts } from './plan.js'
 import type { Tables } from './tables.js'
 
 /** A signal as emitted, once checked: its source resolved and its payload parsed. */
-export type NewSignal = Omit<TriggerInput, 'source' | 'payload'> & { source: string; payload: JsonObject }
+export type NewSignal = Omit<TriggerInput, 'source' | 'payload' | 'idempotencyKey'> & { source: string; payload: JsonObject }
 
 export interface SignalRequest {
   signal: NewSignal
@@ -26,6 +27,30 @@ export interface SignalRequest {
   starts: RunStarts
 }
 
+/** A signal to store under an idempotency key (see SignalStore.persistKeyedMany). */
+export interface KeyedSignalRequest extends SignalRequest {
+  idempotency: {
+    key: string
+    /** Hash of the signal as it would be stored, to tell a repeat from a different signal under the same key. */
+    requestHash: string
+    /** How long a key holds, in ms; the same for every request of a batch. */
+    windowMs: number
+  }
+}
+
+/** What an earlier emit stored under a key: its signal, the runs it started, and its hash. */
+export interface EarlierSignal {
+  trigger: TriggerEnvelope
+  runs: StartedRun[]
+  requestHash: string
+}
+
+/**
+ * Per keyed request: what was written, or what the key already held, or `raced` when the key was
+ * stored by an emit that committed while this one waited (read it with readKeyed).
+ */
+export type KeyedOutcome = { persisted: PersistedSignal } | { earlier: EarlierSignal } | { raced: true }
+
 export interface RunSeed {
   isReplay: boolean
   isDryRun: boolean
@@ -36,6 +61,10 @@ export interface PersistedSignal {
   trigger: TriggerEnvelope
   runs: RunRecord[]
   firstSteps: StepRecord[]
+  /** The signal still has to be delivered to waits and cancel-on (see WaitStore.deliver). */
+  undelivered?: boolean
+  /** What delivering it did, once it was delivered (set by the runtime's startRuns). */
+  effects?: SignalEffects
 }
 
 /** Signals (the `triggers` table) and the runs they start. */
@@ -55,7 +84,66 @@ export class SignalStore {
    * it. Returns, per request, what was written, or null for a fixed id that already existed.
    */
   async persistAndMatchMany(requests: SignalRequest[]): Promise<(PersistedSignal | null)[]> {
-    const input = requests.map((r) => ({
+    const input = this.inputRows(requests)
+    const { rows } = await this.q.query(preparedStatement(this.t, 'persistAndMatchMany', () => this.persistSql(false)), [
+      JSON.stringify(input),
+      JSON.stringify(requests[0]?.starts ?? {}),
+    ])
+    const byTrigger = groupRows(rows)
+    return input.map((i) => byTrigger.get(i.id) ?? null)
+  }
+
+  /**
+   * persistAndMatchMany for emits with an idempotency key, in one statement as well: per request,
+   * either the key is new (or older than the window) and its row is written with the signal and
+   * its runs, or the key was stored within the window and nothing is written. Concurrent
+   * statements with one key wait on the key's primary key until the first commits; one that then
+   * finds the key taken says `raced` (its snapshot predates the winner: read it with readKeyed).
+   * A batch must not hold one (tenant, key) twice.
+   */
+  async persistKeyedMany(requests: KeyedSignalRequest[]): Promise<KeyedOutcome[]> {
+    const input = this.inputRows(requests).map((row, i) => ({
+      ...row,
+      idempotency_key: requests[i]!.idempotency.key,
+      request_hash: requests[i]!.idempotency.requestHash,
+    }))
+    const { rows } = await this.q.query(preparedStatement(this.t, 'persistKeyedMany', () => this.persistSql(true)), [
+      JSON.stringify(input),
+      JSON.stringify(requests[0]?.starts ?? {}),
+      requests[0]?.idempotency.windowMs ?? 0,
+    ])
+    const byTrigger = groupRows(rows)
+    const earlier = groupEarlier(rows)
+    return input.map((i): KeyedOutcome => {
+      const persisted = byTrigger.get(i.id)
+      if (persisted?.trigger) return { persisted }
+      const found = earlier.get(i.id)
+      return found ? { earlier: found } : { raced: true }
+    })
+  }
+
+  /**
+   * A key stored within the window, with its signal and the runs that signal started (replays
+   * left out), or null. Reads with a snapshot of its own, so it sees a key whose emit committed
+   * while persistKeyedMany waited for it.
+   */
+  async readKeyed(tenantId: string, key: string, windowMs: number): Promise<EarlierSignal | null> {
+    const t = this.t
+    const { rows } = await this.q.query(
+      `SELECT k.request_hash, to_jsonb(stored.*) AS trigger,
+              (SELECT coalesce(jsonb_agg(jsonb_build_object('id', r.id, 'definition_id', r.definition_id, 'key', r.definition_snapshot ->> 'key')), '[]'::jsonb)
+               FROM ${t.runs} r WHERE r.trigger_id = k.trigger_id AND NOT r.is_replay) AS runs
+       FROM ${t.idempotencyKeys} k JOIN ${t.triggers} stored ON stored.id = k.trigger_id
+       WHERE k.tenant_id = $1 AND k.idempotency_key = $2 AND k.created_at > now() - $3::float8 * interval '1 millisecond'`,
+      [tenantId, key, windowMs],
+    )
+    const row = rows[0] as { request_hash: string; trigger: Record<string, unknown>; runs: StartedRunRow[] } | undefined
+    if (!row) return null
+    return { requestHash: row.request_hash, trigger: toTrigger(reviveDates(row.trigger)), runs: sortRuns(row.runs.map(toStartedRun)) }
+  }
+
+  private inputRows(requests: SignalRequest[]) {
+    return requests.map((r) => ({
       id: r.id ?? newId('trg'),
       tenant_id: r.signal.tenantId,
       source: r.signal.source,
@@ -68,17 +156,51 @@ export class SignalStore {
       claim_lease_ms: r.claimFirstMs ?? null,
       claimed_by: r.claimFirstMs === undefined ? null : this.workerId,
     }))
-    const { rows } = await this.q.query(
-      preparedStatement(
-        this.t,
-        'persistAndMatchMany',
-        () => `WITH input AS (
-        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, tenant_id text, source text, type text,
-          resource_type text, resource_id text, environment text, payload jsonb, only_definition_id text, claim_lease_ms float8, claimed_by text)
+  }
+
+  /**
+   * The statement that stores signals and starts their runs. Without keys it is the statement
+   * emits have always used; with keys, the key rows decide which signals are written (see
+   * persistKeyedMany) and the stored signal of each key already taken is read back.
+   */
+  private persistSql(keyed: boolean): string {
+    const t = this.t
+    const keyedColumns = keyed ? ', idempotency_key text, request_hash text' : ''
+    const keyRows = keyed
+      ? `
+      earlier AS (
+        SELECT input.id AS request_id, k.trigger_id, k.request_hash
+        FROM input JOIN ${t.idempotencyKeys} k ON k.tenant_id = input.tenant_id AND k.idempotency_key = input.idempotency_key
+        WHERE k.created_at > now() - $3::float8 * interval '1 millisecond'
       ),
+      key_rows AS (
+        INSERT INTO ${t.idempotencyKeys} AS k (tenant_id, idempotency_key, trigger_id, request_hash)
+        SELECT tenant_id, idempotency_key, id, request_hash FROM input WHERE id NOT IN (SELECT request_id FROM earlier)
+        -- In one order in every statement, so two batches holding the same keys cannot deadlock.
+        ORDER BY tenant_id, idempotency_key
+        -- A key older than the window is taken over; a newer one (committed while this statement
+        -- waited on it) is left alone, and this request writes nothing.
+        ON CONFLICT (tenant_id, idempotency_key) DO UPDATE
+          SET trigger_id = excluded.trigger_id, request_hash = excluded.request_hash, created_at = now()
+          WHERE k.created_at <= now() - $3::float8 * interval '1 millisecond'
+        RETURNING k.trigger_id
+      ),`
+      : ''
+    const keyedFilter = keyed ? ' WHERE id IN (SELECT trigger_id FROM key_rows)' : ''
+    const earlierRows = keyed
+      ? `
+      UNION ALL SELECT 'earlier', e.request_id, jsonb_build_object('request_hash', e.request_hash, 'trigger', to_jsonb(stored.*))
+        FROM earlier e JOIN ${t.triggers} stored ON stored.id = e.trigger_id
+      UNION ALL SELECT 'earlier_run', e.request_id, jsonb_build_object('id', r.id, 'definition_id', r.definition_id, 'key', r.definition_snapshot ->> 'key')
+        FROM earlier e JOIN ${t.runs} r ON r.trigger_id = e.trigger_id AND NOT r.is_replay`
+      : ''
+    return `WITH input AS (
+        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, tenant_id text, source text, type text,
+          resource_type text, resource_id text, environment text, payload jsonb, only_definition_id text, claim_lease_ms float8, claimed_by text${keyedColumns})
+      ),${keyRows}
       trg AS (
-        INSERT INTO ${this.t.triggers} (id, tenant_id, source, type, resource_type, resource_id, environment, payload)
-        SELECT id, tenant_id, source, type, resource_type, resource_id, environment, payload FROM input
+        INSERT INTO ${t.triggers} (id, tenant_id, source, type, resource_type, resource_id, environment, payload)
+        SELECT id, tenant_id, source, type, resource_type, resource_id, environment, payload FROM input${keyedFilter}
         ON CONFLICT (id) DO NOTHING
         RETURNING *
       ),
@@ -87,15 +209,38 @@ export class SignalStore {
                false AS is_replay, false AS is_dry_run, input.claim_lease_ms, input.claimed_by
         FROM trg JOIN input ON input.id = trg.id
       )
-      ${this.matchAndCreate('$2')}
+      ${this.matchAndCreate('$2')},
+      -- A signal that something may wait for or cancel on, or that started a run with cancel-on,
+      -- is delivered after this commits; the row is what makes that survive a crash.
+      undelivered AS (
+        INSERT INTO ${this.t.deliveries} (trigger_id, tenant_id)
+        SELECT trg.id, trg.tenant_id FROM trg
+        WHERE EXISTS (SELECT 1 FROM ${this.t.listeners} l WHERE l.tenant_id = trg.tenant_id AND l.signal_type = trg.type)
+           OR EXISTS (SELECT 1 FROM runs WHERE runs.trigger_id = trg.id AND jsonb_typeof(runs.definition_snapshot -> 'cancelOn') = 'array')
+        RETURNING trigger_id
+      )
       SELECT 'trigger' AS kind, trg.id AS trigger_id, to_jsonb(trg.*) AS row FROM trg
       UNION ALL SELECT 'run', runs.trigger_id, to_jsonb(runs.*) FROM runs
-      UNION ALL SELECT 'step', s.trigger_id, to_jsonb(steps.*) FROM steps JOIN planned s ON s.step_id = steps.id`,
-      ),
-      [JSON.stringify(input), JSON.stringify(requests[0]?.starts ?? {})],
-    )
-    const byTrigger = groupRows(rows)
-    return input.map((i) => byTrigger.get(i.id) ?? null)
+      UNION ALL SELECT 'step', s.trigger_id, to_jsonb(steps.*) FROM steps JOIN planned s ON s.step_id = steps.id
+      UNION ALL SELECT 'undelivered', trigger_id, NULL FROM undelivered${earlierRows}`
+  }
+
+  /**
+   * Stores one signal under its idempotency key and starts its runs, or finds what the key
+   * already holds; see persistKeyedMany. Nothing is written in the second case.
+   */
+  async persistKeyed(request: KeyedSignalRequest): Promise<{ persisted: PersistedSignal } | { earlier: EarlierSignal }> {
+    for (let attempt = 1; ; attempt++) {
+      const [outcome] = await this.persistKeyedMany([request])
+      if (outcome && !('raced' in outcome)) return outcome
+      const earlier = await this.readKeyed(request.signal.tenantId, request.idempotency.key, request.idempotency.windowMs)
+      if (earlier) return { earlier }
+      // The winner's key ran out of its window in the meantime, so the key is free again: only
+      // a window of a few milliseconds makes that happen more than once.
+      if (attempt === 3) {
+        throw new PulseError('IDEMPOTENCY_KEY_BUSY', `idempotency key "${request.idempotency.key}" kept changing hands while this emit waited for it; emit again, or use a longer idempotencyWindowMs`)
+      }
+    }
   }
 
   /** Persists one signal; see persistAndMatchMany. */
@@ -150,7 +295,7 @@ export class SignalStore {
     const t = this.t
     return `,
       planned_rows AS (
-        SELECT d.id AS definition_id, d.tenant_id, d.key, d.version, d.name, d.trigger_type, d.steps, d.config,
+        SELECT d.id AS definition_id, d.tenant_id, d.key, d.version, d.name, d.trigger_type, d.steps, d.config, d.cancel_on,
                m.id AS trigger_id, m.is_replay, m.is_dry_run, m.claim_lease_ms, m.claimed_by,
                d.steps -> 0 AS first_step,
                ${startsParam}::jsonb -> (CASE WHEN m.is_dry_run THEN 'dry-run' WHEN m.claim_lease_ms IS NOT NULL THEN 'claimed' ELSE 'queued' END)
@@ -173,7 +318,8 @@ export class SignalStore {
         INSERT INTO ${t.runs} (id, definition_id, tenant_id, trigger_id, status, is_replay, is_dry_run, definition_snapshot, started_at)
         SELECT p.run_id, p.definition_id, p.tenant_id, p.trigger_id, p.start ->> 'run', p.is_replay, p.is_dry_run,
                jsonb_build_object('id', p.definition_id, 'key', p.key, 'version', p.version, 'name', p.name,
-                                  'triggerType', p.trigger_type, 'steps', p.steps, 'config', p.config),
+                                  'triggerType', p.trigger_type, 'steps', p.steps, 'config', p.config)
+                 || CASE WHEN p.cancel_on IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('cancelOn', p.cancel_on) END,
                CASE WHEN (p.start ->> 'started')::boolean THEN now() END
         FROM planned p
         RETURNING *
@@ -216,10 +362,36 @@ function groupRows(rows: Record<string, unknown>[]): Map<string, PersistedSignal
     return e
   }
   for (const { kind, trigger_id, row } of rows as { kind: string; trigger_id: string; row: Record<string, unknown> }[]) {
-    const e = entry(trigger_id)
-    if (kind === 'trigger') e.trigger = toTrigger(reviveDates(row))
-    else if (kind === 'run') e.runs.push(toRun(reviveDates(row)))
-    else e.firstSteps.push(toStep(reviveDates(row)))
+    if (kind === 'trigger') entry(trigger_id).trigger = toTrigger(reviveDates(row))
+    else if (kind === 'run') entry(trigger_id).runs.push(toRun(reviveDates(row)))
+    else if (kind === 'step') entry(trigger_id).firstSteps.push(toStep(reviveDates(row)))
+    else if (kind === 'undelivered') entry(trigger_id).undelivered = true
   }
   return byTrigger
+}
+
+type StartedRunRow = { id: string; definition_id: string; key: string | null }
+
+const toStartedRun = (r: StartedRunRow): StartedRun => ({ runId: r.id, workflowKey: r.key ?? null, definitionId: r.definition_id })
+
+/** Runs in one order whichever way they were read, so a repeated emit lists them as the first did. */
+export function sortRuns(runs: StartedRun[]): StartedRun[] {
+  return runs.sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0))
+}
+
+/** The `earlier` and `earlier_run` rows of the keyed statement, by the id of the request they answer. */
+function groupEarlier(rows: Record<string, unknown>[]): Map<string, EarlierSignal> {
+  const byRequest = new Map<string, EarlierSignal>()
+  const runs: { requestId: string; row: StartedRunRow }[] = []
+  for (const { kind, trigger_id, row } of rows as { kind: string; trigger_id: string; row: Record<string, unknown> }[]) {
+    if (kind === 'earlier') {
+      const { request_hash, trigger } = row as { request_hash: string; trigger: Record<string, unknown> }
+      byRequest.set(trigger_id, { requestHash: request_hash, trigger: toTrigger(reviveDates(trigger)), runs: [] })
+    } else if (kind === 'earlier_run') {
+      runs.push({ requestId: trigger_id, row: row as StartedRunRow })
+    }
+  }
+  for (const { requestId, row } of runs) byRequest.get(requestId)?.runs.push(toStartedRun(row))
+  for (const earlier of byRequest.values()) sortRuns(earlier.runs)
+  return byRequest
 }

@@ -305,6 +305,20 @@ export class StepStore {
   }
 
   /** Puts a failed attempt back in line for another one after `backoffMs` (fenced like finish). */
+  /**
+   * A reached wait step waits for its signal (fenced): due at `dueAt`, its timeout, or at once
+   * (null) when the signal is already there. It holds no lease meanwhile.
+   */
+  async scheduleWait(stepId: string, fence: number, dueAt: Date | null): Promise<StepRecord | null> {
+    const { rows } = await this.q.query(
+      `UPDATE ${this.t.steps} SET status = 'scheduled', locked_until = NULL, scheduled_for = coalesce($3::timestamptz, now())
+       WHERE id = $1 AND fence = $2 AND status = 'running'
+       RETURNING *`,
+      [stepId, fence, dueAt],
+    )
+    return rows[0] ? toStep(rows[0]) : null
+  }
+
   async scheduleRetry(stepId: string, fence: number, backoffMs: number, errorMessage: string): Promise<StepRecord | null> {
     const { rows } = await this.q.query(
       `UPDATE ${this.t.steps} SET status = 'scheduled', error_message = $4, locked_until = NULL,

@@ -4,10 +4,11 @@ import { LogStore } from './logs.js'
 import { migrate, schemaVersion } from './migrate.js'
 import type { StatusMoves } from './plan.js'
 import { RunStore } from './runs.js'
-import { SignalStore, type NewSignal, type SignalRequest } from './signals.js'
+import { SignalStore, type KeyedSignalRequest, type NewSignal, type SignalRequest } from './signals.js'
 import { createBatcher } from './group-commit.js'
 import { StepStore } from './steps.js'
 import { tablesFor, type Tables } from './tables.js'
+import { WaitStore } from './waits.js'
 import { WorkerStore } from './workers.js'
 
 /** The stores, bound to one connection: the pool, or a client inside a transaction. */
@@ -18,6 +19,7 @@ export interface StoreSession {
   steps: StepStore
   logs: LogStore
   workers: WorkerStore
+  waits: WaitStore
 }
 
 /** All persistence of one engine: Postgres tables under one prefix. */
@@ -58,12 +60,19 @@ export function createStore(pool: PoolLike, tablePrefix: string, schema: string,
     steps: new StepStore(q, tables, delayScale, workerId, options.statusMoves),
     logs: new LogStore(q, tables),
     workers: new WorkerStore(q, tables, options.statusMoves),
+    waits: new WaitStore(q, tables, delayScale),
   })
   const pooled = session(pool)
   // Concurrent emits share one statement (and one commit); see group-commit.ts.
   const signalBatches = createBatcher((requests: SignalRequest[]) => pooled.signals.persistAndMatchMany(requests))
+  // Emits with idempotency keys share statements too, except two of one key: the key's row can be
+  // written once per statement.
+  const keyedBatches = createBatcher((requests: KeyedSignalRequest[]) => pooled.signals.persistKeyedMany(requests), {
+    key: (r) => JSON.stringify([r.signal.tenantId, r.idempotency.key]),
+  })
   const signals = Object.assign(Object.create(pooled.signals) as SignalStore, {
     persistAndMatch: async (signal: NewSignal, options: Omit<SignalRequest, 'signal'>) => signalBatches.submit({ signal, ...options }),
+    persistKeyedMany: async (requests: KeyedSignalRequest[]) => Promise.all(requests.map((r) => keyedBatches.submit(r))),
   })
   return {
     ...pooled,

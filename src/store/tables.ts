@@ -20,6 +20,14 @@ export interface Tables {
   logs: string
   /** One liveness row per started engine; see WorkerStore. */
   workers: string
+  /** Reached wait steps and the signal that resolved each; see WaitStore. */
+  waits: string
+  /** (tenant, signal type) pairs some definition waits for or cancels on. */
+  listeners: string
+  /** Signals stored but not yet delivered to waits and cancel-on. */
+  deliveries: string
+  /** The idempotency keys of emits, per tenant; see SignalStore.persistKeyedMany. */
+  idempotencyKeys: string
 }
 
 /**
@@ -48,5 +56,9 @@ export function tablesFor(prefix: string, schema = 'public', prepared = false): 
     steps: q('workflow_step_runs'),
     logs: q('execution_logs'),
     workers: q('workers'),
+    waits: q('signal_waits'),
+    listeners: q('signal_listeners'),
+    deliveries: q('signal_deliveries'),
+    idempotencyKeys: q('idempotency_keys'),
   }
 }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { ErrorJson, RunDetailJson, RunJson, SignalJson, StepJson, TimelineEntryJson, WorkflowJson } from '../../src/cli/json-shapes.js'
+import type { EmitJson, ErrorJson, RunDetailJson, RunJson, SignalJson, StepJson, TimelineEntryJson, WorkflowJson } from '../../src/cli/json-shapes.js'
 import { DATABASE_URL } from '../support/services.js'
 import { dropPostgresProject, makeProject, ok, runCli, startCli, type CliResult } from './support/cli.js'
 
@@ -281,6 +281,25 @@ describe.skipIf(missing !== undefined)('postgres: signals, workflows, enable/dis
     } finally {
       expect(await watch.stop('SIGINT')).toBe(0)
     }
+  })
+
+  it('emit --idempotency-key stores a signal once, prints the first one on a repeat and refuses the key for another payload', async () => {
+    const key = `order-9-${id}`
+    const args = ['emit', 'order.placed', '-t', 'tenant_a', '-p', '{"total":9}', '--idempotency-key', key]
+    const first = JSON.parse(await ok([...args, '--json'], cwd)) as EmitJson
+    expect(first).toMatchObject({ deduplicated: false, type: 'order.placed', payload: { total: 9 } })
+    expect(first.runs.map((r) => r.workflowKey)).toEqual(['quick'])
+    const again = JSON.parse(await ok([...args, '--json'], cwd)) as EmitJson
+    expect({ ...again, runs: again.runs.map((r) => r.id) }).toEqual({ ...first, runs: first.runs.map((r) => r.id), deduplicated: true })
+    expect(await ok(args, cwd)).toContain(`already emitted order.placed ${first.id} for tenant tenant_a with idempotency key "${key}"; nothing written`)
+
+    const reused = await runCli(['emit', 'order.placed', '-t', 'tenant_a', '-p', '{"total":10}', '--idempotency-key', key, '--json'], cwd)
+    expect(reused.code).toBe(1)
+    expect(jsonError(reused)).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining(`idempotency key "${key}" of tenant "tenant_a" was used for signal ${first.id}`) })
+    const empty = await runCli(['emit', 'order.placed', '-t', 'tenant_a', '-p', '{"total":9}', '--idempotency-key', '', '--json'], cwd)
+    expect([empty.code, jsonError(empty).code]).toEqual([1, 'VALIDATION'])
+    const signals = JSON.parse(await ok(['signals', '-t', 'tenant_a', '--type', 'order.placed', '--json'], cwd)) as SignalJson[]
+    expect(signals.filter((s) => [9, 10].includes((s.payload as { total: number }).total)).map((s) => s.id)).toEqual([first.id])
   })
 
   it('run --follow of a run that does not exist fails at once', async () => {

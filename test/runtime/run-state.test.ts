@@ -33,6 +33,8 @@ function stepUnderTest(type: StepType, onFalse?: WorkflowStep['onFalse']): Workf
       return delay('x', 5000)
     case 'parallel':
       return { type, name: 'x', branches: [[action('xb0')], [delay('xb1')]] }
+    case 'wait_for_signal':
+      return { type, name: 'x', signalTypes: ['order.paid'], match: ['resourceId'], timeoutMs: 60_000, onTimeout: onFalse === 'complete' ? 'complete' : 'continue' }
   }
 }
 
@@ -77,6 +79,16 @@ const OUTCOMES: { type: StepType; onFalse?: WorkflowStep['onFalse']; label: stri
   { type: 'condition', label: 'canceled', attempt: 1, outcome: { kind: 'abandoned' } },
   { type: 'delay', label: 'due', attempt: 1, outcome: { kind: 'completed', result: { delayedMs: 5000 } } },
   { type: 'parallel', label: 'claimed', attempt: 1, outcome: { kind: 'started' } },
+  {
+    type: 'wait_for_signal',
+    label: 'reached',
+    attempt: 1,
+    outcome: { kind: 'wait', wait: { stepName: 'x', signalTypes: ['order.paid'], match: { resourceId: 'o1' }, timeoutMs: 60_000 } },
+  },
+  { type: 'wait_for_signal', label: 'received', attempt: 2, outcome: { kind: 'completed', result: { receivedSignalId: 'trg_1' }, output: { received: true } } },
+  { type: 'wait_for_signal', label: 'timed out, continue', attempt: 2, outcome: { kind: 'completed', result: { timedOut: true }, output: { received: false } } },
+  { type: 'wait_for_signal', label: 'timed out, fail', attempt: 2, outcome: { kind: 'failed', error: 'wait "x" timed out' } },
+  { type: 'wait_for_signal', onFalse: 'complete', label: 'timed out, complete', attempt: 2, outcome: { kind: 'end-list', result: { timedOut: true }, output: { received: false } } },
 ]
 
 const RUN_STATUSES = Object.keys(RUN_TRANSITIONS) as WorkflowStatus[]
@@ -107,6 +119,7 @@ function render(plan: Plan): string {
   const c = plan.step
   if (c.kind === 'finish') parts.push(`finish ${c.status}${c.result ? ` ${JSON.stringify(c.result)}` : ''}${c.errorMessage ? ` "${c.errorMessage}"` : ''}`)
   else if (c.kind === 'retry') parts.push(`retry in ${c.backoffMs} ms "${c.errorMessage}"`)
+  else if (c.kind === 'wait') parts.push(`wait for ${c.wait.signalTypes.join('|')} ${JSON.stringify(c.wait.match)} up to ${c.wait.timeoutMs} ms`)
   else parts.push(c.kind === 'settle' ? `settle ${c.status}` : c.kind)
   if (plan.log) parts.push(`log ${plan.log.level} "${plan.log.message}"`)
   if (plan.output) parts.push(`output ${plan.output.name}=${JSON.stringify(plan.output.data)}`)
@@ -232,14 +245,17 @@ describe('the run state planner', () => {
       'queued condition: step pending, run pending',
       'queued delay: step scheduled, run waiting, started, due after-delay',
       'queued parallel: step pending, run pending',
+      'queued wait_for_signal: step pending, run pending',
       'claimed action: step running, run running, claimed, started',
       'claimed condition: step running, run running, claimed, started',
       'claimed delay: step scheduled, run waiting, started, due after-delay',
       'claimed parallel: step running, run running, claimed, started',
+      'claimed wait_for_signal: step running, run running, claimed, started',
       'dry-run action: step pending, run pending',
       'dry-run condition: step pending, run pending',
       'dry-run delay: step scheduled, run waiting, started, due now',
       'dry-run parallel: step pending, run pending',
+      'dry-run wait_for_signal: step pending, run pending',
     ])
   })
 
@@ -248,7 +264,7 @@ describe('the run state planner', () => {
       for (const p of nested(plan)) {
         const c = p.step
         if (c.kind === 'finish' || c.kind === 'settle') expect(canStepTransition('running', c.status), name).toBe(true)
-        if (c.kind === 'retry') expect(canStepTransition('running', 'scheduled'), name).toBe(true)
+        if (c.kind === 'retry' || c.kind === 'wait') expect(canStepTransition('running', 'scheduled'), name).toBe(true)
       }
     }
   })

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import type { TestEngine } from './engine.js'
 import type { WorkerConfig } from './reliability-worker.js'
+import { DATABASE_URL, MODE, REDIS_URL } from './services.js'
 
 export type { WorkerConfig } from './reliability-worker.js'
 
@@ -80,4 +82,20 @@ export async function startChildEngine(config: WorkerConfig, options: { actions?
   }
   await handle.waitFor('ready', 60_000)
   return handle
+}
+
+/**
+ * An engine in a child process on a test engine's tables and queue, in the current test mode
+ * (the embedded one reached through the test engine's loopback server), so it can be SIGKILLed.
+ */
+export async function startChildEngineFor(
+  test: Pick<TestEngine, 'engine' | 'tablePrefix' | 'queuePrefix'>,
+  extra: Partial<WorkerConfig>,
+  actions: string[],
+): Promise<ChildEngine> {
+  const base = { tablePrefix: test.tablePrefix, queuePrefix: test.queuePrefix, ...extra }
+  if (MODE === 'redis') return startChildEngine({ ...base, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL }, { actions })
+  if (MODE === 'postgres') return startChildEngine({ ...base, databaseUrl: DATABASE_URL }, { actions })
+  const url = (await test.engine.info()).databaseUrl!
+  return startChildEngine({ ...base, databaseUrl: url, queueConnection: url, queuePollMs: 50, preparedStatements: false }, { actions })
 }

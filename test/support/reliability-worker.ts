@@ -11,6 +11,9 @@
  *   flaky_*  fails its first attempt, then behaves like work_*
  *   fail_*   always fails
  *   hang_*   waits until ctx.signal aborts, records the abort time, then fails
+ *   emit_*   emits a `chain.next` signal with ctx.emit (a payload of this execution's own), records
+ *            `emitted:<signal id>`, then waits like hang_* (so a test can kill it before the step
+ *            is recorded)
  */
 import { createInterface } from 'node:readline'
 import { Redis } from 'ioredis'
@@ -89,7 +92,11 @@ const names = (process.env.PULSE_WORKER_ACTIONS ?? 'work_1,work_2,work_3,work_4,
 for (const name of names) {
   engine.registerAction(name, async (ctx) => {
     await record(ctx, 'started')
-    if (name.startsWith('hang_') && cfg.hang !== false) {
+    if (name.startsWith('emit_')) {
+      const emitted = await ctx.emit({ tenantId: ctx.tenantId, type: 'chain.next', source: 'test', payload: { pid: process.pid, at: Date.now() } })
+      await record(ctx, `emitted:${emitted.id}`)
+    }
+    if ((name.startsWith('hang_') || name.startsWith('emit_')) && cfg.hang !== false) {
       await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()))
       await record(ctx, 'aborted')
       return { success: false, error: 'aborted' }

@@ -84,7 +84,7 @@ export async function startHarness(options: { databaseUrl?: string; redis?: Redi
     },
     async close() {
       await engine.stop().catch(() => undefined)
-      const tables = ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations', 'workers', 'executions', 'hooks']
+      const tables = ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations', 'workers', 'idempotency_keys', 'executions', 'hooks']
       await pool.query(tables.map((t) => `DROP TABLE IF EXISTS ${table(t)} CASCADE`).join(';')).catch(() => undefined)
       await pool.end().catch(() => undefined)
     },

@@ -1,7 +1,7 @@
 import type { JsonObject } from '../../index.js'
 import { CONFIG_FLAG, JSON_FLAG, requireFlag, stringFlag, type CommandSpec } from '../command.js'
 import { CliUsageError } from '../errors.js'
-import { signalJson } from '../json-shapes.js'
+import { emitJson } from '../json-shapes.js'
 import { loadConfig } from '../load-config.js'
 import { withEngine } from '../session.js'
 import { printWhere } from '../where.js'
@@ -21,12 +21,18 @@ export const emitCommand: CommandSpec = {
     'resource-type': { type: 'string', value: '<type>', description: "resource type (default: the trigger's)" },
     environment: { type: 'string', value: '<name>', description: 'environment, e.g. production' },
     source: { type: 'string', value: '<name>', description: "emitting system (default: the trigger's)" },
+    'idempotency-key': {
+      type: 'string',
+      value: '<key>',
+      description: 'emit once per key: a repeat within the engine\'s idempotencyWindowMs (default 24 h) prints the first signal and writes nothing',
+    },
     ...JSON_FLAG,
     ...CONFIG_FLAG,
   },
   examples: [
     `pulse emit user.signed_up --tenant workspace_1 --payload '{"email":"ada@example.com"}'`,
     `pulse emit heartbeat.missed -t workspace_1 --resource-id svc_42 --environment production -p '{"lastSeenAt":"2025-01-31T10:00:00Z"}'`,
+    `pulse emit invoice.paid -t workspace_1 -p '{"invoiceId":"in_42"}' --idempotency-key stripe-evt_1Nv0`,
   ],
   async run({ flags, positionals, cwd, output }) {
     const type = positionals[0]!
@@ -35,8 +41,9 @@ export const emitCommand: CommandSpec = {
     const loaded = await loadConfig(cwd, flags.config as string | undefined)
     await checkTenant(loaded, tenantId)
     const declared = signalTrigger(loaded, type)
-    const { trigger, runs } = await withEngine(loaded, async ({ engine }) => {
-      const stored = await engine.emit({
+    const idempotencyKey = stringFlag(flags, 'idempotency-key')
+    const { result, runs } = await withEngine(loaded, async ({ engine }) => {
+      const emitted = await engine.emit({
         tenantId,
         type,
         payload,
@@ -44,14 +51,21 @@ export const emitCommand: CommandSpec = {
         resourceId: stringFlag(flags, 'resource-id'),
         resourceType: stringFlag(flags, 'resource-type') ?? declared?.resourceType,
         environment: stringFlag(flags, 'environment'),
+        ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
       })
-      return { trigger: stored, runs: await engine.getRunsByTrigger(stored.id) }
+      // The runs this emit (or, deduplicated, the first one) started; replays of the signal are not its doing.
+      const started = new Set(emitted.runs.map((r) => r.runId))
+      return { result: emitted, runs: (await engine.getRunsByTrigger(emitted.id)).filter((run) => started.has(run.id)) }
     }, { onOpen: printWhere(output, flags) })
     if (flags.json === true) {
-      output.json(signalJson(trigger, runs))
+      output.json(emitJson(result, runs))
       return 0
     }
-    output.out(`${output.green('emitted')} ${trigger.type} ${output.bold(trigger.id)} for tenant ${tenantId}`)
+    if (result.deduplicated) {
+      output.out(`${output.yellow('already emitted')} ${result.type} ${output.bold(result.id)} for tenant ${tenantId} with idempotency key "${idempotencyKey}"; nothing written`)
+    } else {
+      output.out(`${output.green('emitted')} ${result.type} ${output.bold(result.id)} for tenant ${tenantId}`)
+    }
     if (runs.length === 0) {
       output.out(output.dim(`no enabled workflow of tenant ${tenantId} matches it (run "pulse sync" if you expected one)`))
     }

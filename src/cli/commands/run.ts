@@ -1,5 +1,6 @@
-import type { Engine, RunTimelineEntry, WorkflowRun, WorkflowStepRun } from '../../index.js'
+import type { DefinitionSnapshot, Engine, RunTimelineEntry, WorkflowRun, WorkflowStepRun } from '../../index.js'
 import { CONFIG_FLAG, JSON_FLAG, type CommandSpec } from '../command.js'
+import { cancelSignal, describeWait, describeWaitOutcome, findStep } from '../describe-wait.js'
 import { CliError } from '../errors.js'
 import { between, formatDuration, formatTime } from '../format.js'
 import { runDetailJson, runJson, stepJson, timelineEntryJson } from '../json-shapes.js'
@@ -38,7 +39,7 @@ export const runCommand: CommandSpec = {
     printRun(output, found.run)
     output.out('')
     output.out(output.bold('Steps'))
-    output.out(stepsTable(output, found.steps))
+    output.out(stepsTable(output, found.steps, found.run.definitionSnapshot))
     output.out('')
     output.out(output.bold('Timeline'))
     output.out(timelineTable(output, found.run, found.timeline))
@@ -111,10 +112,11 @@ function printRun(output: Output, run: WorkflowRun): void {
   ]
   if (run.errorMessage) fields.push(['error', output.red(run.errorMessage)])
   if (run.cancelReason) fields.push(['reason', run.cancelReason])
+  if (snap.cancelOn) fields.push(['cancelOn', snap.cancelOn.map(cancelSignal).join('; ')])
   for (const [name, value] of fields) output.out(`${output.dim(name.padEnd(9))}${value}`)
 }
 
-function stepsTable(output: Output, steps: WorkflowStepRun[]): string {
+function stepsTable(output: Output, steps: WorkflowStepRun[], snapshot: DefinitionSnapshot): string {
   // Branch steps follow their parallel step, indented under it.
   const top = steps.filter((s) => !s.parentStepRunId).sort((a, b) => a.stepIndex - b.stepIndex)
   const ordered: [WorkflowStepRun, number][] = []
@@ -133,9 +135,18 @@ function stepsTable(output: Output, steps: WorkflowStepRun[]): string {
     output.status(s.status),
     String(s.attempt),
     between(s.startedAt, s.completedAt),
-    s.status === 'scheduled' && s.scheduledFor ? `due ${formatTime(s.scheduledFor)} UTC` : s.errorMessage ? output.red(s.errorMessage) : '',
+    s.stepType === 'wait_for_signal' ? waitNote(output, s, snapshot) : s.status === 'scheduled' && s.scheduledFor ? `due ${formatTime(s.scheduledFor)} UTC` : s.errorMessage ? output.red(s.errorMessage) : '',
   ])
   return table(['#', 'STEP', 'TYPE', 'STATUS', 'ATTEMPT', 'DURATION', ''], rows, output.bold)
+}
+
+/** A wait step's row: what it waits for while it waits, what came of it once it is done. */
+function waitNote(output: Output, step: WorkflowStepRun, snapshot: DefinitionSnapshot): string {
+  if (step.errorMessage) return output.red(step.errorMessage)
+  if (step.status === 'completed') return describeWaitOutcome(step.result) ?? ''
+  if (step.status === 'skipped') return ''
+  const def = findStep(snapshot.steps, step.stepName)
+  return def ? describeWait(def) : ''
 }
 
 function timelineTable(output: Output, run: WorkflowRun, timeline: RunTimelineEntry[]): string {

@@ -1,4 +1,5 @@
 import { CONFIG_FLAG, JSON_FLAG, stringFlag, type CommandSpec } from '../command.js'
+import { describeCancelOn } from '../describe-wait.js'
 import { formatTime } from '../format.js'
 import { nextTicks, workflowJson } from '../json-shapes.js'
 import { loadConfig } from '../load-config.js'
@@ -32,7 +33,12 @@ export const workflowsCommand: CommandSpec = {
     }
     const now = new Date()
     const rows = definitions.map((def) => {
-      const trigger = [def.triggerType, def.environmentFilter && `env ${def.environmentFilter}`, def.resourceTypeFilter && `resource ${def.resourceTypeFilter}`]
+      const trigger = [
+        def.triggerType,
+        def.environmentFilter && `env ${def.environmentFilter}`,
+        def.resourceTypeFilter && `resource ${def.resourceTypeFilter}`,
+        ...(def.cancelOn ?? []).map(describeCancelOn),
+      ]
       const next = def.cronExpression && def.isEnabled ? formatTime(nextTicks(def.cronExpression, def.cronTimezone, now, 1)[0]) : ''
       return [
         def.key ?? def.name,

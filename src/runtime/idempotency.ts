@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto'
+import { canonicalJson } from '../definition/index.js'
+import { PulseConflictError, type ValidationIssue } from '../errors.js'
+import type { EarlierSignal, NewSignal } from '../store/index.js'
+import { stringProblem } from './json-limits.js'
+
+/** Longest idempotency key an emit accepts. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 200
+
+/**
+ * What an emit does when its key already holds a different signal: `'conflict'` refuses it (keys
+ * the caller chose); `'first'` returns the first signal (keys derived for `ctx.emit`, whose
+ * re-executions may compute their payload anew).
+ */
+export type KeyReuse = 'conflict' | 'first'
+
+/** The problem with an `idempotencyKey` given to emit, or undefined when it is fine or absent. */
+export function idempotencyKeyIssue(key: unknown): ValidationIssue | undefined {
+  if (key === undefined) return undefined
+  const path = ['idempotencyKey']
+  if (typeof key !== 'string' || key.length === 0) return { path, message: 'idempotencyKey must be a non-empty string when given' }
+  if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    return { path, message: `idempotencyKey is ${key.length} characters long; use at most ${MAX_IDEMPOTENCY_KEY_LENGTH} (hash a longer one, e.g. with SHA-256)` }
+  }
+  const problem = stringProblem(key)
+  return problem ? { path, message: `idempotencyKey ${problem}` } : undefined
+}
+
+/**
+ * A hash of the signal as it is stored (after the schema parsed its payload), over everything a
+ * repeat must agree on. The tenant is left out: keys are per tenant already.
+ */
+export function signalHash(signal: NewSignal): string {
+  const content = {
+    type: signal.type,
+    source: signal.source,
+    resourceType: signal.resourceType ?? null,
+    resourceId: signal.resourceId ?? null,
+    environment: signal.environment ?? null,
+    payload: signal.payload,
+  }
+  return createHash('sha256').update(canonicalJson(content)).digest('hex')
+}
+
+/**
+ * The key of a handler's n-th `ctx.emit` (from 1) in one execution of a step: the same in every
+ * execution of that step of that run, and in no other run or step.
+ */
+export function derivedEmitKey(runId: string, stepPath: readonly number[], call: number): string {
+  return `pulse:${runId}:${stepPath.join('.')}:${call}`
+}
+
+/**
+ * Decides what a repeated key means: the earlier signal, or a PulseConflictError when the
+ * signal differs and the key was the caller's own.
+ */
+export function reuseEarlier(earlier: EarlierSignal, key: string, requestHash: string, reuse: KeyReuse): EarlierSignal {
+  if (earlier.requestHash === requestHash || reuse === 'first') return earlier
+  throw new PulseConflictError(
+    'IDEMPOTENCY_KEY_REUSED',
+    `idempotency key "${key}" of tenant "${earlier.trigger.tenantId}" was used for signal ${earlier.trigger.id} (${earlier.trigger.type}), which differs from this one in its type, source, resource, environment or payload; nothing was written. Send the same signal again to get the first one back, or use a new key for a new signal`,
+    { triggerId: earlier.trigger.id },
+  )
+}

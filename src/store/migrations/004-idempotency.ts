@@ -1,0 +1,24 @@
+import type { Tables } from '../tables.js'
+
+/**
+ * Idempotent emits. One row per (tenant, key) an emit was given: the signal it stored, a hash of
+ * that signal (to tell a repeat from a different signal under the same key) and when. The row is
+ * written in the statement that stores the signal, so the primary key is what makes concurrent
+ * emits of one key wait for each other and store one signal. A row older than the engine's window
+ * is taken over by the next emit with its key rather than deleted.
+ *
+ * No foreign key to the signal and no other index: an emit without a key never touches the
+ * table, and one with a key writes one index entry.
+ */
+export function idempotencyKeys(t: Tables): string {
+  return `
+CREATE TABLE IF NOT EXISTS ${t.idempotencyKeys} (
+  tenant_id TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  trigger_id TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, idempotency_key)
+);
+`
+}
