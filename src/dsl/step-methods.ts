@@ -23,6 +23,8 @@ import type {
 } from './chain-state.js'
 import type { ConditionDef, ConditionHandlerResult } from './condition.js'
 import type { DurationInput } from './duration.js'
+import type { AwaitedOf, AwaitedTriggers, MatchCheck, MatchInput, SignalWaitOutput, WaitForOptions } from './signal-wait.js'
+import type { PayloadOf } from './trigger.js'
 import type { Simplify } from './type-errors.js'
 import type { WorkflowBuilder } from './workflow-builder.js'
 
@@ -135,6 +137,25 @@ export interface StepMethods<K extends BuilderKind, S extends ChainState> {
     duration: D,
     options: DelayStepOptions<UniqueName<N, S['names']>>,
   ): Next<K, AddDelay<S, N>>
+
+  /**
+   * Waits for a signal of `trigger` (or of any trigger in a list; the first matching one wins)
+   * that has the run's trigger's values at every `match` path, for at most `timeout`. A matching
+   * signal stored after the run started counts even if it came before the wait was reached. Later
+   * steps read `ctx.steps[name]`: `{ received: true, signal }`, the signal typed by its trigger's
+   * schema and told apart by `signal.type`, or `{ received: false }` after a timeout.
+   *
+   * @example
+   * ```ts
+   * .waitFor('wait_for_upgrade', subscriptionCreated, { match: 'payload.accountId', timeout: '3d' })
+   * .waitFor('outcome', [jobCompleted, jobFailed], { match: ['resourceId'], timeout: '1h', onTimeout: 'fail' })
+   * ```
+   */
+  waitFor<N extends string, const T extends AwaitedTriggers, const M extends MatchInput>(
+    name: UniqueName<N, S['names']>,
+    triggers: T,
+    options: WaitForOptions<M & MatchCheck<M, S['payload'] | PayloadOf<AwaitedOf<T>>>>,
+  ): Next<K, AddAction<S, N, SignalWaitOutput<AwaitedOf<T>>>>
 
   /**
    * Runs two or more branches at the same time and waits for all of them. Branch actions'
