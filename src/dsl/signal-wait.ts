@@ -34,7 +34,14 @@ export type ReceivedSignal<T> =
  * })
  * ```
  */
-export type SignalWaitOutput<T> = { received: true; signal: ReceivedSignal<T> } | { received: false }
+export type SignalWaitOutput<T extends AwaitedTriggers> = WaitResult<ReceivedSignal<AwaitedOf<T>>>
+
+/**
+ * {@link SignalWaitOutput} over the received signal's type. The steps after a wait hold this,
+ * not the triggers: the compiler walks every output each time it instantiates a step method,
+ * and a trigger's type would make it walk the schema's input type too.
+ */
+export type WaitResult<Signal> = { received: true; signal: Signal } | { received: false }
 
 /** A match path as written: one path or a list of them. */
 export type MatchInput = string | readonly string[]

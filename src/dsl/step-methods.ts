@@ -23,8 +23,7 @@ import type {
 } from './chain-state.js'
 import type { ConditionDef, ConditionHandlerResult } from './condition.js'
 import type { DurationInput } from './duration.js'
-import type { AwaitedOf, AwaitedTriggers, MatchCheck, MatchInput, SignalWaitOutput, WaitForOptions } from './signal-wait.js'
-import type { PayloadOf } from './trigger.js'
+import type { AwaitedOf, AwaitedTriggers, MatchCheck, MatchInput, ReceivedSignal, WaitForOptions, WaitResult } from './signal-wait.js'
 import type { Simplify } from './type-errors.js'
 import type { WorkflowBuilder } from './workflow-builder.js'
 
@@ -154,8 +153,8 @@ export interface StepMethods<K extends BuilderKind, S extends ChainState> {
   waitFor<N extends string, const T extends AwaitedTriggers, const M extends MatchInput>(
     name: UniqueName<N, S['names']>,
     triggers: T,
-    options: WaitForOptions<M & MatchCheck<M, S['payload'] | PayloadOf<AwaitedOf<T>>>>,
-  ): Next<K, AddAction<S, N, SignalWaitOutput<AwaitedOf<T>>>>
+    options: WaitForOptions<M & MatchCheck<M, S['payload'] | ReceivedSignal<AwaitedOf<T>>['payload']>>,
+  ): Next<K, AddAction<S, N, WaitResult<ReceivedSignal<AwaitedOf<T>>>>>
 
   /**
    * Runs two or more branches at the same time and waits for all of them. Branch actions'
