@@ -111,7 +111,8 @@ export function addWait(chain: ChainProps, name: unknown, triggers: unknown, opt
   if (options !== undefined && typeof options === 'object' && options !== null) {
     // Kept as written (one path or a list) so a problem is reported where it is; compile()
     // stores it as a list, as validateDefinition does with every wait step.
-    step.match = options.match as WorkflowStep['match']
+    if (options.match === undefined) issues.push({ path: [...at, 'match'], message: 'match is required: list the paths at which the signal must have the run\'s trigger\'s values, e.g. "resourceId"' })
+    else step.match = options.match as WorkflowStep['match']
     if (options.timeout === undefined) issues.push({ path: [...at, 'timeoutMs'], message: 'timeout is required: how long to wait, such as "3d"' })
     else setDuration(step, 'timeoutMs', options.timeout, at, issues)
     if (options.onTimeout !== undefined) step.onTimeout = options.onTimeout as WorkflowStep['onTimeout']

@@ -52,6 +52,7 @@ describe('waitFor', () => {
   it('refuses a malformed or empty match and an onTimeout outside the three values', () => {
     expectIssue(() => base.waitFor('w', subscriptionCreated, { match: 'tenantId' as never, timeout: '1h' }), ['steps', 0, 'match'], /tenantId|path/)
     expectIssue(() => base.waitFor('w', subscriptionCreated, { match: [] as never, timeout: '1h' }), ['steps', 0, 'match'], /match is empty/)
+    expectIssue(() => base.waitFor('w', subscriptionCreated, { timeout: '1h' } as never), ['steps', 0, 'match'], /match is required/)
     expectIssue(
       () => base.waitFor('w', subscriptionCreated, { match: 'resourceId', timeout: '1h', onTimeout: 'retry' as never }),
       ['steps', 0, 'onTimeout'],
