@@ -170,7 +170,7 @@ export interface StepMethods<K extends BuilderKind, S extends ChainState> {
    */
   // Two to four branches are typed one after the other: each branch starts from the names the
   // ones before it used, so a reused name is caught where it is reused, and the outputs merge
-  // into one intersection. That costs the compiler a fraction of checking a list of branches.
+  // into one intersection, with no check of the whole list of branches afterwards.
   parallel<N extends string, R1 extends AnyBranch, R2 extends AnyBranch>(
     name: UniqueName<N, S['names']> & NoInfer<BranchesHaveSteps<NoSteps<R1> | NoSteps<R2>>>,
     first: BranchFn<S, AddName<S['names'], N>, R1>,
