@@ -143,6 +143,12 @@ expectError(wf.parallel('p', (b) => b.do(sendEmail), (b) => b.do(sendEmail)))
 expectError(wf.parallel('p', (b) => b.delay('1s', { name: 'p' }), (b) => b.do(sendSlack)))
 expectError(wf.parallel('p', (b) => b, (b) => b.do(sendSlack)))
 expectError(wf.parallel('p', (b) => b.do(sendSlack)))
+// Two to four branches are typed one after the other; more are checked as a list, with the same rules.
+expectError(wf.parallel('p', (b) => b.delay('1s'), (b) => b.delay('2s'), (b) => b.delay('3s'), (b) => b.delay('2s')))
+expectError(wf.parallel('p', (b) => b.delay('1s'), (b) => b.delay('2s'), (b) => b))
+expectAssignable<AnyWorkflow>(wf.parallel('p', (b) => b.delay('1s'), (b) => b.delay('2s'), (b) => b.delay('3s'), (b) => b.delay('4s'), (b) => b.do(sendSlack)))
+expectError(wf.parallel('p', (b) => b.delay('1s'), (b) => b.delay('1s'), (b) => b.delay('3s'), (b) => b.delay('4s'), (b) => b.do(sendSlack)))
+expectError(wf.parallel('p', (b) => b.delay('1s'), (b) => b.delay('2s'), (b) => b.delay('3s'), (b) => b.delay('4s'), (b) => b))
 
 // --- durations -------------------------------------------------------------------------------
 expectError(wf.delay('5 minutes'))
@@ -172,6 +178,14 @@ wf.parallel(
   expectType<{ messageId: string }>(ctx.steps.send_email)
   expectType<{ ts: string } | undefined>(ctx.steps.send_slack)
 })
+
+wf.parallel('five', (b) => b.do(sendEmail), (b) => b.delay('1s'), (b) => b.delay('2s'), (b) => b.delay('3s'), (b) => b.when('gate', () => true).do(sendSlack)).do(
+  'after_five',
+  (ctx) => {
+    expectType<{ messageId: string }>(ctx.steps.send_email)
+    expectType<{ ts: string } | undefined>(ctx.steps.send_slack)
+  },
+)
 
 // --- registrations ---------------------------------------------------------------------------
 const registrations = collectRegistrations(wf)

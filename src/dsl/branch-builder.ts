@@ -1,6 +1,6 @@
 import type { ActionDef } from './action.js'
 import { makeActionDef, type AnyActionHandler } from './action.js'
-import { addAction, addCondition, addDelay, addParallel, type ChainProps, type RawStepOptions } from './chain.js'
+import { addAction, addCondition, addDelay, addParallel, addWait, type ChainProps, type RawStepOptions, type RawWaitOptions } from './chain.js'
 import type { ChainState } from './chain-state.js'
 import { makeConditionDef, type AnyConditionHandler, type ConditionDef } from './condition.js'
 import { PulseValidationError } from '../errors.js'
@@ -40,6 +40,10 @@ export class BranchBuilderImpl {
 
   delay(duration: unknown, options?: RawStepOptions): BranchBuilderImpl {
     return new BranchBuilderImpl(addDelay(this.chain, duration, options))
+  }
+
+  waitFor(name: unknown, triggers: unknown, options?: RawWaitOptions): BranchBuilderImpl {
+    return new BranchBuilderImpl(addWait(this.chain, name, triggers, options))
   }
 
   parallel(name: unknown, ...branches: unknown[]): BranchBuilderImpl {

@@ -1,6 +1,6 @@
 import type { JsonObject } from '../types.js'
 import type { DurationInput } from './duration.js'
-import type { DslTypeError, IsLiteralString, Simplify } from './type-errors.js'
+import type { DslTypeError } from './type-errors.js'
 
 /**
  * What a builder knows at the type level, in one slot so every method can say how it changes
@@ -9,12 +9,14 @@ import type { DslTypeError, IsLiteralString, Simplify } from './type-errors.js'
 export interface ChainState {
   /** The trigger payload handlers read as `ctx.trigger.payload`. */
   payload: unknown
-  /** Outputs later steps of this chain read as `ctx.steps`. */
-  steps: object
   /**
-   * Outputs a parallel branch hands to the steps after the parallel step. Left an intersection:
-   * only `steps` is read in handlers and shown in hovers, so only `steps` is flattened.
+   * Outputs later steps of this chain read as `ctx.steps`: one flat intersection, flattened into
+   * one object type only where a handler reads it ({@link ContextAt}). A flattened type per step
+   * would keep every earlier one inside it, and the compiler walks that whole history each time
+   * it instantiates a signature that mentions the state.
    */
+  steps: object
+  /** Outputs a parallel branch hands to the steps after the parallel step; an intersection too. */
   out: object
   /** The workflow config handlers read as `ctx.config`. */
   config: unknown
@@ -57,36 +59,34 @@ type SkipActive<S extends ChainState> = S['skip'] extends [] ? false : true
 type MayBeMissing<S extends ChainState> = S['gated'] extends true ? true : SkipActive<S>
 type Maybe<D, Flag extends boolean> = Flag extends true ? D | undefined : D
 type MaybeEach<T, Flag extends boolean> = Flag extends true ? { [K in keyof T]: T[K] | undefined } : T
-type OutputOf<N extends string, D> = IsLiteralString<N> extends true ? { [K in N]: D } : EmptyObject
+// `string extends N` rather than IsLiteralString<N>: one conditional less on every step.
+type OutputOf<N extends string, D> = string extends N ? EmptyObject : { [K in N]: D }
 
 /** Adds a literal name to the used names; non-literal names can only be checked at run time. */
-export type AddName<Used extends string, N extends string> = IsLiteralString<N> extends true ? Used | N : Used
+export type AddName<Used extends string, N extends string> = string extends N ? Used : Used | N
 
 /**
- * The type of a step-name argument: the name itself, or a readable error when a literal name
- * is already used in the workflow.
+ * Intersected with a name or a def argument: `unknown` when its name is free, an error when a
+ * literal name is already used in the workflow (`string` is never in `Used`, so non-literal
+ * names pass and are checked at run time).
  */
-export type UniqueName<N extends string, Used extends string> =
-  IsLiteralString<N> extends true
-    ? N extends Used
-      ? DslTypeError<`step name "${N}" is already used in this workflow; step names must be unique, branches included`>
-      : N
-    : N
+export type UniqueDef<N extends string, Used extends string> = N extends Used
+  ? DslTypeError<`step name "${N}" is already used in this workflow; step names must be unique, branches included`>
+  : unknown
 
-/** Intersected with a def argument: `unknown` when its name is free, an error when it is taken. */
-export type UniqueDef<N extends string, Used extends string> =
-  IsLiteralString<N> extends true
-    ? N extends Used
-      ? DslTypeError<`step name "${N}" is already used in this workflow; step names must be unique, branches included`>
-      : unknown
-    : unknown
+/**
+ * The type of a step-name argument: the name itself, intersected with a readable error when a
+ * literal name is already used in the workflow. N is inferred from the intersection's naked
+ * member, which costs the compiler less than inferring through a conditional type.
+ */
+export type UniqueName<N extends string, Used extends string> = N & UniqueDef<N, Used>
 
 /** The name a delay gets when none is given: `wait_5m` for `'5m'`; numbers are only named at run time. */
 export type DelayName<D extends DurationInput> = D extends string ? `wait_${D}` : string
 
 export interface AddAction<S extends ChainState, N extends string, D> {
   payload: S['payload']
-  steps: Simplify<S['steps'] & OutputOf<N, Maybe<D, SkipActive<S>>>>
+  steps: S['steps'] & OutputOf<N, Maybe<D, SkipActive<S>>>
   out: S['out'] & OutputOf<N, Maybe<D, MayBeMissing<S>>>
   config: S['config']
   names: AddName<S['names'], N>
@@ -119,33 +119,41 @@ export interface AddDelay<S extends ChainState, N extends string> {
   gated: S['gated']
 }
 
-/** The state a branch of parallel step `N` starts from: it sees the outer outputs and names. */
-export interface BranchStart<S extends ChainState, N extends string> {
+/**
+ * The state a parallel branch starts from: it sees the outer outputs, and the names used so far
+ * (`Names`: the outer ones and the parallel step's, and those of the branches before it, so a
+ * name used twice across branches is caught at the step that reuses it).
+ */
+export interface BranchStart<S extends ChainState, Names extends string> {
   payload: S['payload']
   steps: S['steps']
   out: EmptyObject
   config: S['config']
-  names: AddName<S['names'], N>
+  names: Names
   hasSteps: false
   skip: []
   gated: false
 }
 
-type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never
-
-/** Outputs of all branches, merged; each is possibly undefined if its branch can stop early. */
-export type BranchOutputs<Ends extends ChainState[]> = UnionToIntersection<Ends[number]['out']>
-
-export interface AddParallel<S extends ChainState, N extends string, Ends extends ChainState[]> {
+/**
+ * After a parallel step: the outputs of its branches (`Out`, each possibly undefined if its
+ * branch can stop early) are visible, and `Names` holds every name used up to its last branch.
+ */
+export interface AddParallel<S extends ChainState, Out, Names extends string> {
   payload: S['payload']
-  steps: Simplify<S['steps'] & MaybeEach<BranchOutputs<Ends>, SkipActive<S>>>
-  out: S['out'] & MaybeEach<BranchOutputs<Ends>, MayBeMissing<S>>
+  steps: S['steps'] & MaybeEach<Out, SkipActive<S>>
+  out: S['out'] & MaybeEach<Out, MayBeMissing<S>>
   config: S['config']
-  names: AddName<S['names'], N> | Ends[number]['names']
+  names: Names
   hasSteps: true
   skip: Advance<S['skip']>
   gated: S['gated']
 }
+
+/** `unknown` when every branch has a step (`Empty` is the union of their {@link NoSteps}), else an error. */
+export type BranchesHaveSteps<Empty extends boolean> = true extends Empty
+  ? DslTypeError<'every branch needs at least one step: (b) => b.do(...)'>
+  : unknown
 
 export interface WithConfig<S extends ChainState, C> {
   payload: S['payload']
@@ -158,6 +166,11 @@ export interface WithConfig<S extends ChainState, C> {
   gated: S['gated']
 }
 
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never
+
+/** Outputs of all branches of a parallel step given as a list, merged. */
+export type BranchOutputs<Ends extends ChainState[]> = UnionToIntersection<Ends[number]['out']>
+
 type Duplicates<Names extends string[], Seen extends string = never> = Names extends [
   infer Head extends string,
   ...infer Rest extends string[],
@@ -168,8 +181,9 @@ type Duplicates<Names extends string[], Seen extends string = never> = Names ext
 type OwnNames<Ends extends ChainState[], Outer extends string> = { [I in keyof Ends]: Exclude<Ends[I]['names'], Outer> }
 
 /**
- * `unknown` when the branches of a parallel step are fine, otherwise an error naming the
- * problem; it is intersected with the parallel step's name argument so the error shows there.
+ * For a parallel step given as a list of branches (more than four, or fewer than two):
+ * `unknown` when the branches are fine, otherwise an error naming the problem; it is
+ * intersected with the parallel step's name argument so the error shows there.
  */
 export type BranchCheck<Ends extends ChainState[], Outer extends string> = Ends extends [] | [unknown]
   ? DslTypeError<'a parallel step needs at least two branches: .parallel(name, (b) => b.do(...), (b) => b.do(...)); for one branch, add its steps to the chain itself'>

@@ -6,6 +6,7 @@ import type { ActionDef } from './action.js'
 import type { ConditionDef } from './condition.js'
 import { formatDuration, readDuration } from './duration.js'
 import { formatPath, throwIfAny, zodIssuesAt, type IssuePath } from './issues.js'
+import type { TriggerDef } from './trigger.js'
 
 /**
  * The data behind one chain of steps (a workflow's top level or one parallel branch). Builders
@@ -23,6 +24,8 @@ export interface ChainProps {
   readonly names: ReadonlyMap<string, string>
   readonly actions: readonly ActionDef[]
   readonly conditions: readonly ConditionDef[]
+  /** The triggers of the signals this chain's wait steps wait for, in step order. */
+  readonly awaited: readonly TriggerDef<string, unknown, unknown>[]
 }
 
 /** Raw step options as a JavaScript caller might pass them; checked before use. */
@@ -36,7 +39,16 @@ export interface RawStepOptions {
 }
 
 export function emptyChain(subject: string, path: IssuePath, depth: number, names: ReadonlyMap<string, string>): ChainProps {
-  return Object.freeze({ subject, path, depth, steps: Object.freeze([]), names, actions: Object.freeze([]), conditions: Object.freeze([]) })
+  return Object.freeze({
+    subject,
+    path,
+    depth,
+    steps: Object.freeze([]),
+    names,
+    actions: Object.freeze([]),
+    conditions: Object.freeze([]),
+    awaited: Object.freeze([]),
+  })
 }
 
 export function addAction(chain: ChainProps, def: ActionDef, options: RawStepOptions | undefined): ChainProps {
@@ -74,6 +86,44 @@ export function addDelay(chain: ChainProps, duration: unknown, options: RawStepO
     return append(chain, { ...step, delayMs: 1 }, issues, {})
   }
   return append(chain, step, issues, {})
+}
+
+/** Raw `.waitFor()` options as a JavaScript caller might pass them; checked before use. */
+export interface RawWaitOptions {
+  match?: unknown
+  timeout?: unknown
+  onTimeout?: unknown
+}
+
+/** Adds a wait step: `triggers` is one trigger or a list of them. */
+export function addWait(chain: ChainProps, name: unknown, triggers: unknown, options: RawWaitOptions | undefined): ChainProps {
+  const at = [...chain.path, chain.steps.length]
+  const issues = optionsIssues(at, options as RawStepOptions | undefined, ['match', 'timeout', 'onTimeout'])
+  const list = Array.isArray(triggers) ? (triggers as unknown[]) : [triggers]
+  const defs = list.filter(isTrigger)
+  const triggersOk = defs.length === list.length && list.length > 0
+  if (!triggersOk) {
+    issues.push({ path: [...at, 'signalTypes'], message: 'waitFor takes a trigger made with trigger("type", { source }), or a list of them' })
+  }
+  // A stand-in type when the triggers are wrong, so the schema does not report the same problem again.
+  const signalTypes = triggersOk ? defs.map((def) => def.type) : ['unknown']
+  const step: WorkflowStep = { type: 'wait_for_signal', name: name as string, signalTypes, timeoutMs: 1 }
+  if (options !== undefined && typeof options === 'object' && options !== null) {
+    // Kept as written (one path or a list) so a problem is reported where it is; compile()
+    // stores it as a list, as validateDefinition does with every wait step.
+    if (options.match === undefined) issues.push({ path: [...at, 'match'], message: 'match is required: list the paths at which the signal must have the run\'s trigger\'s values, e.g. "resourceId"' })
+    else step.match = options.match as WorkflowStep['match']
+    if (options.timeout === undefined) issues.push({ path: [...at, 'timeoutMs'], message: 'timeout is required: how long to wait, such as "3d"' })
+    else setDuration(step, 'timeoutMs', options.timeout, at, issues)
+    if (options.onTimeout !== undefined) step.onTimeout = options.onTimeout as WorkflowStep['onTimeout']
+  } else if (options === undefined) {
+    issues.push({ path: [...at], message: 'waitFor needs options: { match, timeout, onTimeout? }' })
+  }
+  return append(chain, step, issues, { awaited: [...chain.awaited, ...defs] })
+}
+
+function isTrigger(value: unknown): value is TriggerDef<string, unknown, unknown> {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'trigger'
 }
 
 /**
@@ -119,6 +169,7 @@ export function addParallel(
     names,
     actions: Object.freeze([...chain.actions, ...ends.flatMap((end) => end.actions)]),
     conditions: Object.freeze([...chain.conditions, ...ends.flatMap((end) => end.conditions)]),
+    awaited: Object.freeze([...chain.awaited, ...ends.flatMap((end) => end.awaited)]),
   })
 }
 
@@ -126,7 +177,7 @@ function append(
   chain: ChainProps,
   step: WorkflowStep,
   issues: ValidationIssue[],
-  handlers: { actions?: readonly ActionDef[]; conditions?: readonly ConditionDef[] },
+  handlers: { actions?: readonly ActionDef[]; conditions?: readonly ConditionDef[]; awaited?: ChainProps['awaited'] },
 ): ChainProps {
   const at = [...chain.path, chain.steps.length]
   issues.push(...stepIssues(step, at))
@@ -138,6 +189,7 @@ function append(
     names: new Map(chain.names).set(step.name, formatPath([...at, 'name'])),
     actions: Object.freeze([...(handlers.actions ?? chain.actions)]),
     conditions: Object.freeze([...(handlers.conditions ?? chain.conditions)]),
+    awaited: Object.freeze([...(handlers.awaited ?? chain.awaited)]),
   })
 }
 

@@ -14,6 +14,7 @@ export { formatDuration, parseDuration, type DurationInput, type DurationString 
 export { collectRegistrations, type WorkflowRegistrations } from './registrations.js'
 export type { BranchBuilder, AnyBranch } from './branch-builder.js'
 export type { ContextAt, StepMethods } from './step-methods.js'
+export type { CancelOnOptions, MatchInput, ReceivedSignal, SignalWaitOutput, WaitForOptions, WaitResult } from './signal-wait.js'
 export { trigger, type JsonRoundTrip, type PayloadInputOf, type PayloadOf, type Trigger, type TriggerDef, type TriggerOptions } from './trigger.js'
 export type { DslTypeError, IsAny } from './type-errors.js'
 export {

@@ -13,6 +13,11 @@ export interface WorkflowRegistrations {
   actions: ActionDef[]
   /** Every condition the workflow uses, in step order. */
   conditions: ConditionDef[]
+  /**
+   * The triggers of the signals its wait steps wait for and its `cancelOn` entries name, each
+   * once, in order of appearance; the engine registers them as it does `trigger`.
+   */
+  signalTriggers: TriggerDef<string, unknown, unknown>[]
   /** The schema its config must satisfy, if it declared one with `.config(values, { schema })`. */
   configSchema?: z.ZodType<JsonObject>
 }
@@ -39,6 +44,13 @@ export function collectRegistrations(wf: AnyWorkflow): WorkflowRegistrations {
       { path: ['triggerType'], message: 'the workflow has no trigger; call .on(trigger) before registering it' },
     ])
   }
-  const { configSchema } = wf.props
-  return { trigger, actions: [...chain.actions], conditions: [...chain.conditions], ...(configSchema ? { configSchema } : {}) }
+  const { configSchema, cancelOn } = wf.props
+  const signalTriggers = [...new Set([...cancelOn.map((c) => c.trigger), ...chain.awaited])]
+  return {
+    trigger,
+    actions: [...chain.actions],
+    conditions: [...chain.conditions],
+    signalTriggers,
+    ...(configSchema ? { configSchema } : {}),
+  }
 }

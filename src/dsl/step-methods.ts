@@ -9,6 +9,8 @@ import type {
   AddName,
   AddParallel,
   BranchCheck,
+  BranchesHaveSteps,
+  BranchOutputs,
   BranchStart,
   ChainState,
   ConditionStepOptions,
@@ -21,6 +23,8 @@ import type {
 } from './chain-state.js'
 import type { ConditionDef, ConditionHandlerResult } from './condition.js'
 import type { DurationInput } from './duration.js'
+import type { AwaitedOf, AwaitedTriggers, MatchCheck, MatchInput, ReceivedSignal, WaitForOptions, WaitResult } from './signal-wait.js'
+import type { Simplify } from './type-errors.js'
 import type { WorkflowBuilder } from './workflow-builder.js'
 
 /**
@@ -32,10 +36,21 @@ export type BuilderKind = string | null
 type Next<K extends BuilderKind, S extends ChainState> = K extends string ? WorkflowBuilder<S, K> : BranchBuilder<S>
 
 /** The context an inline handler receives at this point of the chain. */
-export type ContextAt<S extends ChainState> = HandlerContext<S['payload'], S['steps'], S['config']>
+export type ContextAt<S extends ChainState> = HandlerContext<S['payload'], Simplify<S['steps']>, S['config']>
 
 /** One branch of a parallel step: gets a fresh branch builder, returns it with steps added. */
-export type BranchFn<S extends ChainState, N extends string> = (branch: BranchBuilder<BranchStart<S, N>>) => AnyBranch
+export type BranchFn<S extends ChainState, Names extends string, R extends AnyBranch = AnyBranch> = (
+  branch: BranchBuilder<BranchStart<S, Names>>,
+) => R
+
+/** The final state of a branch function's builder. */
+type EndOf<R> = R extends BranchBuilder<infer E extends ChainState> ? E : never
+
+/** `true` when a branch ended without a step; `false` also while its end is not inferred yet. */
+type NoSteps<R> = R extends BranchBuilder<infer E extends ChainState> ? ([E['hasSteps']] extends [false] ? true : false) : false
+
+/** A branch of a parallel step given as a list (more than four branches). */
+type ListedBranchFn<S extends ChainState, N extends string> = BranchFn<S, AddName<S['names'], N>>
 
 /** The final state of each branch function's builder. */
 export type BranchEnds<B extends readonly unknown[]> = {
@@ -62,7 +77,7 @@ export interface StepMethods<K extends BuilderKind, S extends ChainState> {
    */
   do<N extends string, D extends JsonObject = NoData>(
     name: UniqueName<N, S['names']>,
-    handler: (ctx: HandlerContext<S['payload'], S['steps'], S['config']>) => ActionHandlerResult<D>,
+    handler: (ctx: HandlerContext<S['payload'], Simplify<S['steps']>, S['config']>) => ActionHandlerResult<D>,
     options?: InlineActionStepOptions,
   ): Next<K, AddAction<S, N, D>>
   /**
@@ -89,7 +104,7 @@ export interface StepMethods<K extends BuilderKind, S extends ChainState> {
    */
   when<N extends string, const O extends OnFalseOption = 'complete'>(
     name: UniqueName<N, S['names']>,
-    handler: (ctx: HandlerContext<S['payload'], S['steps'], S['config']>) => ConditionHandlerResult,
+    handler: (ctx: HandlerContext<S['payload'], Simplify<S['steps']>, S['config']>) => ConditionHandlerResult,
     options?: ConditionStepOptions<O>,
   ): Next<K, AddCondition<S, N, O>>
   /**
@@ -123,6 +138,25 @@ export interface StepMethods<K extends BuilderKind, S extends ChainState> {
   ): Next<K, AddDelay<S, N>>
 
   /**
+   * Waits for a signal of `trigger` (or of any trigger in a list; the first matching one wins)
+   * that has the run's trigger's values at every `match` path, for at most `timeout`. A matching
+   * signal stored after the run started counts even if it came before the wait was reached. Later
+   * steps read `ctx.steps[name]`: `{ received: true, signal }`, the signal typed by its trigger's
+   * schema and told apart by `signal.type`, or `{ received: false }` after a timeout.
+   *
+   * @example
+   * ```ts
+   * .waitFor('wait_for_upgrade', subscriptionCreated, { match: 'payload.accountId', timeout: '3d' })
+   * .waitFor('outcome', [jobCompleted, jobFailed], { match: ['resourceId'], timeout: '1h', onTimeout: 'fail' })
+   * ```
+   */
+  waitFor<N extends string, const T extends AwaitedTriggers, const M extends MatchInput>(
+    name: UniqueName<N, S['names']>,
+    triggers: T,
+    options: WaitForOptions<M & MatchCheck<M, S['payload'] | ReceivedSignal<AwaitedOf<T>>['payload']>>,
+  ): Next<K, AddAction<S, N, WaitResult<ReceivedSignal<AwaitedOf<T>>>>>
+
+  /**
    * Runs two or more branches at the same time and waits for all of them. Branch actions'
    * outputs are visible after the parallel step; one that follows a condition inside its
    * branch is typed `| undefined`, since that branch may have stopped before it.
@@ -134,10 +168,31 @@ export interface StepMethods<K extends BuilderKind, S extends ChainState> {
    *   (b) => b.delay('1m').do(sendSlack))
    * ```
    */
-  // Any number of branches is accepted here so that fewer than two gets BranchCheck's sentence
-  // instead of the compiler's "Expected at least 3 arguments".
-  parallel<N extends string, B extends BranchFn<S, N>[]>(
+  // Two to four branches are typed one after the other: each branch starts from the names the
+  // ones before it used, so a reused name is caught where it is reused, and the outputs merge
+  // into one intersection, with no check of the whole list of branches afterwards.
+  parallel<N extends string, R1 extends AnyBranch, R2 extends AnyBranch>(
+    name: UniqueName<N, S['names']> & NoInfer<BranchesHaveSteps<NoSteps<R1> | NoSteps<R2>>>,
+    first: BranchFn<S, AddName<S['names'], N>, R1>,
+    second: BranchFn<S, EndOf<R1>['names'], R2>,
+  ): Next<K, AddParallel<S, EndOf<R1>['out'] & EndOf<R2>['out'], EndOf<R2>['names']>>
+  parallel<N extends string, R1 extends AnyBranch, R2 extends AnyBranch, R3 extends AnyBranch>(
+    name: UniqueName<N, S['names']> & NoInfer<BranchesHaveSteps<NoSteps<R1> | NoSteps<R2> | NoSteps<R3>>>,
+    first: BranchFn<S, AddName<S['names'], N>, R1>,
+    second: BranchFn<S, EndOf<R1>['names'], R2>,
+    third: BranchFn<S, EndOf<R2>['names'], R3>,
+  ): Next<K, AddParallel<S, EndOf<R1>['out'] & EndOf<R2>['out'] & EndOf<R3>['out'], EndOf<R3>['names']>>
+  parallel<N extends string, R1 extends AnyBranch, R2 extends AnyBranch, R3 extends AnyBranch, R4 extends AnyBranch>(
+    name: UniqueName<N, S['names']> & NoInfer<BranchesHaveSteps<NoSteps<R1> | NoSteps<R2> | NoSteps<R3> | NoSteps<R4>>>,
+    first: BranchFn<S, AddName<S['names'], N>, R1>,
+    second: BranchFn<S, EndOf<R1>['names'], R2>,
+    third: BranchFn<S, EndOf<R2>['names'], R3>,
+    fourth: BranchFn<S, EndOf<R3>['names'], R4>,
+  ): Next<K, AddParallel<S, EndOf<R1>['out'] & EndOf<R2>['out'] & EndOf<R3>['out'] & EndOf<R4>['out'], EndOf<R4>['names']>>
+  // Any other number of branches: fewer than two gets BranchCheck's sentence instead of the
+  // compiler's "Expected at least 3 arguments".
+  parallel<N extends string, B extends ListedBranchFn<S, N>[]>(
     name: UniqueName<N, S['names']> & NoInfer<BranchCheck<BranchEnds<B>, AddName<S['names'], N>>>,
     ...branches: B
-  ): Next<K, AddParallel<S, N, BranchEnds<B>>>
+  ): Next<K, AddParallel<S, BranchOutputs<BranchEnds<B>>, AddName<S['names'], N> | BranchEnds<B>[number]['names']>>
 }

@@ -126,26 +126,32 @@ type PlainJsonSchema<T> = T extends { _zod: { def: { type: 'string' | 'number' |
     ? PlainJsonSchema<I>
     : T extends { _zod: { def: { type: 'array'; element: infer E } } }
       ? PlainJsonSchema<E>
-      : T extends { _zod: { def: { type: 'object'; shape: infer Shape }; config: { out: infer Extra } } }
-        ? keyof Extra extends never
-          ? false extends { [K in keyof Shape]: PlainJsonSchema<Shape[K]> }[keyof Shape]
-            ? false
-            : true
-          : false
-        : false
+      : PlainJsonObject<T>
+
+/** {@link PlainJsonSchema} for a plain object schema (no catchall or passthrough); `false` for any other. */
+type PlainJsonObject<T> = T extends { _zod: { def: { type: 'object'; shape: infer Shape }; config: { out: infer Extra } } }
+  ? keyof Extra extends never
+    ? false extends { [K in keyof Shape]: PlainJsonSchema<Shape[K]> }[keyof Shape]
+      ? false
+      : true
+    : false
+  : false
 
 /**
- * Payloads are stored as JSON and parsed again on replay, so a schema's output must survive
- * JSON and be valid input to itself. Transforms (string to number) and non-JSON values
- * (`z.date()`, `z.bigint()`) break that and are rejected here; `.default()` and `z.coerce` are fine.
+ * Payloads are stored as JSON and parsed again on replay, so a schema's output must be a JSON
+ * object and valid input to the schema again. Transforms (string to number), non-JSON values
+ * (`z.date()`, `z.bigint()`) and schemas of something else than an object (`z.string()`) break
+ * that and are rejected here; `.default()` and `z.coerce` are fine.
  */
-export type JsonRoundTrip<S extends z.core.$ZodType> = PlainJsonSchema<S> extends true
+export type JsonRoundTrip<S extends z.core.$ZodType> = PlainJsonObject<S> extends true
   ? unknown
-  : z.output<S> extends z.input<S>
-    ? [NotJson<z.output<S>>] extends [never]
-      ? unknown
-      : DslTypeError<'the payload schema outputs values JSON cannot hold (Date, bigint, Map, Set, functions); payloads are stored as JSON, so use strings such as z.string().datetime()'>
-    : DslTypeError<'the payload schema transforms its input (its output is not valid input); payloads are stored as JSON and parsed again on replay, so remove the .transform()'>
+  : S['_zod']['output'] extends JsonObject
+    ? S['_zod']['output'] extends S['_zod']['input']
+      ? [NotJson<S['_zod']['output']>] extends [never]
+        ? unknown
+        : DslTypeError<'the payload schema outputs values JSON cannot hold (Date, bigint, Map, Set, functions); payloads are stored as JSON, so use strings such as z.string().datetime()'>
+      : DslTypeError<'the payload schema transforms its input (its output is not valid input); payloads are stored as JSON and parsed again on replay, so remove the .transform()'>
+    : DslTypeError<'the payload schema must describe an object, such as z.object({ ... }): a payload is a JSON object'>
 
 /**
  * Declares a signal type. With a zod `payload` schema, handlers see `ctx.trigger.payload`
@@ -161,10 +167,13 @@ export type JsonRoundTrip<S extends z.core.$ZodType> = PlainJsonSchema<S> extend
  * })
  * ```
  */
-export function trigger<const TType extends string, S extends z.core.$ZodType<JsonObject>>(
+// S is constrained on the bare $ZodType and the payload types read from S['_zod'] directly:
+// checking a schema against $ZodType<JsonObject> and going through z.output / z.input cost the
+// compiler more than JsonRoundTrip's own check that the output is an object.
+export function trigger<const TType extends string, S extends z.core.$ZodType>(
   type: TType,
   options: TriggerOptions & { payload: S & JsonRoundTrip<S> },
-): Trigger<TType, z.output<S>, z.input<S>>
+): Trigger<TType, S['_zod']['output'], S['_zod']['input']>
 export function trigger<const TType extends string>(type: TType, options: TriggerOptions): Trigger<TType, JsonObject>
 export function trigger(type: string, options: TriggerOptions & { payload?: z.core.$ZodType<JsonObject, JsonObject> }): Trigger<string, JsonObject> {
   const subject = typeof type === 'string' && type.length > 0 ? `trigger "${type}"` : 'trigger'

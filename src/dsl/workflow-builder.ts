@@ -1,15 +1,16 @@
 import { cronProblem } from '../definition/cron.js'
-import type { WorkflowSpec } from '../definition/types.js'
+import type { CancelOn, WorkflowSpec } from '../definition/types.js'
 import { workflowSpecSchema } from '../definition/schema.js'
 import { validateDefinition } from '../definition/validate.js'
 import type { ValidationIssue } from '../errors.js'
 import type { JsonObject } from '../types.js'
 import type { z } from 'zod'
 import { chainDo, chainParallel, chainWhen } from './branch-builder.js'
-import { addDelay, deepFreeze, emptyChain, type ChainProps, type RawStepOptions } from './chain.js'
+import { addDelay, addWait, deepFreeze, emptyChain, type ChainProps, type RawStepOptions, type RawWaitOptions } from './chain.js'
 import type { ChainState, StartState, WithConfig } from './chain-state.js'
 import { throwIfAny, zodIssuesAt } from './issues.js'
 import type { StepMethods } from './step-methods.js'
+import type { CancelOnOptions, AnyTrigger, MatchCheck, MatchInput } from './signal-wait.js'
 import type { PayloadOf, TriggerDef } from './trigger.js'
 import type { DslTypeError } from './type-errors.js'
 
@@ -105,7 +106,7 @@ export interface WorkflowStart<TConfig, TKey extends string = string> extends Wo
    * workflow('incident').on(heartbeatMissed, { environment: 'production' })
    * ```
    */
-  on<T extends TriggerDef<string, unknown>>(trigger: T, filters?: TriggerFilters): WorkflowBuilder<StartState<PayloadOf<T>, TConfig>, TKey>
+  on<P>(trigger: TriggerDef<string, P, unknown>, filters?: TriggerFilters): WorkflowBuilder<StartState<P, TConfig>, TKey>
 }
 
 /**
@@ -119,6 +120,11 @@ export interface WorkflowStart<TConfig, TKey extends string = string> extends Wo
 type CompileArgs<S extends ChainState> = S['hasSteps'] extends true
   ? []
   : [add_a_step_before_compile: DslTypeError<'a workflow needs at least one step before compile(): add .do(), .when(), .delay() or .parallel()'>]
+
+/** Intersected with `.cancelOn()`'s trigger: an error once the workflow has a step. */
+type CancelOnPlace<S extends ChainState> = S['hasSteps'] extends true
+  ? DslTypeError<'cancelOn() belongs right after .on(), before the first step'>
+  : unknown
 
 /**
  * A workflow with a trigger. Every method returns a new builder over a frozen copy, so a
@@ -150,6 +156,21 @@ export interface WorkflowBuilder<S extends ChainState, TKey extends string = str
    */
   config<C extends JsonObject & S['config']>(config: C, options?: ConfigOptions): WorkflowBuilder<WithConfig<S, C>, TKey>
   /**
+   * Cancels a run of this workflow, as `engine.cancelRun` would, when a signal of `trigger`
+   * arrives that has the run's trigger's values at every `match` path (stored after the run
+   * started, while the run is still active). Call it right after `.on()`, before the first step;
+   * several are allowed.
+   *
+   * @example
+   * ```ts
+   * workflow('dunning').on(invoiceOverdue).cancelOn(invoicePaid, { match: 'payload.invoiceId' }).delay('3d')
+   * ```
+   */
+  cancelOn<T extends AnyTrigger, const M extends MatchInput>(
+    trigger: T & CancelOnPlace<S>,
+    options: CancelOnOptions<M & MatchCheck<M, S['payload'] | PayloadOf<T>>>,
+  ): WorkflowBuilder<S, TKey>
+  /**
    * Returns the workflow as plain, validated {@link WorkflowSpec} JSON. Throws a
    * PulseValidationError if it breaks a rule only visible on the whole workflow, such as an
    * `onFalse` that skips past the last step.
@@ -169,6 +190,8 @@ interface WorkflowProps {
   readonly cronExpression?: string
   readonly cronTimezone?: string
   readonly isEnabled: boolean
+  /** `.cancelOn()` entries, in call order, with the trigger each names. */
+  readonly cancelOn: readonly { readonly trigger: TriggerDef<string, unknown, unknown>; readonly entry: CancelOn }[]
   readonly chain: ChainProps
 }
 
@@ -246,8 +269,36 @@ export class WorkflowBuilderImpl {
     return this.withChain(() => addDelay(this.props.chain, duration, options))
   }
 
+  waitFor(name: unknown, triggers: unknown, options?: RawWaitOptions): WorkflowBuilderImpl {
+    return this.withChain(() => addWait(this.props.chain, name, triggers, options))
+  }
+
   parallel(name: unknown, ...branches: unknown[]): WorkflowBuilderImpl {
     return this.withChain(() => chainParallel(this.props.chain, name, branches))
+  }
+
+  cancelOn(trigger: unknown, options?: { match?: unknown }): WorkflowBuilderImpl {
+    const at = ['cancelOn', this.props.cancelOn.length]
+    const issues: ValidationIssue[] = []
+    if (!this.props.trigger) issues.push({ path: at, message: 'call .on(trigger) before cancelOn(); its match paths are read against the trigger' })
+    if (this.props.chain.steps.length > 0) issues.push({ path: at, message: 'cancelOn() belongs right after .on(), before the first step' })
+    const isTrigger = typeof trigger === 'object' && trigger !== null && (trigger as { kind?: unknown }).kind === 'trigger'
+    if (!isTrigger) issues.push({ path: [...at, 'signalType'], message: 'cancelOn takes a trigger made with trigger("type", { source })' })
+    if (typeof options !== 'object' || options === null) {
+      issues.push({ path: at, message: 'cancelOn needs options: { match }' })
+      this.fail(issues)
+    }
+    const extra = Object.keys(options!).filter((key) => key !== 'match')
+    if (extra.length > 0) issues.push({ path: at, message: `unknown option${extra.length > 1 ? 's' : ''} ${extra.map((k) => `"${k}"`).join(', ')}; cancelOn accepts "match"` })
+    const def = trigger as TriggerDef<string, unknown, unknown>
+    // match is kept as written, so a problem is reported where it is; compile() stores it as a list.
+    const entry = { signalType: isTrigger ? def.type : '', match: options!.match } as CancelOn
+    if (isTrigger) {
+      const parsed = workflowSpecSchema.shape.cancelOn.safeParse([...this.props.cancelOn.map((c) => c.entry), entry])
+      if (!parsed.success) issues.push(...zodIssuesAt(['cancelOn'], parsed.error))
+    }
+    this.fail(issues)
+    return this.with({ cancelOn: Object.freeze([...this.props.cancelOn, Object.freeze({ trigger: def, entry: deepFreeze(entry) })]) })
   }
 
   compile(): WorkflowSpec {
@@ -264,6 +315,7 @@ export class WorkflowBuilderImpl {
       config: p.config,
       ...(p.cronExpression !== undefined ? { cronExpression: p.cronExpression } : {}),
       ...(p.cronTimezone !== undefined ? { cronTimezone: p.cronTimezone } : {}),
+      ...(p.cancelOn.length > 0 ? { cancelOn: p.cancelOn.map((c) => c.entry) as CancelOn[] } : {}),
       isEnabled: p.isEnabled,
     }
     // validateDefinition returns a fresh, unfrozen clone, so callers may change what they get.
@@ -312,6 +364,7 @@ export function workflow<const TKey extends string>(key: TKey, options?: Workflo
       isEnabled: options?.enabled ?? true,
       ...(options?.name !== undefined ? { name: options.name } : {}),
       ...(options?.description !== undefined ? { description: options.description } : {}),
+      cancelOn: Object.freeze([]),
       chain: emptyChain(subject, ['steps'], 0, new Map()),
     }),
   )

@@ -89,11 +89,13 @@ export function createEngine(config: EngineConfig = {}): Engine {
   let started = false
 
   const registerWorkflow = (wf: AnyWorkflow) => {
-    const { trigger, actions, conditions } = collectRegistrations(wf)
-    // trigger() only accepts schemas with safeParse (zod 4 classic); its type names zod's core
-    // schema type because that is cheap for the compiler, not because other schemas get through.
-    const payloadSchema = trigger.payload as z.ZodType | undefined
-    registry.registerTrigger(trigger.type, { source: trigger.source, resourceType: trigger.resourceType, payloadSchema })
+    const { trigger, actions, conditions, signalTriggers } = collectRegistrations(wf)
+    for (const t of [trigger, ...signalTriggers]) {
+      // trigger() only accepts schemas with safeParse (zod 4 classic); its type names zod's core
+      // schema type because that is cheap for the compiler, not because other schemas get through.
+      const payloadSchema = t.payload as z.ZodType | undefined
+      registry.registerTrigger(t.type, { source: t.source, resourceType: t.resourceType, payloadSchema })
+    }
     for (const a of actions) registry.registerAction(a.name, a.handler, a.options)
     for (const c of conditions) registry.registerCondition(c.name, c.handler)
   }
