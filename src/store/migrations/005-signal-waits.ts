@@ -6,7 +6,7 @@ import type { Tables } from '../tables.js'
  * `signal_waits`: one row per reached wait step, keyed by its step row. `match` holds, per match
  * path, the value the run's trigger has there; a signal resolves the wait when it has the same
  * values. Open waits are found by that object (a hash index: any size of value, and equal jsonb
- * values hash alike), so delivering a signal costs the same with ten open waits or a million.
+ * values hash alike), so delivering a signal does not scan the open waits.
  * `signal_id` is the signal that resolved it; the unique index on (run_id, signal_id)
  * is what keeps one signal from resolving two waits of one run.
  *
