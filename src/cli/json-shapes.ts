@@ -72,11 +72,14 @@ export interface SignalJson {
 
 /**
  * What `pulse emit --json` prints: the library's EmitResult as JSON. The signal, the runs it
- * started (each a RunJson, whose `id` is EmitResult's `runId`), and whether an earlier emit with
- * the same idempotency key had stored it already (then nothing was written).
+ * started (each a RunJson, whose `id` is EmitResult's `runId`), whether an earlier emit with
+ * the same idempotency key had stored it already (then nothing was written), and the waits it
+ * resolved and runs it canceled.
  */
 export interface EmitJson extends SignalJson {
   deduplicated: boolean
+  resolvedWaits: { runId: string; stepName: string }[]
+  canceledRuns: { runId: string; workflowKey: string | null }[]
 }
 
 export interface WorkflowJson {
@@ -178,7 +181,7 @@ export function signalJson(signal: TriggerEnvelope, runs: WorkflowRun[]): Signal
 }
 
 export function emitJson(result: EmitResult, runs: WorkflowRun[]): EmitJson {
-  return { ...signalJson(result, runs), deduplicated: result.deduplicated }
+  return { ...signalJson(result, runs), deduplicated: result.deduplicated, resolvedWaits: result.resolvedWaits, canceledRuns: result.canceledRuns }
 }
 
 export function workflowJson(def: WorkflowDefinition, options: { now?: Date; ticks?: number } = {}): WorkflowJson {

@@ -25,6 +25,8 @@ export async function deliverSignal(deps: DeliverDeps, signalId: string): Promis
     await deps.queue.enqueue(due.map(jobFor)).catch((err: unknown) => {
       deps.logger.warn({ err }, 'pulse-engine: could not enqueue waits a signal resolved; the reconciler will pick them up')
     })
+    // The timeout's delayed job (the fence before) would only find the step done; do not keep it for days.
+    await deps.queue.remove(due.map((s) => ({ stepRunId: s.id, fence: s.fence - 1 }))).catch(() => undefined)
   }
   const canceledRuns: SignalEffects['canceledRuns'] = []
   for (const { run, signal } of delivery.cancel) {

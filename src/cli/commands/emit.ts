@@ -70,6 +70,8 @@ export const emitCommand: CommandSpec = {
       output.out(output.dim(`no enabled workflow of tenant ${tenantId} matches it (run "pulse sync" if you expected one)`))
     }
     for (const run of runs) output.out(`  started ${output.bold(run.id)} ${run.definitionSnapshot.key ?? run.definitionSnapshot.name} (${run.status})`)
+    for (const wait of result.resolvedWaits) output.out(`  resumed ${output.bold(wait.runId)}, whose wait "${wait.stepName}" it was`)
+    for (const run of result.canceledRuns) output.out(`  canceled ${output.bold(run.runId)} ${run.workflowKey ?? ''} (its workflow cancels on ${result.type})`)
     return 0
   },
 }
