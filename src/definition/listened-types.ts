@@ -4,6 +4,8 @@ import type { WorkflowSpec, WorkflowStep } from './types.js'
 export interface Listener {
   signalType: string
   matchPaths: string[]
+  /** A cancelOn entry rather than a wait. */
+  cancels: boolean
 }
 
 /**
@@ -14,18 +16,18 @@ export interface Listener {
  */
 export function listeners(spec: Pick<WorkflowSpec, 'steps' | 'cancelOn'>): Listener[] {
   const found = new Map<string, Listener>()
-  const add = (signalType: string, match: readonly string[]) => {
+  const add = (signalType: string, match: readonly string[], cancels: boolean) => {
     const matchPaths = [...new Set(match)].sort()
-    found.set(JSON.stringify([signalType, matchPaths]), { signalType, matchPaths })
+    found.set(JSON.stringify([signalType, matchPaths, cancels]), { signalType, matchPaths, cancels })
   }
   const walk = (steps: readonly WorkflowStep[]) => {
     for (const step of steps) {
-      for (const type of step.signalTypes ?? []) add(type, step.match ?? [])
+      for (const type of step.signalTypes ?? []) add(type, step.match ?? [], false)
       for (const branch of step.branches ?? []) walk(branch)
     }
   }
   walk(spec.steps)
-  for (const entry of spec.cancelOn ?? []) add(entry.signalType, entry.match)
+  for (const entry of spec.cancelOn ?? []) add(entry.signalType, entry.match, true)
   return [...found.values()]
 }
 

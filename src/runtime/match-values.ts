@@ -11,11 +11,20 @@ export function valueAt(signal: Pick<TriggerEnvelope, 'resourceId' | 'resourceTy
   if (path === 'environment') return signal.environment ?? null
   let value: unknown = signal.payload
   for (const field of path.slice('payload.'.length).split('.')) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, field)) return null
-    value = (value as Record<string, unknown>)[field]
+    value = Array.isArray(value) ? elementAt(value, field) : isObject(value) && Object.hasOwn(value, field) ? value[field] : undefined
+    if (value === undefined || value === null) return null
   }
-  return value ?? null
+  return value
 }
+
+/** An array element as Postgres' `#>` reads one: a whole number, negative from the end. */
+function elementAt(array: unknown[], field: string): unknown {
+  if (!/^-?\d+$/.test(field)) return undefined
+  const index = Number(field)
+  return array[index < 0 ? array.length + index : index]
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /** The run's trigger's value at each match path, keyed by path. */
 export function matchValues(trigger: TriggerEnvelope, paths: readonly MatchPath[]): Record<string, unknown> {

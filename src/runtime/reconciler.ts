@@ -32,7 +32,10 @@ export function startReconciler(options: ReconcilerOptions): { stop(): void; run
       if (stranded.length > 0) await options.queue.enqueue(stranded.map((s) => ({ ...jobFor(s), delayMs: 0 })))
       // Signals whose emitter stopped between storing them and delivering them to waits and cancel-on.
       const undelivered = await options.store.waits.undelivered(options.graceMs, 100)
-      for (const id of undelivered) await options.deliver(id)
+      for (const id of undelivered) {
+        // One signal that cannot be delivered now must not hold up the others.
+        await options.deliver(id).catch((err: unknown) => options.logger.warn({ err, signalId: id }, 'pulse-engine: could not deliver a signal; the next pass tries again'))
+      }
       return stranded.length + undelivered.length
     } catch (err) {
       options.logger.warn({ err }, 'pulse-engine: reconciler pass failed; it will try again')

@@ -14,6 +14,7 @@ export async function cancelRun(executor: Executor, runId: string, reason: strin
     const cancel = planCancel().run
     const ended = await tx.runs.transition(runId, cancel.from, cancel.to, { cancelReason: reason })
     const skipped = await tx.steps.skipUnfinished(runId, reason ? `canceled: ${reason}` : 'canceled', 'cancel')
+    await tx.waits.closeForRun(runId)
     fx.removeJobs.push(...skipped)
     fx.finishedSteps.push(...skipped)
     if (ended) {

@@ -36,6 +36,7 @@ export async function applyPlan(tx: StoreSession, run: RunRecord, step: StepReco
     }
     await tx.steps.failParallelAncestors(ancestors, plan.fail.message)
     fx.removeJobs.push(...(await tx.steps.skipUnfinished(run.id, plan.fail.message, 'run-failure')))
+    await tx.waits.closeForRun(run.id)
   }
   if (plan.run) {
     const details = plan.run.errorMessage !== undefined ? { errorMessage: plan.run.errorMessage } : {}

@@ -40,7 +40,9 @@ export async function inTransaction<T>(pool: PoolLike, fn: (client: PoolClient) 
   const client = await pool.connect()
   let broken: Error | undefined
   try {
-    await client.query('BEGIN')
+    // Named, not inherited from the server's default: statements after a lock must see what
+    // committed while they waited for it (wait registration and signal delivery count on it).
+    await client.query('BEGIN ISOLATION LEVEL READ COMMITTED')
     const result = await fn(client)
     await client.query('COMMIT')
     return result

@@ -149,8 +149,9 @@ function contentValues(def: NewDefinition): unknown[] {
 function writeListeners(t: Tables, listenersParam: string): string {
   return `,
        listeners AS (
-         INSERT INTO ${t.listeners} (tenant_id, signal_type, match_paths)
-         SELECT def.tenant_id, l."signalType", l."matchPaths" FROM def, jsonb_to_recordset(${listenersParam}::jsonb) AS l("signalType" text, "matchPaths" text[])
+         INSERT INTO ${t.listeners} (tenant_id, signal_type, match_paths, cancels)
+         SELECT def.tenant_id, l."signalType", l."matchPaths", l.cancels
+         FROM def, jsonb_to_recordset(${listenersParam}::jsonb) AS l("signalType" text, "matchPaths" text[], cancels boolean)
          ON CONFLICT DO NOTHING
        )`
 }

@@ -257,13 +257,21 @@ export class SignalStore {
                $5::text AS resource_type, NULL::text AS only_definition_id, $6::boolean AS is_replay, $7::boolean AS is_dry_run,
                NULL::float8 AS claim_lease_ms, NULL::text AS claimed_by
       )
-      ${this.matchAndCreate('$8')}
+      ${this.matchAndCreate('$8')},
+      -- Runs with cancel-on are checked against the signals stored since they began (see WaitStore.deliver).
+      undelivered AS (
+        INSERT INTO ${this.t.deliveries} (trigger_id, tenant_id)
+        SELECT DISTINCT runs.trigger_id, runs.tenant_id FROM runs WHERE jsonb_typeof(runs.definition_snapshot -> 'cancelOn') = 'array'
+        ON CONFLICT (trigger_id) DO NOTHING
+        RETURNING trigger_id
+      )
       SELECT 'run' AS kind, runs.trigger_id, to_jsonb(runs.*) AS row FROM runs
-      UNION ALL SELECT 'step', s.trigger_id, to_jsonb(steps.*) FROM steps JOIN planned s ON s.step_id = steps.id`,
+      UNION ALL SELECT 'step', s.trigger_id, to_jsonb(steps.*) FROM steps JOIN planned s ON s.step_id = steps.id
+      UNION ALL SELECT 'undelivered', trigger_id, NULL FROM undelivered`,
       [trigger.id, trigger.tenantId, trigger.type, trigger.environment ?? null, trigger.resourceType ?? null, seed.isReplay, seed.isDryRun, JSON.stringify(seed.starts)],
     )
     const persisted = groupRows(rows).get(trigger.id)
-    return { trigger, runs: persisted?.runs ?? [], firstSteps: persisted?.firstSteps ?? [] }
+    return { trigger, runs: persisted?.runs ?? [], firstSteps: persisted?.firstSteps ?? [], ...(persisted?.undelivered ? { undelivered: true } : {}) }
   }
 
   async get(id: string, tenantId?: string): Promise<TriggerEnvelope | null> {

@@ -14,7 +14,8 @@ export interface WaitRegistration {
   timeoutMs: number
 }
 
-export type WaitStatus = 'open' | 'received' | 'timed_out'
+/** `canceled`: its run was canceled or failed while it waited. */
+export type WaitStatus = 'open' | 'received' | 'timed_out' | 'canceled'
 
 export interface WaitRecord {
   stepRunId: string
@@ -153,6 +154,11 @@ export class WaitStore {
     return again?.wait ?? null
   }
 
+  /** Closes the open waits of a run that was canceled or failed, so no signal is spent on them. */
+  async closeForRun(runId: string): Promise<void> {
+    await this.q.query(`UPDATE ${this.t.waits} SET status = 'canceled', resolved_at = now() WHERE run_id = $1 AND status = 'open'`, [runId])
+  }
+
   /** Forgets the waits of steps that go back in line (a retried run), so they are registered anew. */
   async forget(stepRunIds: string[]): Promise<void> {
     if (stepRunIds.length === 0) return
@@ -198,14 +204,25 @@ export class WaitStore {
        -- The match object an open wait must hold to take this signal, once per way of matching.
        expected AS (
          SELECT DISTINCT (SELECT coalesce(jsonb_object_agg(p, ${valueAt('p', 's')}), '{}'::jsonb) FROM unnest(l.match_paths) AS p) AS match
-         FROM ${t.listeners} l, s WHERE l.tenant_id = s.tenant_id AND l.signal_type = s.type
+         FROM ${t.listeners} l, s WHERE l.tenant_id = s.tenant_id AND l.signal_type = s.type AND NOT l.cancels
+       ),
+       -- Locked in one order before one wait per run is chosen: a wait that a timeout or a
+       -- signal of another type closed meanwhile drops out here (the lock re-reads it), so the
+       -- run's next open wait gets the signal instead, and two deliveries never lock crosswise.
+       open_waits AS (
+         SELECT w.step_run_id, w.run_id, w.created_at
+         FROM expected e
+         JOIN ${t.waits} w ON md5(w.tenant_id || ':' || w.match::text) = md5((SELECT tenant_id FROM s) || ':' || e.match::text)
+           AND w.match = e.match AND w.status = 'open'
+         JOIN ${t.runs} r ON r.id = w.run_id AND r.status IN ('pending', 'running', 'waiting'), s
+         WHERE w.tenant_id = s.tenant_id AND s.type = ANY(w.signal_types)
+           AND s.created_at > w.run_created_at AND s.created_at < w.timeout_at AND s.id <> w.run_trigger_id
+           AND NOT EXISTS (SELECT 1 FROM ${t.waits} c WHERE c.run_id = w.run_id AND c.signal_id = s.id)
+         ORDER BY w.step_run_id
+         FOR UPDATE OF w
        ),
        cand AS (
-         SELECT DISTINCT ON (w.run_id) w.step_run_id FROM expected e JOIN ${t.waits} w ON w.match = e.match AND w.status = 'open', s
-         WHERE w.tenant_id = s.tenant_id AND s.type = ANY(w.signal_types)
-           AND s.created_at > w.run_created_at AND s.id <> w.run_trigger_id
-           AND NOT EXISTS (SELECT 1 FROM ${t.waits} c WHERE c.run_id = w.run_id AND c.signal_id = s.id)
-         ORDER BY w.run_id, w.created_at, w.step_run_id
+         SELECT DISTINCT ON (run_id) step_run_id FROM open_waits ORDER BY run_id, created_at, step_run_id
        ),
        res AS (
          UPDATE ${t.waits} w SET status = 'received', signal_id = $1, resolved_at = now()
@@ -217,15 +234,11 @@ export class WaitStore {
          FROM res WHERE st.id = res.step_run_id AND st.status = 'scheduled'
          RETURNING st.*
        ),
-       -- The tenant's definitions that cancel on this type: few, and when there are none the
-       -- active runs are not read at all.
-       cancelers AS (
-         SELECT d.id FROM ${t.definitions} d, s
-         WHERE d.tenant_id = s.tenant_id AND d.cancel_on @> jsonb_build_array(jsonb_build_object('signalType', s.type))
-       ),
        canceled AS (
          SELECT r.*, s.id AS by_signal FROM ${t.runs} r JOIN ${t.triggers} rt ON rt.id = r.trigger_id, s
-         WHERE EXISTS (SELECT 1 FROM cancelers) AND r.definition_id IN (SELECT id FROM cancelers)
+         -- Read only when some definition of the tenant ever canceled on this type; the runs'
+         -- snapshots, not the definitions as they are now, say what cancels them.
+         WHERE EXISTS (SELECT 1 FROM ${t.listeners} l WHERE l.tenant_id = s.tenant_id AND l.signal_type = s.type AND l.cancels)
            AND r.tenant_id = s.tenant_id AND r.status IN ('pending', 'running', 'waiting')
            AND r.created_at < s.created_at AND r.trigger_id <> s.id
            AND jsonb_typeof(r.definition_snapshot -> 'cancelOn') = 'array'

@@ -31,9 +31,10 @@ describe('listeners', () => {
       { type: 'wait_for_signal', name: 'w3', signalTypes: ['order.paid'], match: ['payload.orderId'], timeoutMs: 1000 },
     ]
     expect(listeners({ steps, cancelOn: [{ signalType: 'order.paid', match: ['payload.orderId'] }] })).toEqual([
-      { signalType: 'order.paid', matchPaths: ['payload.orderId', 'resourceId'] },
-      { signalType: 'order.failed', matchPaths: ['payload.orderId', 'resourceId'] },
-      { signalType: 'order.paid', matchPaths: ['payload.orderId'] },
+      { signalType: 'order.paid', matchPaths: ['payload.orderId', 'resourceId'], cancels: false },
+      { signalType: 'order.failed', matchPaths: ['payload.orderId', 'resourceId'], cancels: false },
+      { signalType: 'order.paid', matchPaths: ['payload.orderId'], cancels: false },
+      { signalType: 'order.paid', matchPaths: ['payload.orderId'], cancels: true },
     ])
   })
 })

@@ -175,7 +175,8 @@ describe.skipIf(servicesMissing())('wait steps: a run waits for a later signal',
     const run = await start('a1')
     await waitForRun(engine, run.id, ['waiting'])
     await engine.cancelRun(run.id, 'customer left')
-    await engine.emit({ tenantId: acme, type: 'subscription.created', payload: { accountId: 'a1' } })
+    const late = await engine.emit({ tenantId: acme, type: 'subscription.created', payload: { accountId: 'a1' } })
+    expect(late.resolvedWaits).toEqual([])
     expect((await engine.getRun(run.id))!.status).toBe('canceled')
     expect(await stepsOf(run.id)).toEqual([['sub', 'skipped']])
   })
@@ -189,6 +190,37 @@ describe.skipIf(servicesMissing())('wait steps: a run waits for a later signal',
     expect((await waitForRun(engine, dry!.id)).status).toBe('completed')
     const [sub] = await engine.getRunSteps(dry!.id)
     expect(sub).toMatchObject({ stepName: 'sub', status: 'completed', result: { wouldWaitFor: ['subscription.created'], match: ['payload.accountId'] } })
+  })
+
+  it('reads array elements in match paths as Postgres does, negative from the end', async () => {
+    await workflow([wait({ match: ['payload.items.0', 'payload.items.-1'] }), { type: 'action', name: 'after' }])
+    const trg = await engine.emit({ tenantId: acme, type: 'trial.expiring', payload: { accountId: 'a1', items: ['first', 'last'] } })
+    const [run] = await engine.getRunsByTrigger(trg.id)
+    await waitForRun(engine, run!.id, ['waiting'])
+    const none = await engine.emit({ tenantId: acme, type: 'subscription.created', payload: {} })
+    const other = await engine.emit({ tenantId: acme, type: 'subscription.created', payload: { items: ['first', 'other'] } })
+    expect([none.resolvedWaits, other.resolvedWaits]).toEqual([[], []])
+    const right = await engine.emit({ tenantId: acme, type: 'subscription.created', payload: { items: ['first', 'middle', 'last'] } })
+    expect(right.resolvedWaits).toEqual([{ runId: run!.id, stepName: 'sub' }])
+    await waitForRun(engine, run!.id)
+  })
+
+  it('gives a signal to the next open wait of a run once the first has closed', async () => {
+    await workflow([
+      {
+        type: 'parallel',
+        name: 'both',
+        branches: [[wait({ name: 'either', signalTypes: ['subscription.failed', 'subscription.created'] })], [wait({ name: 'created' })]],
+      },
+      { type: 'action', name: 'after' },
+    ])
+    const run = await start('a1')
+    await eventually(async () => ((await engine.getRunSteps(run.id)).filter((s) => s.stepType === 'wait_for_signal' && s.status === 'scheduled').length === 2 ? true : undefined))
+    const failed = await engine.emit({ tenantId: acme, type: 'subscription.failed', payload: { accountId: 'a1' } })
+    expect(failed.resolvedWaits).toEqual([{ runId: run.id, stepName: 'either' }])
+    const created = await engine.emit({ tenantId: acme, type: 'subscription.created', payload: { accountId: 'a1' } })
+    expect(created.resolvedWaits).toEqual([{ runId: run.id, stepName: 'created' }])
+    expect((await waitForRun(engine, run.id)).status).toBe('completed')
   })
 
   it('matches on resourceId and environment as well as payload fields', async () => {
@@ -247,6 +279,16 @@ describe.skipIf(servicesMissing())('cancel on a signal', () => {
     expect(canceled.cancelReason).toContain(paid.id)
     expect((await engine.getRun(two.id))!.status).toBe('waiting')
     expect((await engine.getRunSteps(one.id)).map((s) => s.status)).toEqual(['skipped'])
+  })
+
+  it('cancels a replayed run too, by a signal stored after the replay', async () => {
+    const run = await start('inv_7')
+    await waitForRun(engine, run.id, ['waiting'])
+    await engine.cancelRun(run.id)
+    const [replayed] = await engine.replay(run.triggerId)
+    await waitForRun(engine, replayed!.id, ['waiting'])
+    const paid = await engine.emit({ tenantId: acme, type: 'invoice.paid', payload: { invoiceId: 'inv_7' } })
+    expect(paid.canceledRuns).toEqual([{ runId: replayed!.id, workflowKey: null }])
   })
 
   it('does not cancel a run started after the signal', async () => {
