@@ -22,9 +22,9 @@ import { alternatingRounds } from './throughput-rounds.js'
 
 const size = process.argv.includes('--smoke') ? 'smoke' : process.argv.includes('--quick') ? 'quick' : 'full'
 const plan = {
-  full: { rounds: 5, runs: 2000, latencyRuns: 1000, defs: 100_000, perTenant: 1000, emits: 2000, memoryRuns: 10_000, memoryDelayMs: 20_000, pgRuns: 1000, embeddedRuns: 200, cliSamples: 9 },
-  quick: { rounds: 3, runs: 1000, latencyRuns: 100, defs: 20_000, perTenant: 1000, emits: 500, memoryRuns: 2000, memoryDelayMs: 6000, pgRuns: 300, embeddedRuns: 60, cliSamples: 5 },
-  smoke: { rounds: 1, runs: 20, latencyRuns: 10, defs: 200, perTenant: 20, emits: 20, memoryRuns: 20, memoryDelayMs: 500, pgRuns: 10, embeddedRuns: 5, cliSamples: 1 },
+  full: { rounds: 5, runs: 2000, latencyRuns: 1000, defs: 100_000, perTenant: 1000, emits: 2000, memoryRuns: 10_000, memoryDelayMs: 20_000, pgRuns: 1000, embeddedRuns: 200, cliSamples: 9, floodRuns: 20_000, neighbourRuns: 100, neighbourSpreadMs: 3000 },
+  quick: { rounds: 3, runs: 1000, latencyRuns: 100, defs: 20_000, perTenant: 1000, emits: 500, memoryRuns: 2000, memoryDelayMs: 6000, pgRuns: 300, embeddedRuns: 60, cliSamples: 5, floodRuns: 5000, neighbourRuns: 50, neighbourSpreadMs: 3000 },
+  smoke: { rounds: 1, runs: 20, latencyRuns: 10, defs: 200, perTenant: 20, emits: 20, memoryRuns: 20, memoryDelayMs: 500, pgRuns: 10, embeddedRuns: 5, cliSamples: 1, floodRuns: 200, neighbourRuns: 5, neighbourSpreadMs: 300 },
 }[size]
 const rounds = roundsArgument() ?? plan.rounds
 
@@ -56,6 +56,12 @@ log('emit against a growing definitions table')
 const emit = await inFreshProcess('emit-scaling', { definitions: plan.defs, perTenant: plan.perTenant, emits: plan.emits })
 log('memory with runs waiting in a delay')
 const memory = await inFreshProcess('memory', { runs: plan.memoryRuns, delayMs: plan.memoryDelayMs })
+log('noisy neighbour: nine tenants emitting while tenant A floods')
+const neighbours = { tenants: 9, perTenant: plan.neighbourRuns, spreadMs: plan.neighbourSpreadMs, floodRuns: plan.floodRuns, concurrency: 50 }
+const noisy = {
+  redis: await inFreshProcess('noisy-neighbour', { mode: 'redis', ...neighbours }),
+  postgres: await inFreshProcess('noisy-neighbour', { mode: 'postgres', ...neighbours }),
+}
 log('pulse runs on an embedded folder, alone and through an owner')
 const cli = await inFreshProcess('cli-read', { samples: plan.cliSamples })
 
@@ -68,6 +74,7 @@ const result = {
   unloaded,
   emit,
   memory,
+  noisy,
   cli,
 }
 
@@ -84,6 +91,14 @@ const rows: [string, string][] = [
   [`emit, ${emit.small.definitions} definitions`, `${emit.small.signalsPerSecond}/s, p50 ${emit.small.p50Ms} ms, p99 ${emit.small.p99Ms} ms`],
   [`emit, ${emit.large.definitions} definitions`, `${emit.large.signalsPerSecond}/s, p50 ${emit.large.p50Ms} ms, p99 ${emit.large.p99Ms} ms (p99 x${emit.p99Growth})`],
   [`RSS: idle / ${memory.runs} runs delayed / after`, `${memory.baselineMb} / ${memory.waitingMb} / ${memory.afterMb} MB`],
+  ...(['redis', 'postgres'] as const).flatMap((mode): [string, string][] => {
+    const n = noisy[mode]
+    return [
+      [`noisy neighbour, ${mode}: ${n.tenants} tenants' emit -> handler, A idle`, `p50 ${n.idle.p50Ms} / p95 ${n.idle.p95Ms} ms`],
+      [`  the same while tenant A emits ${n.flood.runs} runs`, `p50 ${n.busy.p50Ms} / p95 ${n.busy.p95Ms} ms (x${n.p50Ratio} / x${n.p95Ratio}; ${n.busyEmitsDuringFloodEmits} of ${n.busy.samples} emitted while A emitted)`],
+      [`  tenant A, first emit -> last run completed`, `${n.flood.runsPerSecond} runs/s (${n.flood.seconds} s, its emits ${n.flood.emitSeconds} s)`],
+    ]
+  }),
   ['`pulse runs`, embedded: alone / through an owner, p50', `${cli.coldMs.p50} / ${cli.servedMs.p50} ms (max ${cli.coldMs.max} / ${cli.servedMs.max})`],
 ]
 const width = Math.max(...rows.map(([k]) => k.length))

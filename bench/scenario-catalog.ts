@@ -4,6 +4,7 @@
  * so a process loads the modules of its own scenario and no other (the raw BullMQ chain never
  * loads the engine).
  */
+import type { NoisyNeighbourArgs } from './scenarios/noisy-neighbour.js'
 import type { Mode } from './support.js'
 
 interface ThroughputArgs {
@@ -19,6 +20,7 @@ export const scenarios = {
   'emit-scaling': async (a: { definitions: number; perTenant: number; emits: number }) =>
     (await import('./scenarios/emit-scaling.js')).emitScaling(a.definitions, a.perTenant, a.emits),
   memory: async (a: { runs: number; delayMs: number }) => (await import('./scenarios/memory.js')).memoryWithDelayedRuns(a.runs, a.delayMs),
+  'noisy-neighbour': async (a: NoisyNeighbourArgs) => (await import('./scenarios/noisy-neighbour.js')).noisyNeighbour(a),
   'cli-read': async (a: { samples: number }) => (await import('./scenarios/cli-read.js')).cliRead(a.samples),
 }
 

@@ -18,7 +18,7 @@ describe.skipIf(servicesMissing())('npm run bench', () => {
     const file = /written to (.+\.json)/.exec(stdout)?.[1]
     expect(file).toBeDefined()
     const result = JSON.parse(await readFile(file!, 'utf8')) as Record<string, Record<string, unknown>>
-    expect(Object.keys(result).sort()).toEqual(['at', 'cli', 'emit', 'latency', 'machine', 'memory', 'size', 'throughput', 'unloaded'])
+    expect(Object.keys(result).sort()).toEqual(['at', 'cli', 'emit', 'latency', 'machine', 'memory', 'noisy', 'size', 'throughput', 'unloaded'])
     const throughput = result.throughput!
     expect(Object.keys(throughput).sort()).toEqual(['embedded', 'postgres', 'ratio', 'ratioPerRound', 'rawBullmq', 'redis', 'rounds'])
     // --smoke measures each throughput side once, each in a process of its own.
