@@ -146,6 +146,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
         store,
         queue,
         deliver,
+        idempotencyWindowMs: cfg.idempotencyWindowMs,
         logger: cfg.logger,
         intervalMs: cfg.reconcileIntervalMs,
         graceMs: Math.min(5_000, cfg.reconcileIntervalMs),

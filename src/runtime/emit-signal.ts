@@ -1,7 +1,7 @@
 import { PulseValidationError, type ValidationIssue } from '../errors.js'
 import { sortRuns, type RunRecord } from '../store/index.js'
 import type { EmitResult, JsonObject, SignalEffects, StartedRun, TriggerEnvelope, TriggerInput } from '../types.js'
-import { idempotencyKeyIssue, reuseEarlier, signalHash, type KeyReuse } from './idempotency.js'
+import { DERIVED_KEY_PREFIX, idempotencyKeyIssue, reuseEarlier, signalHash, type KeyReuse } from './idempotency.js'
 import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_JSON_DEPTH, stringProblem, toJsonValue } from './json-limits.js'
 import type { Registry } from './registry.js'
 import { startRuns, type StartRunsDeps } from './start-runs.js'
@@ -98,6 +98,11 @@ export interface EmitOptions {
  * `idempotencyKey`, a key held within the window returns its earlier signal and writes nothing.
  */
 export async function emitSignal(deps: EmitDeps, input: TriggerInput, options: EmitOptions = {}): Promise<EmitResult> {
+  if (options.keyReuse !== 'first' && typeof input?.idempotencyKey === 'string' && input.idempotencyKey.startsWith(DERIVED_KEY_PREFIX)) {
+    throw new PulseValidationError(`signal "${String(input.type)}"`, [
+      { path: ['idempotencyKey'], message: `idempotencyKey may not start with "${DERIVED_KEY_PREFIX}": the engine derives such keys for ctx.emit; use another prefix` },
+    ])
+  }
   const { idempotencyKey, ...checked } = checkSignal(input, deps.registry, deps.allowUnregisteredTriggers, deps.maxPayloadBytes)
   if (idempotencyKey === undefined) {
     const persisted = (await startRuns(deps, { kind: 'new', signal: checked, runHere: true }))!
@@ -108,6 +113,12 @@ export async function emitSignal(deps: EmitDeps, input: TriggerInput, options: E
   const started = (await startRuns(deps, { kind: 'new', signal: checked, runHere: true, idempotency }))!
   if (!('earlier' in started)) return emitResult(started.trigger, started.runs.map(startedRun), false, started.effects)
   const earlier = reuseEarlier(started.earlier, idempotencyKey, requestHash, options.keyReuse ?? 'conflict')
+  if (earlier.requestHash !== requestHash) {
+    deps.logger.warn(
+      { idempotencyKey, triggerId: earlier.trigger.id },
+      'pulse-engine: a re-executed step emitted a different signal than its first execution; the first one stands (give ctx.emit your own idempotencyKey when the order of its calls can vary)',
+    )
+  }
   return emitResult(earlier.trigger, earlier.runs, true)
 }
 

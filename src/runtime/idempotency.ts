@@ -42,12 +42,18 @@ export function signalHash(signal: NewSignal): string {
   return createHash('sha256').update(canonicalJson(content)).digest('hex')
 }
 
+/** Keys that start with this are derived by the engine for `ctx.emit`; callers may not use them. */
+export const DERIVED_KEY_PREFIX = 'pulse:'
+
 /**
- * The key of a handler's n-th `ctx.emit` (from 1) in one execution of a step: the same in every
- * execution of that step of that run, and in no other run or step.
+ * The key of a handler's n-th `ctx.emit` (from 1) of one signal type in one execution of a step:
+ * the same in every execution of that step of that run, and in no other run or step. Counting
+ * per type keeps calls of different types apart even when their order varies between executions.
  */
-export function derivedEmitKey(runId: string, stepPath: readonly number[], call: number): string {
-  return `pulse:${runId}:${stepPath.join('.')}:${call}`
+export function derivedEmitKey(runId: string, stepPath: readonly number[], type: string, call: number): string {
+  // Long types are hashed so the key stays within MAX_IDEMPOTENCY_KEY_LENGTH.
+  const name = type.length <= 64 ? type : createHash('sha256').update(type).digest('hex').slice(0, 16)
+  return `${DERIVED_KEY_PREFIX}${runId}:${stepPath.join('.')}:${name}:${call}`
 }
 
 /**

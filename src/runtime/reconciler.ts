@@ -9,6 +9,8 @@ export interface ReconcilerOptions {
   logger: EngineLogger
   /** Delivers a signal to waits and cancel-on (see deliverSignal). */
   deliver: (signalId: string) => Promise<unknown>
+  /** Idempotency keys older than this are deleted (EngineConfig.idempotencyWindowMs). */
+  idempotencyWindowMs: number
   intervalMs: number
   /** How overdue a step must be before it counts as stranded, so normal queue latency is left alone. */
   graceMs: number
@@ -36,6 +38,7 @@ export function startReconciler(options: ReconcilerOptions): { stop(): void; run
         // One signal that cannot be delivered now must not hold up the others.
         await options.deliver(id).catch((err: unknown) => options.logger.warn({ err, signalId: id }, 'pulse-engine: could not deliver a signal; the next pass tries again'))
       }
+      await options.store.signals.purgeExpiredKeys(options.idempotencyWindowMs, 1000)
       return stranded.length + undelivered.length
     } catch (err) {
       options.logger.warn({ err }, 'pulse-engine: reconciler pass failed; it will try again')

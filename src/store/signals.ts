@@ -243,6 +243,18 @@ export class SignalStore {
     }
   }
 
+  /** Deletes up to `limit` idempotency keys older than `windowMs`; returns how many. */
+  async purgeExpiredKeys(windowMs: number, limit: number): Promise<number> {
+    const t = this.t
+    const { rowCount } = await this.q.query(
+      `DELETE FROM ${t.idempotencyKeys} WHERE ctid IN (
+         SELECT ctid FROM ${t.idempotencyKeys} WHERE created_at < now() - $1::float8 * interval '1 millisecond' ORDER BY created_at LIMIT $2
+       ) AND created_at < now() - $1::float8 * interval '1 millisecond'`,
+      [windowMs, limit],
+    )
+    return rowCount ?? 0
+  }
+
   /** Persists one signal; see persistAndMatchMany. */
   async persistAndMatch(signal: NewSignal, options: Omit<SignalRequest, 'signal'>): Promise<PersistedSignal | null> {
     const [persisted] = await this.persistAndMatchMany([{ signal, ...options }])

@@ -10,7 +10,7 @@ import {
   type EmitResult,
   type Engine,
 } from '../../src/index.js'
-import { startChildEngineFor, type ChildEngine } from '../support/child-engine.js'
+import { closeChildAndEngine, startChildEngineFor, type ChildEngine } from '../support/child-engine.js'
 import { eventually, startTestEngine, waitForRun, type TestEngine } from '../support/engine.js'
 import { MODE, servicesMissing } from '../support/services.js'
 
@@ -115,7 +115,7 @@ describe.skipIf(servicesMissing())('idempotent emits', () => {
 
   it('refuses an empty key, a key over 200 characters or one that is not a string, naming idempotencyKey, and writes nothing', async () => {
     const tenantId = await newTenant()
-    for (const idempotencyKey of ['', 'k'.repeat(201), 42 as unknown as string, 'a\u0000b']) {
+    for (const idempotencyKey of ['', 'k'.repeat(201), 42 as unknown as string, 'a\u0000b', 'pulse:run_1:0:invoice.paid:1']) {
       const err = await engine.emit(invoicePaid, { tenantId, payload: { amount: 1 }, idempotencyKey }).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(PulseValidationError)
       expect((err as PulseValidationError).issues).toEqual([expect.objectContaining({ path: ['idempotencyKey'] })])
@@ -150,6 +150,22 @@ describe.skipIf(servicesMissing())('idempotent emits', () => {
     expect(await written(tenantId)).toEqual({ signals: 2, runs: 4, keys: 1 })
     const err = await short.emit(invoicePaid, { tenantId, payload: { amount: 1 }, idempotencyKey: 'k' }).catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', triggerId: second.id })
+  })
+
+  it('deletes keys older than the window, a batch per reconciler pass', async () => {
+    const tenantId = await newTenant()
+    const purging = t.sibling({ idempotencyWindowMs: 300, reconcileIntervalMs: 200 })
+    purging.register(receipt, ledger)
+    await purging.emit(invoicePaid, { tenantId, payload: { amount: 1 }, idempotencyKey: 'old' })
+    expect((await written(tenantId)).keys).toBe(1)
+    await purging.start()
+    try {
+      await eventually(async () => ((await written(tenantId)).keys === 0 ? true : undefined), 15_000, 'the expired key to be deleted')
+      expect((await written(tenantId)).signals).toBe(1)
+    } finally {
+      // Its short window would expire the other tests' keys too: all engines on a database share one.
+      await purging.stop()
+    }
   })
 
   it('stores one signal and one set of runs for 100 concurrent emits of one key from two engines', async () => {
@@ -207,7 +223,9 @@ describe.skipIf(servicesMissing())('idempotent emits', () => {
     await engine.sync({ tenantId, workflows: [sender, receiver] })
 
     const { runs } = await engine.emit(start, { tenantId, payload: {} })
-    expect((await waitForRun(engine, runs[0]!.runId)).status).toBe('completed')
+    const ended = await waitForRun(engine, runs[0]!.runId)
+    expect(ended.errorMessage ?? '').toBe('')
+    expect(ended.status).toBe('completed')
     expect(seen.map((s) => s.attempt)).toEqual([1, 2])
     const [one, two] = seen as [(typeof seen)[0], (typeof seen)[0]]
     expect(one.first.deduplicated).toBe(false)
@@ -233,11 +251,8 @@ describe.skipIf(servicesMissing())('ctx.emit in a step re-executed after its eng
   let t: TestEngine | undefined
   let child: ChildEngine | undefined
   afterEach(async () => {
-    child?.kill('SIGKILL')
-    await child?.exited
+    await closeChildAndEngine(child, t)
     child = undefined
-    if (t) await t.pool.query(`DROP TABLE IF EXISTS "${t.tablePrefix}executions", "${t.tablePrefix}hooks"`).catch(() => undefined)
-    await t?.close()
     t = undefined
   })
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createEngine, PulseConfigError } from '../../src/index.js'
 import { createStore } from '../../src/store/index.js'
 import { STATUS_MOVES } from '../../src/runtime/run-state.js'
-import { startChildEngine, type ChildEngine, type WorkerConfig } from '../support/child-engine.js'
+import { closeChildAndEngine, startChildEngine, type ChildEngine, type WorkerConfig } from '../support/child-engine.js'
 import { eventually, startTestEngine, waitForRun, type TestEngine } from '../support/engine.js'
 import { DATABASE_URL, MODE, REDIS_URL, servicesMissing } from '../support/services.js'
 
@@ -16,11 +16,8 @@ describe.skipIf(servicesMissing())('takeover: a dead engine’s claims go to a l
   let t: TestEngine | undefined
   let child: ChildEngine | undefined
   afterEach(async () => {
-    child?.kill('SIGKILL')
-    await child?.exited
+    await closeChildAndEngine(child, t)
     child = undefined
-    if (t) await t.pool.query(`DROP TABLE IF EXISTS "${t.tablePrefix}executions", "${t.tablePrefix}hooks"`).catch(() => undefined)
-    await t?.close()
     t = undefined
   })
 

@@ -99,3 +99,14 @@ export async function startChildEngineFor(
   const url = (await test.engine.info()).databaseUrl!
   return startChildEngine({ ...base, databaseUrl: url, queueConnection: url, queuePollMs: 50, preparedStatements: false }, { actions })
 }
+
+/**
+ * After a test with a child engine: kills it if it still runs, drops the tables the reliability
+ * worker writes its executions and hooks to, and closes the test engine.
+ */
+export async function closeChildAndEngine(child: ChildEngine | undefined, t: { pool: { query(sql: string): Promise<unknown> }; tablePrefix: string; close(): Promise<void> } | undefined): Promise<void> {
+  child?.kill('SIGKILL')
+  await child?.exited
+  if (t) await t.pool.query(`DROP TABLE IF EXISTS "${t.tablePrefix}executions", "${t.tablePrefix}hooks"`).catch(() => undefined)
+  await t?.close()
+}

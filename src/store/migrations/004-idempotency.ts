@@ -5,10 +5,10 @@ import type { Tables } from '../tables.js'
  * that signal (to tell a repeat from a different signal under the same key) and when. The row is
  * written in the statement that stores the signal, so the primary key is what makes concurrent
  * emits of one key wait for each other and store one signal. A row older than the engine's window
- * is taken over by the next emit with its key rather than deleted.
+ * is taken over by the next emit with its key, and the reconciler deletes such rows a batch at a
+ * time (by `created_at`, hence that index) so the table does not grow without end.
  *
- * No foreign key to the signal and no other index: an emit without a key never touches the
- * table, and one with a key writes one index entry.
+ * No foreign key to the signal: an emit without a key never touches the table.
  */
 export function idempotencyKeys(t: Tables): string {
   return `
@@ -20,5 +20,6 @@ CREATE TABLE IF NOT EXISTS ${t.idempotencyKeys} (
   created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, idempotency_key)
 );
+CREATE INDEX IF NOT EXISTS "${t.prefix}idempotency_keys_created" ON ${t.idempotencyKeys} (created_at);
 `
 }
