@@ -1,7 +1,7 @@
 import { PulseValidationError, type ValidationIssue } from '../errors.js'
 import { sortRuns, type RunRecord } from '../store/index.js'
 import type { EmitResult, JsonObject, SignalEffects, StartedRun, TriggerEnvelope, TriggerInput } from '../types.js'
-import { DERIVED_KEY_PREFIX, idempotencyKeyIssue, reuseEarlier, signalHash, type KeyReuse } from './idempotency.js'
+import { DERIVED_KEY_PREFIX, idempotencyKeyIssue, isRepeat, reuseEarlier, signalHash, type KeyReuse } from './idempotency.js'
 import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_JSON_DEPTH, stringProblem, toJsonValue } from './json-limits.js'
 import type { Registry } from './registry.js'
 import { startRuns, type StartRunsDeps } from './start-runs.js'
@@ -108,12 +108,12 @@ export async function emitSignal(deps: EmitDeps, input: TriggerInput, options: E
     const persisted = (await startRuns(deps, { kind: 'new', signal: checked, runHere: true }))!
     return emitResult(persisted.trigger, persisted.runs.map(startedRun), false, persisted.effects)
   }
-  const requestHash = signalHash(checked)
-  const idempotency = { key: idempotencyKey, requestHash, windowMs: deps.idempotencyWindowMs }
+  const hashes = { requestHash: signalHash(checked), inputHash: signalHash({ ...checked, payload: (input.payload ?? {}) as JsonObject }) }
+  const idempotency = { key: idempotencyKey, ...hashes, windowMs: deps.idempotencyWindowMs }
   const started = (await startRuns(deps, { kind: 'new', signal: checked, runHere: true, idempotency }))!
   if (!('earlier' in started)) return emitResult(started.trigger, started.runs.map(startedRun), false, started.effects)
-  const earlier = reuseEarlier(started.earlier, idempotencyKey, requestHash, options.keyReuse ?? 'conflict')
-  if (earlier.requestHash !== requestHash) {
+  const earlier = reuseEarlier(started.earlier, idempotencyKey, hashes, options.keyReuse ?? 'conflict')
+  if (!isRepeat(earlier, hashes)) {
     deps.logger.warn(
       { idempotencyKey, triggerId: earlier.trigger.id },
       'pulse-engine: a re-executed step emitted a different signal than its first execution; the first one stands (give ctx.emit your own idempotencyKey when the order of its calls can vary)',

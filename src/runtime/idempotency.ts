@@ -56,12 +56,26 @@ export function derivedEmitKey(runId: string, stepPath: readonly number[], type:
   return `${DERIVED_KEY_PREFIX}${runId}:${stepPath.join('.')}:${name}:${call}`
 }
 
+/** The hashes a repeat is recognised by: of the signal as stored, and as it was sent. */
+export interface SignalHashes {
+  requestHash: string
+  inputHash: string
+}
+
+/**
+ * Whether a signal repeats the one stored under its key: the same as stored, or the same as sent
+ * (a schema default computed per call, such as a timestamp, differs only in the stored form).
+ */
+export function isRepeat(earlier: EarlierSignal, hashes: SignalHashes): boolean {
+  return earlier.requestHash === hashes.requestHash || earlier.inputHash === hashes.inputHash
+}
+
 /**
  * Decides what a repeated key means: the earlier signal, or a PulseConflictError when the
  * signal differs and the key was the caller's own.
  */
-export function reuseEarlier(earlier: EarlierSignal, key: string, requestHash: string, reuse: KeyReuse): EarlierSignal {
-  if (earlier.requestHash === requestHash || reuse === 'first') return earlier
+export function reuseEarlier(earlier: EarlierSignal, key: string, hashes: SignalHashes, reuse: KeyReuse): EarlierSignal {
+  if (isRepeat(earlier, hashes) || reuse === 'first') return earlier
   throw new PulseConflictError(
     'IDEMPOTENCY_KEY_REUSED',
     `idempotency key "${key}" of tenant "${earlier.trigger.tenantId}" was used for signal ${earlier.trigger.id} (${earlier.trigger.type}), which differs from this one in its type, source, resource, environment or payload; nothing was written. Send the same signal again to get the first one back, or use a new key for a new signal`,

@@ -33,6 +33,8 @@ export interface KeyedSignalRequest extends SignalRequest {
     key: string
     /** Hash of the signal as it would be stored, to tell a repeat from a different signal under the same key. */
     requestHash: string
+    /** Hash of the signal as it was sent, before its schema parsed it. */
+    inputHash: string
     /** How long a key holds, in ms; the same for every request of a batch. */
     windowMs: number
   }
@@ -43,6 +45,7 @@ export interface EarlierSignal {
   trigger: TriggerEnvelope
   runs: StartedRun[]
   requestHash: string
+  inputHash: string
 }
 
 /**
@@ -106,6 +109,7 @@ export class SignalStore {
       ...row,
       idempotency_key: requests[i]!.idempotency.key,
       request_hash: requests[i]!.idempotency.requestHash,
+      input_hash: requests[i]!.idempotency.inputHash,
     }))
     const { rows } = await this.q.query(preparedStatement(this.t, 'persistKeyedMany', () => this.persistSql(true)), [
       JSON.stringify(input),
@@ -130,16 +134,16 @@ export class SignalStore {
   async readKeyed(tenantId: string, key: string, windowMs: number): Promise<EarlierSignal | null> {
     const t = this.t
     const { rows } = await this.q.query(
-      `SELECT k.request_hash, to_jsonb(stored.*) AS trigger,
+      `SELECT k.request_hash, k.input_hash, to_jsonb(stored.*) AS trigger,
               (SELECT coalesce(jsonb_agg(jsonb_build_object('id', r.id, 'definition_id', r.definition_id, 'key', r.definition_snapshot ->> 'key')), '[]'::jsonb)
                FROM ${t.runs} r WHERE r.trigger_id = k.trigger_id AND NOT r.is_replay) AS runs
        FROM ${t.idempotencyKeys} k JOIN ${t.triggers} stored ON stored.id = k.trigger_id
        WHERE k.tenant_id = $1 AND k.idempotency_key = $2 AND k.created_at > now() - $3::float8 * interval '1 millisecond'`,
       [tenantId, key, windowMs],
     )
-    const row = rows[0] as { request_hash: string; trigger: Record<string, unknown>; runs: StartedRunRow[] } | undefined
+    const row = rows[0] as { request_hash: string; input_hash: string; trigger: Record<string, unknown>; runs: StartedRunRow[] } | undefined
     if (!row) return null
-    return { requestHash: row.request_hash, trigger: toTrigger(reviveDates(row.trigger)), runs: sortRuns(row.runs.map(toStartedRun)) }
+    return { requestHash: row.request_hash, inputHash: row.input_hash, trigger: toTrigger(reviveDates(row.trigger)), runs: sortRuns(row.runs.map(toStartedRun)) }
   }
 
   private inputRows(requests: SignalRequest[]) {
@@ -165,23 +169,23 @@ export class SignalStore {
    */
   private persistSql(keyed: boolean): string {
     const t = this.t
-    const keyedColumns = keyed ? ', idempotency_key text, request_hash text' : ''
+    const keyedColumns = keyed ? ', idempotency_key text, request_hash text, input_hash text' : ''
     const keyRows = keyed
       ? `
       earlier AS (
-        SELECT input.id AS request_id, k.trigger_id, k.request_hash
+        SELECT input.id AS request_id, k.trigger_id, k.request_hash, k.input_hash
         FROM input JOIN ${t.idempotencyKeys} k ON k.tenant_id = input.tenant_id AND k.idempotency_key = input.idempotency_key
         WHERE k.created_at > now() - $3::float8 * interval '1 millisecond'
       ),
       key_rows AS (
-        INSERT INTO ${t.idempotencyKeys} AS k (tenant_id, idempotency_key, trigger_id, request_hash)
-        SELECT tenant_id, idempotency_key, id, request_hash FROM input WHERE id NOT IN (SELECT request_id FROM earlier)
+        INSERT INTO ${t.idempotencyKeys} AS k (tenant_id, idempotency_key, trigger_id, request_hash, input_hash)
+        SELECT tenant_id, idempotency_key, id, request_hash, input_hash FROM input WHERE id NOT IN (SELECT request_id FROM earlier)
         -- In one order in every statement, so two batches holding the same keys cannot deadlock.
         ORDER BY tenant_id, idempotency_key
         -- A key older than the window is taken over; a newer one (committed while this statement
         -- waited on it) is left alone, and this request writes nothing.
         ON CONFLICT (tenant_id, idempotency_key) DO UPDATE
-          SET trigger_id = excluded.trigger_id, request_hash = excluded.request_hash, created_at = now()
+          SET trigger_id = excluded.trigger_id, request_hash = excluded.request_hash, input_hash = excluded.input_hash, created_at = now()
           WHERE k.created_at <= now() - $3::float8 * interval '1 millisecond'
         RETURNING k.trigger_id
       ),`
@@ -189,7 +193,7 @@ export class SignalStore {
     const keyedFilter = keyed ? ' WHERE id IN (SELECT trigger_id FROM key_rows)' : ''
     const earlierRows = keyed
       ? `
-      UNION ALL SELECT 'earlier', e.request_id, jsonb_build_object('request_hash', e.request_hash, 'trigger', to_jsonb(stored.*))
+      UNION ALL SELECT 'earlier', e.request_id, jsonb_build_object('request_hash', e.request_hash, 'input_hash', e.input_hash, 'trigger', to_jsonb(stored.*))
         FROM earlier e JOIN ${t.triggers} stored ON stored.id = e.trigger_id
       UNION ALL SELECT 'earlier_run', e.request_id, jsonb_build_object('id', r.id, 'definition_id', r.definition_id, 'key', r.definition_snapshot ->> 'key')
         FROM earlier e JOIN ${t.runs} r ON r.trigger_id = e.trigger_id AND NOT r.is_replay`
@@ -405,8 +409,8 @@ function groupEarlier(rows: Record<string, unknown>[]): Map<string, EarlierSigna
   const runs: { requestId: string; row: StartedRunRow }[] = []
   for (const { kind, trigger_id, row } of rows as { kind: string; trigger_id: string; row: Record<string, unknown> }[]) {
     if (kind === 'earlier') {
-      const { request_hash, trigger } = row as { request_hash: string; trigger: Record<string, unknown> }
-      byRequest.set(trigger_id, { requestHash: request_hash, trigger: toTrigger(reviveDates(trigger)), runs: [] })
+      const { request_hash, input_hash, trigger } = row as { request_hash: string; input_hash: string; trigger: Record<string, unknown> }
+      byRequest.set(trigger_id, { requestHash: request_hash, inputHash: input_hash, trigger: toTrigger(reviveDates(trigger)), runs: [] })
     } else if (kind === 'earlier_run') {
       runs.push({ requestId: trigger_id, row: row as StartedRunRow })
     }

@@ -113,6 +113,17 @@ describe.skipIf(servicesMissing())('idempotent emits', () => {
     expect(keyAfter).toEqual(keyBefore)
   })
 
+  it('takes a repeat as a repeat when only a default computed per call differs in the stored signal', async () => {
+    const tenantId = await newTenant()
+    const stamped = trigger('delivery.received', { source: 'webhooks', payload: z.object({ id: z.string(), receivedAt: z.string().default(() => `${Date.now()}-${Math.random()}`) }) })
+    engine.register(workflow('on-delivery').on(stamped).do('record_delivery', () => undefined))
+    const first = await engine.emit(stamped, { tenantId, payload: { id: 'd1' }, idempotencyKey: 'evt_1' })
+    const again = await engine.emit(stamped, { tenantId, payload: { id: 'd1' }, idempotencyKey: 'evt_1' })
+    expect(again).toMatchObject({ id: first.id, deduplicated: true })
+    const changed = await engine.emit(stamped, { tenantId, payload: { id: 'd2' }, idempotencyKey: 'evt_1' }).catch((e: unknown) => e)
+    expect(changed).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' })
+  })
+
   it('refuses an empty key, a key over 200 characters or one that is not a string, naming idempotencyKey, and writes nothing', async () => {
     const tenantId = await newTenant()
     for (const idempotencyKey of ['', 'k'.repeat(201), 42 as unknown as string, 'a\u0000b', 'pulse:run_1:0:invoice.paid:1']) {

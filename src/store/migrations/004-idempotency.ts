@@ -2,7 +2,8 @@ import type { Tables } from '../tables.js'
 
 /**
  * Idempotent emits. One row per (tenant, key) an emit was given: the signal it stored, a hash of
- * that signal (to tell a repeat from a different signal under the same key) and when. The row is
+ * that signal as stored and one of the signal as it was sent (a repeat matches either: a schema
+ * default that differs per call, a timestamp, changes only the first) and when. The row is
  * written in the statement that stores the signal, so the primary key is what makes concurrent
  * emits of one key wait for each other and store one signal. A row older than the engine's window
  * is taken over by the next emit with its key, and the reconciler deletes such rows a batch at a
@@ -17,6 +18,7 @@ CREATE TABLE IF NOT EXISTS ${t.idempotencyKeys} (
   idempotency_key TEXT NOT NULL,
   trigger_id TEXT NOT NULL,
   request_hash TEXT NOT NULL,
+  input_hash TEXT NOT NULL,
   created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, idempotency_key)
 );
