@@ -100,6 +100,8 @@ async function openAsOwner(dir: string, claim: OwnerClaim, options: EmbeddedOpti
 
 async function serve(db: PGlite, options: EmbeddedOptions, claim: OwnerClaim | undefined): Promise<EmbeddedDatabase> {
   await db.exec(`SET search_path TO "${options.queueSchema}", public`)
+  // In this order: the group keeper must see every message, the answered Parse included.
+  shareNamedStatements(db)
   keepExtendedQueriesTogether(db)
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 200 })
   await server.start()
@@ -216,4 +218,43 @@ function keepExtendedQueriesTogether(db: PGlite): void {
       groupOpen = false
     }
   }
+}
+
+const PARSE = 'P'.charCodeAt(0)
+const PARSE_COMPLETE = Uint8Array.of('1'.charCodeAt(0), 0, 0, 0, 4)
+const decoder = new TextDecoder()
+
+/**
+ * Every client connection shares PGlite's one session, so a statement one connection prepared
+ * under a name is there for all of them, and a second connection preparing the same name would
+ * fail ("prepared statement already exists"). The engine names a statement by the hash of its
+ * text, so the same name always means the same statement: a Parse of a name the session already
+ * holds is answered as done without reaching PGlite, and every connection plans it only once.
+ */
+function shareNamedStatements(db: PGlite): void {
+  const prepared = new Set<string>()
+  const execProtocolRawStream = db.execProtocolRawStream.bind(db)
+  db.execProtocolRawStream = async (message, options) => {
+    const name = message[0] === PARSE ? statementName(message) : ''
+    if (name === '') return execProtocolRawStream(message, options)
+    if (prepared.has(name)) {
+      options?.onRawData?.(PARSE_COMPLETE)
+      return
+    }
+    let parsed = false
+    await execProtocolRawStream(message, {
+      ...options,
+      onRawData: (data) => {
+        if (data[0] === PARSE_COMPLETE[0]) parsed = true
+        options?.onRawData?.(data)
+      },
+    })
+    if (parsed) prepared.add(name)
+  }
+}
+
+/** The statement name of a Parse message (after its type byte and length): '' for the unnamed one. */
+function statementName(message: Uint8Array): string {
+  const end = message.indexOf(0, 5)
+  return end <= 5 ? '' : decoder.decode(message.subarray(5, end))
 }
