@@ -27,7 +27,7 @@ export interface Store extends StoreSession {
   readonly tables: Tables
   readonly pool: PoolLike
   /** Options for the group-commit batchers built on this store (see StoreOptions.serialDatabase). */
-  readonly groupCommit: { inFlight?: number }
+  readonly groupCommit: { inFlight?: number; gather?: boolean }
   migrate(): Promise<{ applied: number[] }>
   schemaVersion(): Promise<number | null>
   /** Runs `fn` in one transaction; everything it does through `tx` commits or rolls back together. */
@@ -71,7 +71,7 @@ export function createStore(pool: PoolLike, tablePrefix: string, schema: string,
     waits: new WaitStore(q, tables, delayScale),
   })
   const pooled = session(pool)
-  const groupCommit = options.serialDatabase ? { inFlight: 1 } : {}
+  const groupCommit = options.serialDatabase ? { inFlight: 1, gather: true } : {}
   // Concurrent emits share one statement (and one commit); see group-commit.ts.
   const signalBatches = createBatcher((requests: SignalRequest[]) => pooled.signals.persistAndMatchMany(requests), groupCommit)
   // Emits with idempotency keys share statements too, except two of one key: the key's row can be
