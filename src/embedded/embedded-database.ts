@@ -226,18 +226,20 @@ const decoder = new TextDecoder()
 
 /**
  * Every client connection shares PGlite's one session, so a statement one connection prepared
- * under a name is there for all of them, and a second connection preparing the same name would
- * fail ("prepared statement already exists"). The engine names a statement by the hash of its
- * text, so the same name always means the same statement: a Parse of a name the session already
- * holds is answered as done without reaching PGlite, and every connection plans it only once.
+ * under a name is there for all of them, and a second connection preparing it again would fail
+ * ("prepared statement already exists"). A Parse that repeats, byte for byte (name, text and
+ * parameter types), one the session already holds is answered as done without reaching PGlite:
+ * the engine names its statements by the hash of their text, so every connection uses the plan
+ * made once. A Parse of a held name with other text still reaches PGlite and fails as it should.
  */
 function shareNamedStatements(db: PGlite): void {
-  const prepared = new Set<string>()
+  const prepared = new Map<string, Buffer>()
   const execProtocolRawStream = db.execProtocolRawStream.bind(db)
   db.execProtocolRawStream = async (message, options) => {
+    if (message[0] === SIMPLE_QUERY || message[0] === PARSE) forgetDeallocated(prepared, decoder.decode(message.subarray(5)))
     const name = message[0] === PARSE ? statementName(message) : ''
     if (name === '') return execProtocolRawStream(message, options)
-    if (prepared.has(name)) {
+    if (prepared.get(name)?.equals(message)) {
       options?.onRawData?.(PARSE_COMPLETE)
       return
     }
@@ -249,7 +251,7 @@ function shareNamedStatements(db: PGlite): void {
         options?.onRawData?.(data)
       },
     })
-    if (parsed) prepared.add(name)
+    if (parsed) prepared.set(name, Buffer.from(message))
   }
 }
 
@@ -257,4 +259,14 @@ function shareNamedStatements(db: PGlite): void {
 function statementName(message: Uint8Array): string {
   const end = message.indexOf(0, 5)
   return end <= 5 ? '' : decoder.decode(message.subarray(5, end))
+}
+
+/** A client that drops prepared statements itself (DEALLOCATE, DISCARD ALL) must find them gone. */
+function forgetDeallocated(prepared: Map<string, Buffer>, sql: string): void {
+  if (/\bdiscard\s+all\b/i.test(sql)) return prepared.clear()
+  for (const m of sql.matchAll(/\bdeallocate\s+(?:prepare\s+)?(?:"([^"]+)"|(\w+))/gi)) {
+    const name = m[1] ?? m[2]!
+    if (!m[1] && name.toLowerCase() === 'all') prepared.clear()
+    else prepared.delete(m[1] ? name : name.toLowerCase())
+  }
 }

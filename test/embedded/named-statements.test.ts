@@ -34,5 +34,13 @@ describe('named statements on the embedded server', () => {
     await expect(b.query(broken)).rejects.toThrow(/no_such_column/)
     // The connections are still usable after the failures.
     expect((await b.query(statement, [7])).rows).toEqual([{ n: 14 }])
+
+    // Dropped by a client: the next connection's Parse must reach PGlite again.
+    await a.query('DEALLOCATE pulse_test_double')
+    const c = await connect(db.connectionString)
+    expect((await c.query(statement, [8])).rows).toEqual([{ n: 16 }])
+    // The same name with other text is not taken for the held statement.
+    const d = await connect(db.connectionString)
+    await expect(d.query({ name: 'pulse_test_double', text: 'SELECT 1 AS n' })).rejects.toThrow(/already exists/)
   })
 })
