@@ -100,6 +100,8 @@ async function openAsOwner(dir: string, claim: OwnerClaim, options: EmbeddedOpti
 
 async function serve(db: PGlite, options: EmbeddedOptions, claim: OwnerClaim | undefined): Promise<EmbeddedDatabase> {
   await db.exec(`SET search_path TO "${options.queueSchema}", public`)
+  // In this order: the group keeper must see every message, the answered Parse included.
+  shareNamedStatements(db)
   keepExtendedQueriesTogether(db)
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 200 })
   await server.start()
@@ -215,5 +217,56 @@ function keepExtendedQueriesTogether(db: PGlite): void {
     } finally {
       groupOpen = false
     }
+  }
+}
+
+const PARSE = 'P'.charCodeAt(0)
+const PARSE_COMPLETE = Uint8Array.of('1'.charCodeAt(0), 0, 0, 0, 4)
+const decoder = new TextDecoder()
+
+/**
+ * Every client connection shares PGlite's one session, so a statement one connection prepared
+ * under a name is there for all of them, and a second connection preparing it again would fail
+ * ("prepared statement already exists"). A Parse that repeats, byte for byte (name, text and
+ * parameter types), one the session already holds is answered as done without reaching PGlite:
+ * the engine names its statements by the hash of their text, so every connection uses the plan
+ * made once. A Parse of a held name with other text still reaches PGlite and fails as it should.
+ */
+function shareNamedStatements(db: PGlite): void {
+  const prepared = new Map<string, Buffer>()
+  const execProtocolRawStream = db.execProtocolRawStream.bind(db)
+  db.execProtocolRawStream = async (message, options) => {
+    if (message[0] === SIMPLE_QUERY || message[0] === PARSE) forgetDeallocated(prepared, decoder.decode(message.subarray(5)))
+    const name = message[0] === PARSE ? statementName(message) : ''
+    if (name === '') return execProtocolRawStream(message, options)
+    if (prepared.get(name)?.equals(message)) {
+      options?.onRawData?.(PARSE_COMPLETE)
+      return
+    }
+    let parsed = false
+    await execProtocolRawStream(message, {
+      ...options,
+      onRawData: (data) => {
+        if (data[0] === PARSE_COMPLETE[0]) parsed = true
+        options?.onRawData?.(data)
+      },
+    })
+    if (parsed) prepared.set(name, Buffer.from(message))
+  }
+}
+
+/** The statement name of a Parse message (after its type byte and length): '' for the unnamed one. */
+function statementName(message: Uint8Array): string {
+  const end = message.indexOf(0, 5)
+  return end <= 5 ? '' : decoder.decode(message.subarray(5, end))
+}
+
+/** A client that drops prepared statements itself (DEALLOCATE, DISCARD ALL) must find them gone. */
+function forgetDeallocated(prepared: Map<string, Buffer>, sql: string): void {
+  if (/\bdiscard\s+all\b/i.test(sql)) return prepared.clear()
+  for (const m of sql.matchAll(/\bdeallocate\s+(?:prepare\s+)?(?:"([^"]+)"|(\w+))/gi)) {
+    const name = m[1] ?? m[2]!
+    if (!m[1] && name.toLowerCase() === 'all') prepared.clear()
+    else prepared.delete(m[1] ? name : name.toLowerCase())
   }
 }

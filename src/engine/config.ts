@@ -48,9 +48,9 @@ export interface EngineConfig {
   queuePollMs?: number
   /**
    * Send the engine's hot statements as named prepared statements, so Postgres plans them once
-   * per connection. Default on, except in the embedded mode; turn it off when a pooler does not
-   * support them (PgBouncer in transaction mode before 1.21) or when the database is a PGlite
-   * server shared by several connections.
+   * per connection (in the embedded mode, once for the whole database). Default on; turn it off
+   * when a pooler does not support them (PgBouncer in transaction mode before 1.21) or when the
+   * database is a PGlite server of your own, shared by several connections.
    */
   preparedStatements?: boolean
   /** Prefix of the engine's table names. Default `pulse_`. */
@@ -159,7 +159,7 @@ export function resolveConfig(config: EngineConfig = {}): ResolvedConfig {
   }
   return {
     mode,
-    preparedStatements: mode.kind !== 'embedded' && config.preparedStatements !== false,
+    preparedStatements: config.preparedStatements !== false,
     schema: config.schema ?? 'public',
     queueSchema: identifier('queueSchema', config.queueSchema ?? 'bullmq'),
     tablePrefix: config.tablePrefix ?? 'pulse_',

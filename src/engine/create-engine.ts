@@ -47,6 +47,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
   const store = createStore(pool, cfg.tablePrefix, cfg.schema, {
     statusMoves: STATUS_MOVES,
     preparedStatements: cfg.preparedStatements,
+    serialDatabase: cfg.mode.kind === 'embedded',
     delayScale: cfg.delayScale,
     workerId,
   })

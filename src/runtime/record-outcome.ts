@@ -31,6 +31,7 @@ export function createOutcomeRecorder(deps: OutcomeRecorderDeps): OutcomeRecorde
   const { store, hooks, committer } = deps
   // Steps finishing at about the same time share one commit; two steps of one run never do.
   const fast = createBatcher((requests: ContinueRequest[]) => store.steps.finishAndContinueMany(requests), {
+    ...store.groupCommit,
     key: (request) => request.step.runId,
   })
 

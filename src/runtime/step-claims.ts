@@ -13,11 +13,13 @@ export interface StepClaimer {
  * once. The claim is a compare-and-set, so a job delivered twice claims its step once.
  */
 export function createStepClaimer(deps: { store: Store; leaseMs: number }): StepClaimer {
-  const batches = createBatcher((jobs: StepJobData[]) =>
-    deps.store.steps.claimMany(
-      jobs.map((j) => ({ stepId: j.stepRunId, runId: j.runId })),
-      deps.leaseMs,
-    ),
+  const batches = createBatcher(
+    (jobs: StepJobData[]) =>
+      deps.store.steps.claimMany(
+        jobs.map((j) => ({ stepId: j.stepRunId, runId: j.runId })),
+        deps.leaseMs,
+      ),
+    deps.store.groupCommit,
   )
   return {
     async claim(job) {

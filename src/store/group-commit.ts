@@ -23,6 +23,12 @@ export interface BatcherOptions<Req> {
   stallMs?: number
   /** Requests with the same key never share a batch (for example two steps of one run). */
   key?: (request: Req) => string
+  /**
+   * A batch leaves one event-loop turn after the request that could start it, so the requests
+   * that the same wave of results sets off join it. For a database that runs one statement at a
+   * time, where the statement would only have waited its turn anyway.
+   */
+  gather?: boolean
 }
 
 type Item<Req, Res> = { request: Req; resolve: (r: Res) => void; reject: (e: unknown) => void }
@@ -37,6 +43,7 @@ export function createBatcher<Req, Res>(run: (requests: Req[]) => Promise<Res[]>
   let inFlight = 0
   let lastStart = 0
   let wake: ReturnType<typeof setTimeout> | undefined
+  let gathering = false
 
   const take = (): Item<Req, Res>[] => {
     if (!key) return queue.splice(0, maxBatch)
@@ -75,7 +82,7 @@ export function createBatcher<Req, Res>(run: (requests: Req[]) => Promise<Res[]>
         )
         .finally(() => {
           inFlight--
-          pump()
+          kick()
         })
     }
     // Requests are waiting behind a statement in flight: look again once it counts as stuck.
@@ -90,11 +97,21 @@ export function createBatcher<Req, Res>(run: (requests: Req[]) => Promise<Res[]>
     }
   }
 
+  const kick = () => {
+    if (!options.gather) return pump()
+    if (gathering) return
+    gathering = true
+    setImmediate(() => {
+      gathering = false
+      pump()
+    })
+  }
+
   return {
     submit(request) {
       return new Promise<Res>((resolve, reject) => {
         queue.push({ request, resolve, reject })
-        pump()
+        kick()
       })
     },
   }

@@ -26,6 +26,8 @@ export interface StoreSession {
 export interface Store extends StoreSession {
   readonly tables: Tables
   readonly pool: PoolLike
+  /** Options for the group-commit batchers built on this store (see StoreOptions.serialDatabase). */
+  readonly groupCommit: { inFlight?: number; gather?: boolean }
   migrate(): Promise<{ applied: number[] }>
   schemaVersion(): Promise<number | null>
   /** Runs `fn` in one transaction; everything it does through `tx` commits or rolls back together. */
@@ -40,6 +42,12 @@ export interface StoreOptions {
    */
   statusMoves: StatusMoves
   preparedStatements?: boolean
+  /**
+   * The database runs one statement at a time (PGlite: one session behind every connection).
+   * Group commit then keeps one statement of each kind in flight: more would only queue behind
+   * each other, while the requests arriving meanwhile could have joined a larger batch.
+   */
+  serialDatabase?: boolean
   /** Every delay step's due time is this fraction of its duration away (EngineConfig.delayScale). Default 1. */
   delayScale?: number
   /**
@@ -63,11 +71,13 @@ export function createStore(pool: PoolLike, tablePrefix: string, schema: string,
     waits: new WaitStore(q, tables, delayScale),
   })
   const pooled = session(pool)
+  const groupCommit = options.serialDatabase ? { inFlight: 1, gather: true } : {}
   // Concurrent emits share one statement (and one commit); see group-commit.ts.
-  const signalBatches = createBatcher((requests: SignalRequest[]) => pooled.signals.persistAndMatchMany(requests))
+  const signalBatches = createBatcher((requests: SignalRequest[]) => pooled.signals.persistAndMatchMany(requests), groupCommit)
   // Emits with idempotency keys share statements too, except two of one key: the key's row can be
   // written once per statement.
   const keyedBatches = createBatcher((requests: KeyedSignalRequest[]) => pooled.signals.persistKeyedMany(requests), {
+    ...groupCommit,
     key: (r) => JSON.stringify([r.signal.tenantId, r.idempotency.key]),
   })
   const signals = Object.assign(Object.create(pooled.signals) as SignalStore, {
@@ -79,6 +89,7 @@ export function createStore(pool: PoolLike, tablePrefix: string, schema: string,
     signals,
     tables,
     pool,
+    groupCommit,
     migrate: () => migrate(pool, tables),
     schemaVersion: () => schemaVersion(pool, tables),
     transaction: (fn) => inTransaction(pool, (client) => fn(session(client))),

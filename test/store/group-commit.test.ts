@@ -23,6 +23,25 @@ describe('group commit', () => {
     await expect(result).resolves.toBe(10)
   })
 
+  it('with gather, lets the requests of the same turn join the first statement, and the ones its results set off the next', async () => {
+    const { calls, run } = gatedRunner()
+    const batcher = createBatcher(run, { inFlight: 1, gather: true })
+    const first = batcher.submit(1)
+    // A request made by code that runs after the first one (a continuation), before the event loop turns.
+    const second = Promise.resolve().then(() => batcher.submit(2))
+    expect(calls).toEqual([])
+    await tick()
+    expect(calls.map((c) => c.requests)).toEqual([[1, 2]])
+    // Each result sets off a follow-up request, as a finished step asks to record the next one.
+    const followUps = [first, second].map((p) => p.then((r) => batcher.submit(r + 1)))
+    calls[0]!.finish()
+    await tick()
+    await tick()
+    expect(calls.map((c) => c.requests)).toEqual([[1, 2], [11, 21]])
+    calls[1]!.finish()
+    await expect(Promise.all(followUps)).resolves.toEqual([110, 210])
+  })
+
   it('gathers the requests that arrive while a statement is in flight into the next one', async () => {
     const { calls, run } = gatedRunner()
     const batcher = createBatcher(run, { busyMin: 16, stallMs: 60_000 })
