@@ -49,6 +49,16 @@ function valueAt(m: string, s: string): string {
     WHEN 'environment' THEN to_jsonb(${s}.environment) ELSE ${s}.payload #> string_to_array(substr(${m}, 9), '.') END, 'null'::jsonb)`
 }
 
+/**
+ * The transaction lock of one (tenant, signal type), the one lock registration and delivery
+ * share; `namespace` is a parameter holding lockNamespace(tables).
+ */
+function typeLock(namespace: string, tenant: string, type: string): string {
+  return `pg_advisory_xact_lock(hashtext(${namespace}), hashtext(${tenant} || ':' || ${type}))`
+}
+
+const lockNamespace = (t: Tables) => `pulse-engine:signal:${t.schema}.${t.prefix}`
+
 /** True when signal row `s` has, at every path of the jsonb object `expected`, the value there. */
 function matches(expected: string, s: string): string {
   return `NOT EXISTS (SELECT 1 FROM jsonb_each(${expected}) AS e WHERE e.value IS DISTINCT FROM ${valueAt('e.key', s)})`
@@ -76,9 +86,9 @@ export class WaitStore {
   /** Takes the (tenant, signal type) locks for the rest of the transaction, in a fixed order. */
   async lockTypes(tenantId: string, signalTypes: readonly string[]): Promise<void> {
     await this.q.query(
-      `SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2 || ':' || x.type))
+      `SELECT ${typeLock('$1', '$2', 'x.type')}
        FROM (SELECT DISTINCT unnest($3::text[]) AS type ORDER BY 1) x`,
-      [`pulse-engine:signal:${this.t.schema}.${this.t.prefix}`, tenantId, [...signalTypes]],
+      [lockNamespace(this.t), tenantId, [...signalTypes]],
     )
   }
 
@@ -186,12 +196,12 @@ export class WaitStore {
          WHERE jsonb_typeof(r.definition_snapshot -> 'cancelOn') = 'array'
        ),
        locked AS (
-         SELECT count(pg_advisory_xact_lock(hashtext($2), hashtext(s.tenant_id || ':' || x.type))) AS n
+         SELECT count(${typeLock('$2', 's.tenant_id', 'x.type')}) AS n
          FROM s, (SELECT type FROM types ORDER BY 1) x
        )
        SELECT s.* FROM s, locked`,
       ),
-      [signalId, `pulse-engine:signal:${t.schema}.${t.prefix}`],
+      [signalId, lockNamespace(t)],
     )
     const row = head.rows[0] as Record<string, unknown> | undefined
     if (!row) return { signal: null, resolved: [], cancel: [] }
