@@ -4,6 +4,7 @@ import { PulseValidationError } from '../errors.js'
 import { createCronQueue, createStepQueue, type CronQueue, type StepQueue } from '../queue/index.js'
 import { readRedisPolicy } from '../queue/redis-policy.js'
 import { fireTick, restoreSchedules } from '../runtime/cron.js'
+import { createFairShares } from '../runtime/fair-share.js'
 import { deliverSignal } from '../runtime/deliver-signal.js'
 import { emitSignal, type EmitOptions } from '../runtime/emit-signal.js'
 import { createExecutor } from '../runtime/executor.js'
@@ -68,6 +69,14 @@ export function createEngine(config: EngineConfig = {}): Engine {
     // A started engine runs the first steps of the runs it emits itself, while it has room.
     local: () => (started ? executor.localStart() : undefined),
     deliver,
+    fairShares: cfg.fairShares
+      ? createFairShares({
+          weights: cfg.tenantWeights,
+          burst: cfg.concurrency,
+          front: () => queue.front(),
+          onError: (err) => cfg.logger.warn({ err }, 'pulse-engine: could not read the front of the queue for fair shares; tenants keep their order until it can'),
+        })
+      : undefined,
   }
   watchPoolErrors(cfg)
 

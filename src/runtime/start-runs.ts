@@ -1,6 +1,7 @@
 import type { StepQueue } from '../queue/index.js'
 import type { EarlierSignal, KeyedSignalRequest, NewSignal, PersistedSignal, Store } from '../store/index.js'
 import type { EngineLogger, SignalEffects, TriggerEnvelope } from '../types.js'
+import type { FairShares } from './fair-share.js'
 import { jobFor } from './job-for.js'
 import type { LocalStart } from './local-starts.js'
 import { RUN_STARTS } from './run-state.js'
@@ -16,6 +17,8 @@ export interface StartRunsDeps {
   local?: () => LocalStart | undefined
   /** Delivers a stored signal to waits and cancel-on (see deliverSignal). */
   deliver?: (signalId: string) => Promise<SignalEffects>
+  /** Orders new runs between tenants (see FairShares); without it they queue first-in, first-out. */
+  fairShares?: FairShares
 }
 
 const NO_EFFECTS: SignalEffects = Object.freeze({ resolvedWaits: [], canceledRuns: [] }) as SignalEffects
@@ -40,7 +43,9 @@ export type StartedSignal = PersistedSignal | { earlier: EarlierSignal }
 export async function startRuns(deps: StartRunsDeps, what: SignalToStart & { idempotency?: undefined }): Promise<PersistedSignal | null>
 export async function startRuns(deps: StartRunsDeps, what: SignalToStart): Promise<StartedSignal | null>
 export async function startRuns(deps: StartRunsDeps, what: SignalToStart): Promise<StartedSignal | null> {
-  const local = what.kind === 'new' && what.runHere ? deps.local?.() : undefined
+  const tenantId = what.kind === 'new' ? what.signal.tenantId : what.trigger.tenantId
+  const mayStartHere = what.kind === 'new' && what.runHere && (deps.fairShares?.mayStartHere(tenantId) ?? true)
+  const local = mayStartHere ? deps.local?.() : undefined
   let stored: StartedSignal | null
   try {
     if (what.kind === 'replay') {
@@ -69,13 +74,22 @@ export async function startRuns(deps: StartRunsDeps, what: SignalToStart): Promi
   const persisted = stored
   const queued = persisted.firstSteps.filter((step) => step.status !== 'running')
   if (local) {
+    let startedHere = 0
     for (const step of persisted.firstSteps) {
       const run = persisted.runs.find((r) => r.id === step.runId)
-      if (step.status === 'running' && run) local.start({ step, run, trigger: persisted.trigger })
+      if (step.status === 'running' && run) {
+        local.start({ step, run, trigger: persisted.trigger })
+        startedHere++
+      }
     }
+    deps.fairShares?.startedHere(tenantId, startedHere)
   }
   if (queued.length > 0) {
-    await deps.queue.enqueue(queued.map(jobFor), { fresh: true }).catch((err: unknown) => {
+    const jobs = queued.map(jobFor)
+    const due = jobs.filter((job) => !job.delayMs)
+    const priorities = deps.fairShares?.priorities(tenantId, due.length)
+    if (priorities) due.forEach((job, i) => (job.priority = priorities[i]))
+    await deps.queue.enqueue(jobs, { fresh: true }).catch((err: unknown) => {
       // The runs are committed; the reconciler enqueues their first steps if this did not.
       deps.logger.warn({ err }, 'pulse-engine: could not enqueue first steps; the reconciler will pick them up')
     })
