@@ -62,6 +62,9 @@ const priority = z
   .min(LIMITS.minPriority, { error: `priority must be between ${LIMITS.minPriority} and ${LIMITS.maxPriority}` })
   .max(LIMITS.maxPriority, { error: `priority must be between ${LIMITS.minPriority} and ${LIMITS.maxPriority}` })
 
+/** The schema of each setting in `flow`, for checking one at a time (the DSL does, per method). */
+export const flowSettingSchemas = { concurrency, throttle, rateLimit, debounce, priority } as const
+
 /**
  * Zod schema of a workflow's `flow`. An empty object limits nothing, as no object does; it is
  * stored as none, so both hash alike.
