@@ -1,7 +1,22 @@
 import type { CancelOn, StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
 import type { PayloadInputOf, TriggerDef } from './dsl/trigger.js'
 
-export type { CancelOn, MatchPath, OnFalse, OnTimeout, RetryPolicy, StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
+export type {
+  CancelOn,
+  ConcurrencyLimit,
+  ConcurrencyMode,
+  DebounceWindow,
+  FlowControl,
+  MatchPath,
+  OnFalse,
+  OnTimeout,
+  RateLimit,
+  RetryPolicy,
+  StepType,
+  ThrottleLimit,
+  WorkflowSpec,
+  WorkflowStep,
+} from './definition/types.js'
 
 /** A JSON object: what payloads, configs, step outputs and log data are made of. */
 export type JsonObject = Record<string, unknown>

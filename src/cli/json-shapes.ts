@@ -1,4 +1,4 @@
-import type { CancelOn, DefinitionSnapshot, EmitResult, JsonObject, RunTimelineEntry, TriggerEnvelope, WorkflowDefinition, WorkflowRun, WorkflowStepRun } from '../index.js'
+import type { CancelOn, DefinitionSnapshot, EmitResult, FlowControl, JsonObject, RunTimelineEntry, TriggerEnvelope, WorkflowDefinition, WorkflowRun, WorkflowStepRun } from '../index.js'
 import { nextCronTime } from '../definition/cron.js'
 
 /**
@@ -94,6 +94,8 @@ export interface WorkflowJson {
   cron: { expression: string; timezone: string | null; next: string[] } | null
   /** The signals that cancel a run of this workflow; empty when none do. */
   cancelOn: CancelOn[]
+  /** Its flow control (concurrency, throttle, rate limit, debounce, priority); null when it sets none. */
+  flow: FlowControl | null
   steps: number
   createdAt: string
   updatedAt: string
@@ -201,6 +203,7 @@ export function workflowJson(def: WorkflowDefinition, options: { now?: Date; tic
         }
       : null,
     cancelOn: def.cancelOn ?? [],
+    flow: def.flow ?? null,
     steps: def.steps.length,
     createdAt: isoNow(def.createdAt),
     updatedAt: isoNow(def.updatedAt),

@@ -2,6 +2,7 @@ import type {
   CancelOn,
   DefinitionSnapshot,
   ExecutionLog,
+  FlowControl,
   JsonObject,
   LogLevel,
   StepStatus,
@@ -63,6 +64,7 @@ export function toDefinition(r: Row): WorkflowDefinition {
     cronExpression: opt(r.cron_expression),
     cronTimezone: opt(r.cron_timezone),
     ...(r.cancel_on ? { cancelOn: r.cancel_on as CancelOn[] } : {}),
+    ...(r.flow ? { flow: r.flow as FlowControl } : {}),
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
   }
