@@ -39,6 +39,11 @@ export interface TriggerInput<TPayload = JsonObject> {
    * `Idempotency-Key` header of the request or the id of the webhook delivery being handled.
    */
   idempotencyKey?: string
+  /**
+   * Overrides the matched workflows' `priority` (1 to 10, higher first) for the runs this signal
+   * starts, among the tenant's runs that wait for flow control.
+   */
+  priority?: number
 }
 
 /** A signal after it was persisted: it has an id (`trg_...`) and a creation time. */
@@ -69,6 +74,20 @@ export interface StartedRun {
   /** Key of the workflow (its DSL key); null for a definition created without a key. */
   workflowKey: string | null
   definitionId: string
+  /**
+   * Why the run did not start at once: `concurrency` (it waits for a slot), `throttle` (it starts
+   * at its throttle's next free time), `debounce` (it starts once its debounce window is quiet).
+   */
+  heldBy?: 'concurrency' | 'throttle' | 'debounce'
+}
+
+/** A workflow a signal matched but started no run of: `rate_limited`, `concurrency_skip`, or `debounced` into `runId`. */
+export interface SkippedStartInfo {
+  workflowKey: string | null
+  definitionId: string
+  reason: 'rate_limited' | 'concurrency_skip' | 'debounced'
+  /** For `debounced`: the run that stands for this signal and the others of its window. */
+  runId?: string
 }
 
 /**
@@ -87,8 +106,13 @@ export interface StartedRun {
  * ```
  */
 export interface EmitResult extends TriggerEnvelope, SignalEffects {
-  /** The runs the signal started, one per matching enabled workflow, by run id. */
+  /**
+   * The runs the signal started, one per matching enabled workflow, by run id. A run that waits
+   * for flow control (a concurrency slot, its throttle's next start) is listed with `heldBy`.
+   */
   runs: StartedRun[]
+  /** The matching workflows this signal started no run of, under their flow control, and why. */
+  skipped: SkippedStartInfo[]
   /** True when an earlier emit with the same idempotency key stored this signal; nothing was written now. */
   deduplicated: boolean
 }
@@ -245,6 +269,12 @@ export interface HandlerContext<
   steps: TSteps
   config: TConfig
   isReplay: boolean
+  /**
+   * The ids of the signals this run stands for, oldest first: for a workflow with `.debounce()`,
+   * every signal its debounce window folded in (`trigger` is the last of them); otherwise just
+   * `trigger.id`.
+   */
+  debounced: string[]
   /** Emits another signal for workflow chaining; resolves once it is persisted. See {@link HandlerEmit}. */
   emit: HandlerEmit
   log: StepLogger

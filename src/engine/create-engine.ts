@@ -5,6 +5,7 @@ import { createCronQueue, createStepQueue, type CronQueue, type StepQueue } from
 import { readRedisPolicy } from '../queue/redis-policy.js'
 import { fireTick, restoreSchedules } from '../runtime/cron.js'
 import { createFairShares } from '../runtime/fair-share.js'
+import { createFlowAdmission } from '../runtime/flow-admission.js'
 import { deliverSignal } from '../runtime/deliver-signal.js'
 import { emitSignal, type EmitOptions } from '../runtime/emit-signal.js'
 import { createExecutor } from '../runtime/executor.js'
@@ -12,7 +13,7 @@ import { createHookFirer } from '../runtime/hooks.js'
 import { startLiveness, type Liveness } from '../runtime/liveness.js'
 import { startReconciler } from '../runtime/reconciler.js'
 import { cancelRun } from '../runtime/run-control.js'
-import { STATUS_MOVES } from '../runtime/run-state.js'
+import { isEnded, STATUS_MOVES } from '../runtime/run-state.js'
 import { Registry } from '../runtime/registry.js'
 import { startScheduleKeeper } from '../runtime/schedule-keeper.js'
 import { verifyConsistency } from '../runtime/verify.js'
@@ -58,7 +59,9 @@ export function createEngine(config: EngineConfig = {}): Engine {
   const cron: CronQueue = createCronQueue({ backend, queuePrefix: cfg.queuePrefix })
   const deliver = (signalId: string) =>
     deliverSignal({ store, queue, logger: cfg.logger, cancel: (runId, reason) => cancelRun(executor, runId, reason) }, signalId)
+  const flow = createFlowAdmission({ store, queue, logger: cfg.logger, cancel: (runId, reason) => cancelRun(executor, runId, reason) })
   const emitDeps = {
+    flow,
     store,
     queue,
     registry,
@@ -91,8 +94,11 @@ export function createEngine(config: EngineConfig = {}): Engine {
     concurrency: cfg.concurrency,
     maxOutputBytes: cfg.maxOutputBytes,
     emit,
+    onRunEnded: (run) => {
+      if (run.flowGroup && isEnded(run.status)) flow.ended(run)
+    },
   })
-  const cronDeps = { store, queue, cron, registry, deliver, logger: cfg.logger, misfire: cfg.cronMisfire, misfireGraceMs: cfg.cronMisfireGraceMs }
+  const cronDeps = { flow, store, queue, cron, registry, deliver, logger: cfg.logger, misfire: cfg.cronMisfire, misfireGraceMs: cfg.cronMisfireGraceMs }
   let reconciler: ReturnType<typeof startReconciler> | undefined
   let liveness: Liveness | undefined
   let scheduleKeeper: ReturnType<typeof startScheduleKeeper> | undefined
@@ -156,6 +162,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
         store,
         queue,
         deliver,
+        admit: (tenantId, group) => flow.admitGroup(tenantId, group),
         idempotencyWindowMs: cfg.idempotencyWindowMs,
         logger: cfg.logger,
         intervalMs: cfg.reconcileIntervalMs,

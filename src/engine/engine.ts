@@ -40,6 +40,8 @@ export interface TypedEmitInput<TPayload> {
   payload: TPayload
   /** See {@link TriggerInput.idempotencyKey}: a second emit with this key returns the first signal instead of storing another. */
   idempotencyKey?: string
+  /** See {@link TriggerInput.priority}: 1 to 10, overriding the workflows' own priority. */
+  priority?: number
 }
 
 

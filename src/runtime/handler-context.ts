@@ -37,6 +37,7 @@ export function buildContext(
     steps: run.context as Record<string, JsonObject | undefined>,
     config,
     isReplay: run.isReplay,
+    debounced: run.debounced ?? [trigger.id],
     emit: handlerEmit(deps.emit, run.tenantId, { runId: run.id, stepPath: step.path }),
     log,
     get signal() {

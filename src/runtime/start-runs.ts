@@ -2,6 +2,7 @@ import type { StepQueue } from '../queue/index.js'
 import type { EarlierSignal, KeyedSignalRequest, NewSignal, PersistedSignal, Store } from '../store/index.js'
 import type { EngineLogger, SignalEffects, TriggerEnvelope } from '../types.js'
 import type { FairShares } from './fair-share.js'
+import type { FlowAdmission } from './flow-admission.js'
 import { jobFor } from './job-for.js'
 import type { LocalStart } from './local-starts.js'
 import { RUN_STARTS } from './run-state.js'
@@ -19,6 +20,8 @@ export interface StartRunsDeps {
   deliver?: (signalId: string) => Promise<SignalEffects>
   /** Orders new runs between tenants (see FairShares); without it they queue first-in, first-out. */
   fairShares?: FairShares
+  /** Gives runs held by their workflow's flow control their places (see FlowAdmission). */
+  flow?: FlowAdmission
 }
 
 const NO_EFFECTS: SignalEffects = Object.freeze({ resolvedWaits: [], canceledRuns: [] }) as SignalEffects
@@ -72,7 +75,10 @@ export async function startRuns(deps: StartRunsDeps, what: SignalToStart): Promi
   }
   if (!stored || 'earlier' in stored) return stored
   const persisted = stored
-  const queued = persisted.firstSteps.filter((step) => step.status !== 'running')
+  const held = new Set(persisted.runs.filter((run) => run.held).map((run) => run.id))
+  if (held.size > 0 && deps.flow) persisted.admission = await deps.flow.admitNew(persisted.runs)
+  // A held run's first step is parked: admission enqueues it when the run gets its place.
+  const queued = persisted.firstSteps.filter((step) => step.status !== 'running' && !held.has(step.runId))
   if (local) {
     let startedHere = 0
     for (const step of persisted.firstSteps) {

@@ -6,6 +6,7 @@ import { workerLiveness } from './migrations/003-worker-liveness.js'
 import { idempotencyKeys } from './migrations/004-idempotency.js'
 import { signalWaits } from './migrations/005-signal-waits.js'
 import { flowDefinitions } from './migrations/006-flow-definitions.js'
+import { flowControl } from './migrations/007-flow-control.js'
 import type { Tables } from './tables.js'
 
 interface Migration {
@@ -22,6 +23,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'idempotency', sql: idempotencyKeys },
   { version: 5, name: 'signal-waits', sql: signalWaits },
   { version: 6, name: 'flow-definitions', sql: flowDefinitions },
+  { version: 7, name: 'flow-control', sql: flowControl },
 ]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0

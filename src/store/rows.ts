@@ -26,6 +26,12 @@ export interface StepRecord extends WorkflowStepRun {
 /** A run row with the columns the runtime needs beyond the public shape. */
 export interface RunRecord extends WorkflowRun {
   isDryRun: boolean
+  /** Set for a run under flow control: its workflow within the tenant (see FlowStore). */
+  flowGroup?: string
+  /** The run waits for flow control to give it a place. */
+  held?: boolean
+  /** A debounced run: the signals it stands for, oldest first. */
+  debounced?: string[]
 }
 
 type Row = Record<string, unknown>
@@ -90,6 +96,8 @@ export function toRun(r: Row): RunRecord {
     cancelReason: opt(r.cancel_reason),
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
+    ...(r.flow_group ? { flowGroup: r.flow_group as string, held: r.held === true } : {}),
+    ...(Array.isArray(r.debounced) ? { debounced: r.debounced as string[] } : {}),
   }
 }
 

@@ -1,5 +1,6 @@
 import { inTransaction, type PoolLike, type Queryable } from './db.js'
 import { DefinitionStore } from './definitions.js'
+import { FlowStore } from './flow.js'
 import { LogStore } from './logs.js'
 import { migrate, schemaVersion } from './migrate.js'
 import type { StatusMoves } from './plan.js'
@@ -20,6 +21,7 @@ export interface StoreSession {
   logs: LogStore
   workers: WorkerStore
   waits: WaitStore
+  flow: FlowStore
 }
 
 /** All persistence of one engine: Postgres tables under one prefix. */
@@ -69,6 +71,7 @@ export function createStore(pool: PoolLike, tablePrefix: string, schema: string,
     logs: new LogStore(q, tables),
     workers: new WorkerStore(q, tables, options.statusMoves),
     waits: new WaitStore(q, tables, delayScale),
+    flow: new FlowStore(q, tables, options.statusMoves.flow.slotHolders, delayScale),
   })
   const pooled = session(pool)
   const groupCommit = options.serialDatabase ? { inFlight: 1, gather: true } : {}

@@ -95,7 +95,7 @@ async function main(mode) {
   }
   const info = await engine.info()
   await engine.stop()
-  for (const t of ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations', 'workers', 'signal_waits', 'signal_listeners', 'signal_deliveries', 'idempotency_keys']) {
+  for (const t of ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations', 'workers', 'signal_waits', 'signal_listeners', 'signal_deliveries', 'idempotency_keys', 'skipped_starts']) {
     await pool.query('DROP TABLE IF EXISTS "pack_' + id + '_' + t + '" CASCADE')
   }
   await pool.end()
