@@ -1,4 +1,4 @@
-import type { CancelOn, StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
+import type { CancelOn, FlowControl, StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
 import type { PayloadInputOf, TriggerDef } from './dsl/trigger.js'
 
 export type {
@@ -81,6 +81,11 @@ export interface StartedRun {
   heldBy?: 'concurrency' | 'throttle' | 'debounce'
 }
 
+/** A stored signal as getTrigger reads it: the signal and the starts its workflows' flow control skipped. */
+export interface StoredSignal extends TriggerEnvelope {
+  skipped: SkippedStartInfo[]
+}
+
 /** A workflow a signal matched but started no run of: `rate_limited`, `concurrency_skip`, or `debounced` into `runId`. */
 export interface SkippedStartInfo {
   workflowKey: string | null
@@ -141,6 +146,8 @@ export interface DefinitionSnapshot {
   steps: WorkflowStep[]
   config: JsonObject
   cancelOn?: CancelOn[]
+  /** The workflow's flow control when the run was created. */
+  flow?: FlowControl
 }
 
 export type WorkflowStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'canceled'
@@ -151,6 +158,8 @@ export interface WorkflowRun {
   tenantId: string
   triggerId: string
   status: WorkflowStatus
+  /** Set while the run (pending) waits for its workflow's concurrency limit to give it a slot. */
+  heldBy?: 'concurrency'
   /** Outputs of completed actions, keyed by step name. */
   context: JsonObject
   currentStepIndex: number

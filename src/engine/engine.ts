@@ -12,6 +12,7 @@ import type {
   JsonObject,
   ReplayOptions,
   RunTimelineEntry,
+  StoredSignal,
   TriggerEnvelope,
   TriggerInput,
   WorkflowDefinition,
@@ -120,7 +121,7 @@ export interface TenantEngine {
   getRun(runId: string): Promise<WorkflowRun | null>
   getRunSteps(runId: string): Promise<WorkflowStepRun[]>
   getRunsByTrigger(triggerId: string): Promise<WorkflowRun[]>
-  getTrigger(triggerId: string): Promise<TriggerEnvelope | null>
+  getTrigger(triggerId: string): Promise<StoredSignal | null>
   getRunTimeline(runId: string): Promise<RunTimelineEntry[]>
   getRunLogs(runId: string): Promise<ExecutionLog[]>
   listRuns(filter?: Omit<ListRunsFilter, 'tenantId'>): Promise<WorkflowRun[]>
@@ -267,14 +268,16 @@ export interface Engine {
    */
   getRunsByTrigger(triggerId: string): Promise<WorkflowRun[]>
   /**
-   * A stored signal, or null when there is none.
+   * A stored signal, or null when there is none, with the workflows it matched but started no
+   * run of under their flow control (`skipped`, with the reason); its runs are in getRunsByTrigger.
    *
    * @example
    * ```ts
    * const signal = await engine.getTrigger(run.triggerId)
+   * for (const s of signal?.skipped ?? []) console.log(`${s.workflowKey}: ${s.reason}`)
    * ```
    */
-  getTrigger(triggerId: string): Promise<TriggerEnvelope | null>
+  getTrigger(triggerId: string): Promise<StoredSignal | null>
   /**
    * What happened to a run, in time order: created, each step started / completed / failed /
    * skipped, log lines, and how the run ended. Throws PulseNotFoundError for an unknown run.

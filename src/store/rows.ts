@@ -148,8 +148,8 @@ export function publicStep(s: StepRecord): WorkflowStepRun {
 
 /** The public view of a run row. */
 export function publicRun(r: RunRecord): WorkflowRun {
-  const { isDryRun: _dry, ...rest } = r
-  return rest
+  const { isDryRun: _dry, flowGroup: _group, held, debounced: _debounced, ...rest } = r
+  return held ? { ...rest, heldBy: 'concurrency' } : rest
 }
 
 const DATE_COLUMNS = ['created_at', 'updated_at', 'started_at', 'completed_at', 'failed_at', 'canceled_at', 'scheduled_for', 'locked_until']

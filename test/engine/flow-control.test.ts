@@ -106,6 +106,8 @@ describe.skipIf(servicesMissing())('flow control: concurrency, rate limit, throt
     expect(second.runs).toEqual([])
     expect(second.skipped).toEqual([{ workflowKey: 'orders', definitionId: first.runs[0]!.definitionId, reason: 'concurrency_skip' }])
     expect(await engine.getRunsByTrigger(second.id)).toEqual([])
+    expect((await engine.getTrigger(second.id))!.skipped).toEqual(second.skipped)
+    expect((await engine.getTrigger(first.id))!.skipped).toEqual([])
     gate.releaseAll()
     await eventually(async () => {
       gate.releaseAll()
