@@ -52,14 +52,41 @@ export function createFlowAdmission(deps: FlowAdmissionDeps) {
     return outcomes
   }
 
+  // Per group: the pass in flight, and the one queued behind it that every caller arriving in the
+  // meantime shares (one pass decides all of a group's held runs, so more would only queue on its lock).
+  type Outcomes = Map<string, AdmissionOutcome>
+  const passes = new Map<string, { running: Promise<Outcomes>; next?: Promise<Outcomes> }>()
+  const admitShared = (tenantId: string, group: string): Promise<Outcomes> => {
+    const id = `${tenantId}\u001f${group}`
+    const start = (entry: { running: Promise<Outcomes>; next?: Promise<Outcomes> }) => {
+      const pass = admitGroup(tenantId, group)
+      entry.running = pass
+      void pass.catch(() => undefined).then(() => {
+        if (passes.get(id) === entry && entry.running === pass && !entry.next) passes.delete(id)
+      })
+      return pass
+    }
+    const entry = passes.get(id)
+    if (!entry) {
+      const fresh = {} as { running: Promise<Outcomes>; next?: Promise<Outcomes> }
+      passes.set(id, fresh)
+      return start(fresh)
+    }
+    entry.next ??= entry.running.catch(() => undefined).then(() => {
+      entry.next = undefined
+      return start(entry)
+    })
+    return entry.next
+  }
+
   return {
-    admitGroup,
+    admitGroup: admitShared,
     /** Admits what it can of the groups these new runs belong to; returns what became of each held one. */
     async admitNew(runs: RunRecord[]): Promise<Map<string, AdmissionOutcome>> {
       const outcomes = new Map<string, AdmissionOutcome>()
       const groups = new Map<string, { tenantId: string; group: string }>()
       for (const run of runs) if (run.held && run.flowGroup) groups.set(`${run.tenantId}\u001f${run.flowGroup}`, { tenantId: run.tenantId, group: run.flowGroup })
-      for (const { tenantId, group } of groups.values()) for (const [id, o] of await admitGroup(tenantId, group)) outcomes.set(id, o)
+      for (const { tenantId, group } of groups.values()) for (const [id, o] of await admitShared(tenantId, group)) outcomes.set(id, o)
       // Runs an admission pass of another engine (or of a run that just ended) got to first.
       const decidedElsewhere = runs.filter((run) => run.held && !outcomes.has(run.id))
       if (decidedElsewhere.length > 0) {
@@ -75,7 +102,7 @@ export function createFlowAdmission(deps: FlowAdmissionDeps) {
     /** A run under flow control ended: its slot is free, so the next held run of its group may start. */
     ended(run: RunRecord): void {
       if (!run.flowGroup) return
-      admitGroup(run.tenantId, run.flowGroup).catch((err: unknown) => {
+      admitShared(run.tenantId, run.flowGroup).catch((err: unknown) => {
         logger.warn({ err, runId: run.id }, 'pulse-engine: could not admit the next held run; the reconciler will')
       })
     },
