@@ -171,6 +171,14 @@ describe.skipIf(servicesMissing())('flow control: concurrency, rate limit, throt
     expect(seen).toHaveLength(2)
   })
 
+  it('refuses an emit priority outside 1-10, naming it, with nothing written', async () => {
+    await define({ concurrency: { limit: 1 } })
+    for (const priority of [0, 11, 2.5]) {
+      await expect(emit('a', { priority })).rejects.toMatchObject({ name: 'PulseValidationError', issues: [{ path: ['priority'] }] })
+    }
+    expect(await engine.listSignals({ tenantId: acme })).toEqual([])
+  })
+
   it('a run that ends in any way frees its slot: canceling a slot holder starts the next', async () => {
     await define({ concurrency: { limit: 1 } })
     const first = await emit('a')
