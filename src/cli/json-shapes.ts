@@ -18,6 +18,8 @@ export interface RunJson {
   tenantId: string
   triggerId: string
   status: WorkflowRun['status']
+  /** Set while the run waits for a concurrency slot. */
+  heldBy: 'concurrency' | null
   /** The top-level step the run is at: its index from 0, its name, and how many there are. */
   currentStep: { index: number; name: string | null; total: number }
   isReplay: boolean
@@ -80,6 +82,7 @@ export interface EmitJson extends SignalJson {
   deduplicated: boolean
   resolvedWaits: { runId: string; stepName: string }[]
   canceledRuns: { runId: string; workflowKey: string | null }[]
+  skipped: EmitResult['skipped']
 }
 
 export interface WorkflowJson {
@@ -130,6 +133,7 @@ export function runJson(run: WorkflowRun): RunJson {
     tenantId: run.tenantId,
     triggerId: run.triggerId,
     status: run.status,
+    heldBy: run.heldBy ?? null,
     currentStep: { index, name: snap.steps[index]?.name ?? null, total: snap.steps.length },
     isReplay: run.isReplay,
     errorMessage: run.errorMessage ?? null,
@@ -183,7 +187,7 @@ export function signalJson(signal: TriggerEnvelope, runs: WorkflowRun[]): Signal
 }
 
 export function emitJson(result: EmitResult, runs: WorkflowRun[]): EmitJson {
-  return { ...signalJson(result, runs), deduplicated: result.deduplicated, resolvedWaits: result.resolvedWaits, canceledRuns: result.canceledRuns }
+  return { ...signalJson(result, runs), deduplicated: result.deduplicated, resolvedWaits: result.resolvedWaits, canceledRuns: result.canceledRuns, skipped: result.skipped }
 }
 
 export function workflowJson(def: WorkflowDefinition, options: { now?: Date; ticks?: number } = {}): WorkflowJson {

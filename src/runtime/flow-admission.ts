@@ -36,6 +36,7 @@ export function createFlowAdmission(deps: FlowAdmissionDeps) {
       const skipped = [...decided.outcomes.values()].flatMap((o) => (o.kind === 'skipped' ? [o.skip] : []))
       const skippedRuns = [...decided.outcomes].filter(([, o]) => o.kind === 'skipped').map(([id]) => id)
       await tx.flow.skip(skippedRuns, skipped, tenantId)
+      await tx.flow.markChecked([...decided.outcomes].filter(([, o]) => o.kind === 'held').map(([id]) => id))
       ready.push(...decided.folded)
       return decided.outcomes
     })
@@ -123,6 +124,9 @@ async function decide(tx: StoreSession, tenantId: string, now: Date, held: HeldR
   const folded: StepRecord[] = []
   const slots = new Map<string, string[]>()
   const starts = new Map<string, Date[]>()
+  // Held runs of a rate key that passed its limit and wait for a slot: starts already promised.
+  const reserved = new Map<string, number>()
+  const admittedChecked = new Map<string, number>()
   const debounceRuns = new Map<string, { runId: string; createdAt: Date } | null>()
   // A concurrency key whose first held run could not start: later runs of that key wait behind it.
   const blocked = new Set<string>()
@@ -134,7 +138,7 @@ async function decide(tx: StoreSession, tenantId: string, now: Date, held: HeldR
     let at = now
     let heldBy: 'throttle' | 'debounce' | undefined
 
-    if (flow.debounce && run.debounceKey !== null) {
+    if (flow.debounce && run.debounceKey !== null && !run.checked) {
       if (!debounceRuns.has(run.debounceKey)) debounceRuns.set(run.debounceKey, await tx.flow.openDebounce(tenantId, run.debounceKey))
       const open = debounceRuns.get(run.debounceKey)
       const quietUntil = new Date(now.getTime() + flow.debounce.waitMs)
@@ -157,9 +161,16 @@ async function decide(tx: StoreSession, tenantId: string, now: Date, held: HeldR
     if (rate && run.rateKey !== null) {
       if (!starts.has(run.rateKey)) starts.set(run.rateKey, await tx.flow.startsSince(tenantId, run.rateKey, now, rate.periodMs))
       recent = starts.get(run.rateKey)!
-      if (!flow.throttle && flow.rateLimit && recent.length >= flow.rateLimit.limit) {
-        skip('rate_limited')
-        continue
+      if (!flow.throttle && flow.rateLimit && !run.checked) {
+        if (!reserved.has(run.rateKey)) {
+          // Runs admitted earlier in this pass still read as held: they count once, among the starts.
+          const promised = await tx.flow.reservedStarts(tenantId, run.rateKey, now, rate.periodMs)
+          reserved.set(run.rateKey, promised - (admittedChecked.get(run.rateKey) ?? 0))
+        }
+        if (recent.length + reserved.get(run.rateKey)! >= flow.rateLimit.limit) {
+          skip('rate_limited')
+          continue
+        }
       }
     }
 
@@ -179,6 +190,7 @@ async function decide(tx: StoreSession, tenantId: string, now: Date, held: HeldR
         }
         blocked.add(run.concurrencyKey)
         outcomes.set(run.id, { kind: 'held', heldBy: 'concurrency' })
+        if (!run.checked && run.rateKey !== null && reserved.has(run.rateKey)) reserved.set(run.rateKey, reserved.get(run.rateKey)! + 1)
         continue
       }
       holders.push(run.id)
@@ -195,6 +207,10 @@ async function decide(tx: StoreSession, tenantId: string, now: Date, held: HeldR
       recent.sort((a, b) => b.getTime() - a.getTime())
     } else if (rate && run.rateKey !== null) {
       recent.unshift(at)
+      if (run.checked) {
+        admittedChecked.set(run.rateKey, (admittedChecked.get(run.rateKey) ?? 0) + 1)
+        if (reserved.has(run.rateKey)) reserved.set(run.rateKey, reserved.get(run.rateKey)! - 1)
+      }
     }
 
     const later = at.getTime() > now.getTime()

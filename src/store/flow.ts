@@ -17,6 +17,8 @@ export interface HeldRun {
   debounceKey: string | null
   firstStepType: string
   firstStepDelayMs: number
+  /** An earlier admission pass kept it held (for a slot): its rate limit and debounce were decided then. */
+  checked: boolean
 }
 
 /** A run admitted for `at` (the database's clock): its first step and run statuses, as the planner says. */
@@ -75,7 +77,7 @@ export class FlowStore {
     const { rows } = await this.q.query(
       `SELECT id, trigger_id, definition_id, definition_snapshot ->> 'key' AS workflow_key, definition_snapshot -> 'flow' AS flow,
               concurrency_key, rate_key, debounce_key, definition_snapshot -> 'steps' -> 0 ->> 'type' AS first_step_type,
-              coalesce((definition_snapshot -> 'steps' -> 0 ->> 'delayMs')::float8, 0) AS first_step_delay_ms
+              coalesce((definition_snapshot -> 'steps' -> 0 ->> 'delayMs')::float8, 0) AS first_step_delay_ms, flow_checked
        FROM ${this.t.runs} WHERE tenant_id = $1 AND flow_group = $2 AND held
        ORDER BY priority DESC, created_at, id LIMIT $3`,
       [tenantId, group, limit],
@@ -91,6 +93,7 @@ export class FlowStore {
       debounceKey: r.debounce_key as string | null,
       firstStepType: r.first_step_type as string,
       firstStepDelayMs: (r.first_step_delay_ms as number) * this.delayScale,
+      checked: r.flow_checked === true,
     }))
   }
 
@@ -114,6 +117,22 @@ export class FlowStore {
       [tenantId, rateKey, now, periodMs],
     )
     return rows.map((r) => r.admitted_at as Date)
+  }
+
+  /** How many held runs of a rate key passed its rate limit within `periodMs` of `now` and wait for a slot. */
+  async reservedStarts(tenantId: string, rateKey: string, now: Date, periodMs: number): Promise<number> {
+    const { rows } = await this.q.query(
+      `SELECT count(*)::int AS n FROM ${this.t.runs}
+       WHERE tenant_id = $1 AND rate_key = $2 AND held AND flow_checked AND created_at > $3::timestamptz - $4::float8 * interval '1 millisecond'`,
+      [tenantId, rateKey, now, periodMs],
+    )
+    return (rows[0] as { n: number }).n
+  }
+
+  /** Held runs a pass let through their rate limit and debounce: later passes only look for a slot. */
+  async markChecked(runIds: string[]): Promise<void> {
+    if (runIds.length === 0) return
+    await this.q.query(`UPDATE ${this.t.runs} SET flow_checked = true WHERE id = ANY($1::text[]) AND held AND NOT flow_checked`, [runIds])
   }
 
   /** The run a debounce key's signals fold into: admitted, not started yet; with when it was created. */

@@ -115,7 +115,8 @@ export function toStep(r: Row): StepRecord {
     fence: Number(r.fence),
     lockedUntil: opt(r.locked_until),
     branchesDone: r.branches_done as number,
-    scheduledFor: opt(r.scheduled_for),
+    // A step parked by flow control is due at infinity, which pg reads as a string: no due time.
+    scheduledFor: r.scheduled_for instanceof Date && !Number.isNaN(r.scheduled_for.getTime()) ? r.scheduled_for : undefined,
     startedAt: opt(r.started_at),
     completedAt: opt(r.completed_at),
     result: opt(r.result),

@@ -9,7 +9,9 @@ import type { Tables } from '../tables.js'
  * slot is nothing but an admitted run that has not ended, so a run that ends in any way frees
  * its slot in the transaction that ends it. `admitted_at` is when the run may start (in the
  * future for a throttled one); throttle and rate limit count these. `debounced` lists the
- * signals a debounced run stands for, oldest first.
+ * signals a debounced run stands for, oldest first. `flow_checked` marks a held run that an
+ * admission pass has already let through its rate limit (it waits for a slot only, and counts
+ * against the rate limit while it waits).
  *
  * `skipped_starts`: a signal that matched a workflow but started no run, and why
  * (`rate_limited`, `concurrency_skip`, `debounced`, with the run it was folded into).
@@ -25,6 +27,7 @@ ALTER TABLE ${t.runs} ADD COLUMN IF NOT EXISTS held BOOLEAN NOT NULL DEFAULT fal
 ALTER TABLE ${t.runs} ADD COLUMN IF NOT EXISTS priority SMALLINT;
 ALTER TABLE ${t.runs} ADD COLUMN IF NOT EXISTS admitted_at TIMESTAMPTZ;
 ALTER TABLE ${t.runs} ADD COLUMN IF NOT EXISTS debounced TEXT[];
+ALTER TABLE ${t.runs} ADD COLUMN IF NOT EXISTS flow_checked BOOLEAN NOT NULL DEFAULT false;
 CREATE INDEX IF NOT EXISTS ${idx('runs_held')} ON ${t.runs} (tenant_id, flow_group, priority DESC, created_at) WHERE held;
 CREATE INDEX IF NOT EXISTS ${idx('runs_slots')} ON ${t.runs} (tenant_id, concurrency_key) WHERE concurrency_key IS NOT NULL AND NOT held AND status IN ('pending', 'running', 'waiting');
 CREATE INDEX IF NOT EXISTS ${idx('runs_rate')} ON ${t.runs} (tenant_id, rate_key, admitted_at) WHERE rate_key IS NOT NULL;
