@@ -22,9 +22,14 @@ export interface StepRecord extends WorkflowStepRun {
   branchesDone: number
 }
 
+/** W3C trace context fields (`traceparent`, `tracestate`), as a propagator's carrier holds them. */
+export type TraceCarrier = Record<string, string>
+
 /** A run row with the columns the runtime needs beyond the public shape. */
 export interface RunRecord extends WorkflowRun {
   isDryRun: boolean
+  /** The trace the run's steps join (see migration 008); absent when none was recorded. */
+  traceContext?: TraceCarrier
 }
 
 type Row = Record<string, unknown>
@@ -79,6 +84,7 @@ export function toRun(r: Row): RunRecord {
     currentStepIndex: r.current_step_index as number,
     isReplay: r.is_replay as boolean,
     isDryRun: r.is_dry_run as boolean,
+    traceContext: opt(r.trace_context),
     definitionSnapshot: r.definition_snapshot as DefinitionSnapshot,
     errorMessage: opt(r.error_message),
     startedAt: opt(r.started_at),
@@ -138,7 +144,7 @@ export function publicStep(s: StepRecord): WorkflowStepRun {
 
 /** The public view of a run row. */
 export function publicRun(r: RunRecord): WorkflowRun {
-  const { isDryRun: _dry, ...rest } = r
+  const { isDryRun: _dry, traceContext: _trace, ...rest } = r
   return rest
 }
 

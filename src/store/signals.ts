@@ -2,7 +2,7 @@ import type { JsonObject, SignalEffects, StartedRun, TriggerEnvelope, TriggerInp
 import { PulseError } from '../errors.js'
 import { preparedStatement, type Queryable } from './db.js'
 import { newId, newIdSql } from './ids.js'
-import { reviveDates, toRun, toStep, toTrigger, type RunRecord, type StepRecord } from './rows.js'
+import { reviveDates, toRun, toStep, toTrigger, type RunRecord, type StepRecord, type TraceCarrier } from './rows.js'
 import type { RunStarts } from './plan.js'
 import type { Tables } from './tables.js'
 
@@ -25,6 +25,8 @@ export interface SignalRequest {
   claimFirstMs?: number
   /** The planner's table of first-step and run statuses (RUN_STARTS); the same for every request of a batch. */
   starts: RunStarts
+  /** The trace context the runs' steps join, stored with each run. */
+  traceContext?: TraceCarrier
 }
 
 /** A signal to store under an idempotency key (see SignalStore.persistKeyedMany). */
@@ -58,6 +60,8 @@ export interface RunSeed {
   isReplay: boolean
   isDryRun: boolean
   starts: RunStarts
+  /** The trace context the runs' steps join, stored with each run. */
+  traceContext?: TraceCarrier
 }
 
 export interface PersistedSignal {
@@ -159,6 +163,7 @@ export class SignalStore {
       only_definition_id: r.onlyDefinitionId ?? null,
       claim_lease_ms: r.claimFirstMs ?? null,
       claimed_by: r.claimFirstMs === undefined ? null : this.workerId,
+      trace_context: r.traceContext ?? null,
     }))
   }
 
@@ -200,7 +205,7 @@ export class SignalStore {
       : ''
     return `WITH input AS (
         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, tenant_id text, source text, type text,
-          resource_type text, resource_id text, environment text, payload jsonb, only_definition_id text, claim_lease_ms float8, claimed_by text${keyedColumns})
+          resource_type text, resource_id text, environment text, payload jsonb, only_definition_id text, claim_lease_ms float8, claimed_by text, trace_context jsonb${keyedColumns})
       ),${keyRows}
       trg AS (
         INSERT INTO ${t.triggers} (id, tenant_id, source, type, resource_type, resource_id, environment, payload)
@@ -210,7 +215,7 @@ export class SignalStore {
       ),
       matchable AS (
         SELECT trg.id, trg.tenant_id, trg.type, trg.environment, trg.resource_type, input.only_definition_id,
-               false AS is_replay, false AS is_dry_run, input.claim_lease_ms, input.claimed_by
+               false AS is_replay, false AS is_dry_run, input.claim_lease_ms, input.claimed_by, input.trace_context
         FROM trg JOIN input ON input.id = trg.id
       )
       ${this.matchAndCreate('$2')},
@@ -271,7 +276,7 @@ export class SignalStore {
       `WITH matchable AS (
         SELECT $1::text AS id, $2::text AS tenant_id, $3::text AS type, $4::text AS environment,
                $5::text AS resource_type, NULL::text AS only_definition_id, $6::boolean AS is_replay, $7::boolean AS is_dry_run,
-               NULL::float8 AS claim_lease_ms, NULL::text AS claimed_by
+               NULL::float8 AS claim_lease_ms, NULL::text AS claimed_by, $9::jsonb AS trace_context
       )
       ${this.matchAndCreate('$8')},
       -- Runs with cancel-on are checked against the signals stored since they began (see WaitStore.deliver).
@@ -284,7 +289,7 @@ export class SignalStore {
       SELECT 'run' AS kind, runs.trigger_id, to_jsonb(runs.*) AS row FROM runs
       UNION ALL SELECT 'step', s.trigger_id, to_jsonb(steps.*) FROM steps JOIN planned s ON s.step_id = steps.id
       UNION ALL SELECT 'undelivered', trigger_id, NULL FROM undelivered`,
-      [trigger.id, trigger.tenantId, trigger.type, trigger.environment ?? null, trigger.resourceType ?? null, seed.isReplay, seed.isDryRun, JSON.stringify(seed.starts)],
+      [trigger.id, trigger.tenantId, trigger.type, trigger.environment ?? null, trigger.resourceType ?? null, seed.isReplay, seed.isDryRun, JSON.stringify(seed.starts), seed.traceContext ? JSON.stringify(seed.traceContext) : null],
     )
     const persisted = groupRows(rows).get(trigger.id)
     return { trigger, runs: persisted?.runs ?? [], firstSteps: persisted?.firstSteps ?? [], ...(persisted?.undelivered ? { undelivered: true } : {}) }
@@ -320,7 +325,7 @@ export class SignalStore {
     return `,
       planned_rows AS (
         SELECT d.id AS definition_id, d.tenant_id, d.key, d.version, d.name, d.trigger_type, d.steps, d.config, d.cancel_on,
-               m.id AS trigger_id, m.is_replay, m.is_dry_run, m.claim_lease_ms, m.claimed_by,
+               m.id AS trigger_id, m.is_replay, m.is_dry_run, m.claim_lease_ms, m.claimed_by, m.trace_context,
                d.steps -> 0 AS first_step,
                ${startsParam}::jsonb -> (CASE WHEN m.is_dry_run THEN 'dry-run' WHEN m.claim_lease_ms IS NOT NULL THEN 'claimed' ELSE 'queued' END)
                  -> (d.steps -> 0 ->> 'type') AS start,
@@ -339,12 +344,13 @@ export class SignalStore {
         SELECT p.*, ${newIdSql('run', 'p.run_random')} AS run_id, ${newIdSql('stp', 'p.step_random')} AS step_id FROM planned_rows p
       ),
       runs AS (
-        INSERT INTO ${t.runs} (id, definition_id, tenant_id, trigger_id, status, is_replay, is_dry_run, definition_snapshot, started_at)
+        INSERT INTO ${t.runs} (id, definition_id, tenant_id, trigger_id, status, is_replay, is_dry_run, definition_snapshot, started_at, trace_context)
         SELECT p.run_id, p.definition_id, p.tenant_id, p.trigger_id, p.start ->> 'run', p.is_replay, p.is_dry_run,
                jsonb_build_object('id', p.definition_id, 'key', p.key, 'version', p.version, 'name', p.name,
                                   'triggerType', p.trigger_type, 'steps', p.steps, 'config', p.config)
                  || CASE WHEN p.cancel_on IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('cancelOn', p.cancel_on) END,
-               CASE WHEN (p.start ->> 'started')::boolean THEN now() END
+               CASE WHEN (p.start ->> 'started')::boolean THEN now() END,
+               p.trace_context
         FROM planned p
         RETURNING *
       ),
