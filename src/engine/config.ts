@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis'
 import { PulseConfigError } from '../errors.js'
 import type { CronMisfirePolicy } from '../runtime/cron.js'
 import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_PAYLOAD_BYTES } from '../runtime/json-limits.js'
+import type { TelemetryOptions } from '../telemetry/index.js'
 import type { EngineLogger, LifecycleHook, RunCompleteEvent, StepCompleteEvent } from '../types.js'
 
 /**
@@ -129,6 +130,12 @@ export interface EngineConfig {
    * step is the shortened one. Leave it out in production.
    */
   delayScale?: number
+  /**
+   * OpenTelemetry traces and metrics, through the global API of `@opentelemetry/api` when the
+   * application has it installed and an SDK registered (see README, Observability). On by
+   * default, and then free until an SDK is registered; `false` does not even look for the API.
+   */
+  telemetry?: TelemetryOptions | false
 }
 
 /** Which of the three deployments a config describes. */
@@ -181,7 +188,22 @@ export function resolveConfig(config: EngineConfig = {}): ResolvedConfig {
     maxOutputBytes: positiveInt('maxOutputBytes', config.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES, 256 * 1024 * 1024, 2),
     redisPolicyCheck: oneOf('redisPolicyCheck', config.redisPolicyCheck, ['warn', 'throw', 'off'] as const, 'warn'),
     delayScale: fraction('delayScale', config.delayScale),
+    telemetry: telemetryOptions(config.telemetry),
   }
+}
+
+function telemetryOptions(value: EngineConfig['telemetry']): TelemetryOptions | false {
+  if (value === undefined) return {}
+  if (value === false) return false
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new PulseConfigError(`telemetry must be an object such as { payloadAttributes: true }, or false; got ${JSON.stringify(value)}`)
+  }
+  const known = ['payloadAttributes', 'metricsPerTenant']
+  for (const [key, option] of Object.entries(value)) {
+    if (!known.includes(key)) throw new PulseConfigError(`telemetry.${key} is not an option; the options are ${known.join(', ')}`)
+    if (option !== undefined && typeof option !== 'boolean') throw new PulseConfigError(`telemetry.${key} must be true or false; got ${JSON.stringify(option)}`)
+  }
+  return { ...value }
 }
 
 function resolveMode(config: EngineConfig): EngineMode {

@@ -16,6 +16,7 @@ import { Registry } from '../runtime/registry.js'
 import { startScheduleKeeper } from '../runtime/schedule-keeper.js'
 import { verifyConsistency } from '../runtime/verify.js'
 import { createStore, LATEST_SCHEMA_VERSION, newId } from '../store/index.js'
+import { createTelemetry } from '../telemetry/index.js'
 import type { TriggerInput } from '../types.js'
 import { resolveConfig, type EngineConfig } from './config.js'
 import { connect } from './connect.js'
@@ -52,6 +53,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
     workerId,
   })
   const registry = new Registry()
+  const telemetry = createTelemetry(cfg.telemetry, cfg.mode.kind)
   const hooks = createHookFirer({ onStepComplete: cfg.onStepComplete, onRunComplete: cfg.onRunComplete }, cfg.logger)
   const queue: StepQueue = createStepQueue({ backend, queuePrefix: cfg.queuePrefix })
   const cron: CronQueue = createCronQueue({ backend, queuePrefix: cfg.queuePrefix })
@@ -68,6 +70,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
     // A started engine runs the first steps of the runs it emits itself, while it has room.
     local: () => (started ? executor.localStart() : undefined),
     deliver,
+    telemetry,
   }
   watchPoolErrors(cfg)
 
@@ -82,8 +85,9 @@ export function createEngine(config: EngineConfig = {}): Engine {
     concurrency: cfg.concurrency,
     maxOutputBytes: cfg.maxOutputBytes,
     emit,
+    telemetry,
   })
-  const cronDeps = { store, queue, cron, registry, deliver, logger: cfg.logger, misfire: cfg.cronMisfire, misfireGraceMs: cfg.cronMisfireGraceMs }
+  const cronDeps = { store, queue, cron, registry, deliver, logger: cfg.logger, misfire: cfg.cronMisfire, misfireGraceMs: cfg.cronMisfireGraceMs, telemetry }
   let reconciler: ReturnType<typeof startReconciler> | undefined
   let liveness: Liveness | undefined
   let scheduleKeeper: ReturnType<typeof startScheduleKeeper> | undefined
@@ -132,6 +136,9 @@ export function createEngine(config: EngineConfig = {}): Engine {
         await checkHandlers(store, registry, cfg)
       })
       await checkRedisPolicy(cfg)
+      // Steps run only in a started engine, so from here on the optional API has been looked for.
+      if (telemetry.loading) await telemetry.loading
+      telemetry.observeWaiting(() => store.steps.countWaiting())
       executor.resume()
       // Before the first claim: claims of an engine without a row could not be taken over.
       liveness ??= await withDatabase('start()', () =>
@@ -157,6 +164,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
     },
 
     async stop() {
+      telemetry.observeWaiting(undefined)
       reconciler?.stop()
       reconciler = undefined
       scheduleKeeper?.stop()

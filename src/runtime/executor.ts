@@ -1,5 +1,6 @@
 import type { StepJobData, StepQueue } from '../queue/index.js'
 import type { Claim, Store } from '../store/index.js'
+import type { Telemetry } from '../telemetry/index.js'
 import type { EngineLogger } from '../types.js'
 import { handBackRunning } from './hand-back.js'
 import type { EngineEmit } from './handler-emit.js'
@@ -26,6 +27,7 @@ export interface ExecutorDeps {
   /** Largest step output (`data`) recorded, in bytes of JSON. */
   maxOutputBytes: number
   emit: EngineEmit
+  telemetry: Telemetry
 }
 
 /** Executes the steps of this process: from queue jobs and from runs it emitted itself. */
@@ -66,9 +68,10 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   const isDraining = () => draining
   const handlers = createHandlerRunner({ store, emit: deps.emit, leaseMs: deps.leaseMs })
   const claimer = createStepClaimer({ store, leaseMs: deps.leaseMs })
-  const committer = createTransitionCommitter({ store, queue, hooks, logger })
-  const recorder = createOutcomeRecorder({ store, hooks, committer, leaseMs: deps.leaseMs, isDraining })
-  const steps = createStepRunner({ store, registry: deps.registry, handlers, recorder, maxOutputBytes: deps.maxOutputBytes })
+  const { telemetry } = deps
+  const committer = createTransitionCommitter({ store, queue, hooks, logger, telemetry })
+  const recorder = createOutcomeRecorder({ store, hooks, committer, leaseMs: deps.leaseMs, isDraining, telemetry })
+  const steps = createStepRunner({ store, registry: deps.registry, handlers, recorder, maxOutputBytes: deps.maxOutputBytes, telemetry })
   const local = createLocalStarts({ concurrency: deps.concurrency, leaseMs: deps.leaseMs, isDraining, runChain, logger })
 
   /**
