@@ -1,0 +1,36 @@
+/**
+ * An OpenTelemetry SDK as an application would register it (context manager, tracer provider
+ * with a batch span processor, meter provider with a periodic reader), whose exporters drop
+ * everything: what the engine costs with tracing and metrics on, without the cost of a network
+ * exporter (which depends on the collector, not on the engine).
+ */
+import { context, metrics, trace } from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
+import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics'
+import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base'
+
+const SUCCESS = { code: 0 }
+
+export function registerNoopExportingSdk(): { spansExported: () => number; shutdown(): Promise<void> } {
+  let spans = 0
+  const spanExporter: SpanExporter = {
+    export: (batch, done) => {
+      spans += batch.length
+      done(SUCCESS)
+    },
+    shutdown: async () => {},
+  }
+  const metricExporter: PushMetricExporter = { export: (_metrics, done) => done(SUCCESS), forceFlush: async () => {}, shutdown: async () => {} }
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(spanExporter)] })
+  const meterProvider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 1000 })] })
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+  trace.setGlobalTracerProvider(tracerProvider)
+  metrics.setGlobalMeterProvider(meterProvider)
+  return {
+    spansExported: () => spans,
+    async shutdown() {
+      await tracerProvider.shutdown()
+      await meterProvider.shutdown()
+    },
+  }
+}
