@@ -36,25 +36,32 @@ const emitOf = (spans: SpanRecord[], type: string): SpanRecord => {
   return found[0]!
 }
 
+const OPTED_IN = { telemetry: { payloadAttributes: true, metricsPerTenant: true } }
+
 describe.skipIf(servicesMissing())('OpenTelemetry with an SDK registered', () => {
   let otel: InstalledTelemetry
-  let t: TestEngine | undefined
+  // One engine per set of options, shared by the tests (each has a tenant of its own).
+  const engines = new Map<string, TestEngine>()
   let tenants = 0
 
   beforeAll(() => {
     otel = installTelemetry()
   })
-  afterAll(() => otel.uninstall())
-  afterEach(async () => {
-    await t?.close()
-    t = undefined
-    otel.spans.reset()
+  afterAll(async () => {
+    for (const t of engines.values()) await t.close()
+    await otel.uninstall()
   })
+  afterEach(() => otel.spans.reset())
 
   async function engineWith(config: Parameters<typeof startTestEngine>[0] = {}): Promise<{ engine: Engine; tenantId: string }> {
-    t = await startTestEngine(config)
+    const key = JSON.stringify(config)
+    let t = engines.get(key)
+    if (!t) {
+      t = await startTestEngine(config)
+      t.engine.register(checkout, receipt, failing)
+      engines.set(key, t)
+    }
     const tenantId = `tenant_${++tenants}`
-    t.engine.register(checkout, receipt, failing)
     await t.engine.sync({ tenantId, workflows: [checkout, receipt, failing] })
     return { engine: t.engine, tenantId }
   }
@@ -138,7 +145,7 @@ describe.skipIf(servicesMissing())('OpenTelemetry with an SDK registered', () =>
   })
 
   it('records payloads and outputs as attributes only when the engine opts in', async () => {
-    const { engine, tenantId } = await engineWith({ telemetry: { payloadAttributes: true } })
+    const { engine, tenantId } = await engineWith(OPTED_IN)
     const { emitted } = await emitInRequest(engine, tenantId)
     await waitForRun(engine, emitted.runs[0]!.runId)
     const spans = await eventually(() => (byName(otel.finished(), 'pulse.step', 'charge').length > 0 ? otel.finished() : undefined))
@@ -205,13 +212,13 @@ describe.skipIf(servicesMissing())('OpenTelemetry with an SDK registered', () =>
     // The held run's delay step waits, scheduled for later.
     expect(points(whileHeld, 'pulse.steps.waiting').find((p) => p.attributes['pulse.step.state'] === 'scheduled')?.value).toBe(1)
     // Tenants are not an attribute unless the engine opts in.
-    for (const name of ['pulse.runs.started', 'pulse.step.duration']) {
-      for (const p of points<unknown>(after, name)) expect(p.attributes).not.toHaveProperty('pulse.tenant_id')
+    for (const name of ['pulse.runs.started', 'pulse.runs.completed', 'pulse.step.duration', 'pulse.step.queue_lag']) {
+      expect(points<unknown>(after, name).filter((p) => p.attributes['pulse.tenant_id'] === tenantId)).toEqual([])
     }
   })
 
   it('adds the tenant to metrics when the engine opts in', async () => {
-    const { engine, tenantId } = await engineWith({ telemetry: { metricsPerTenant: true } })
+    const { engine, tenantId } = await engineWith(OPTED_IN)
     const { runs } = await engine.emit(broken, { tenantId, payload: {} })
     await waitForRun(engine, runs[0]!.runId)
     const collected = await eventually(async () => {
