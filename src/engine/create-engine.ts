@@ -53,7 +53,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
     workerId,
   })
   const registry = new Registry()
-  const telemetry = createTelemetry(cfg.telemetry, cfg.mode.kind)
+  const telemetry = createTelemetry(cfg.telemetry, { mode: cfg.mode.kind, tablePrefix: cfg.tablePrefix })
   const hooks = createHookFirer({ onStepComplete: cfg.onStepComplete, onRunComplete: cfg.onRunComplete }, cfg.logger)
   const queue: StepQueue = createStepQueue({ backend, queuePrefix: cfg.queuePrefix })
   const cron: CronQueue = createCronQueue({ backend, queuePrefix: cfg.queuePrefix })

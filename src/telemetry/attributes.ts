@@ -20,6 +20,7 @@ export const ATTR = {
   stepOutcome: 'pulse.step.outcome',
   stepOutput: 'pulse.step.output',
   stepState: 'pulse.step.state',
+  tablePrefix: 'pulse.table_prefix',
   signalId: 'pulse.signal.id',
   signalType: 'pulse.signal.type',
   signalSource: 'pulse.signal.source',

@@ -15,6 +15,8 @@ export interface WaitingSteps {
 export interface MetricsOptions {
   /** Adds `pulse.tenant_id` to every series: off by default, since tenants can be many. */
   perTenant: boolean
+  /** Whose steps the waiting gauge counts: engines on other tables in the same process report their own. */
+  tablePrefix: string
 }
 
 interface Instruments {
@@ -63,8 +65,8 @@ export function createMetrics(api: OtelApi, options: MetricsOptions) {
         // One cheap count per collection, only in a started engine.
         const counts = await readWaiting?.().catch(() => undefined)
         if (!counts) return
-        result.observe(counts.due, { [ATTR.stepState]: 'due' })
-        result.observe(counts.scheduled, { [ATTR.stepState]: 'scheduled' })
+        result.observe(counts.due, { [ATTR.stepState]: 'due', [ATTR.tablePrefix]: options.tablePrefix })
+        result.observe(counts.scheduled, { [ATTR.stepState]: 'scheduled', [ATTR.tablePrefix]: options.tablePrefix })
       },
     }
     made.stepsWaiting.addCallback(made.observeWaiting)

@@ -77,7 +77,8 @@ export const NO_TELEMETRY: Telemetry = {
  * Telemetry for one engine. The API is imported lazily, at once but without blocking
  * `createEngine`; until it is found (or when it is not installed) nothing is recorded.
  */
-export function createTelemetry(options: TelemetryOptions | false | undefined, mode: string): Telemetry {
+export function createTelemetry(options: TelemetryOptions | false | undefined, engine: { mode: string; tablePrefix: string }): Telemetry {
+  const { mode, tablePrefix } = engine
   if (options === false) return NO_TELEMETRY
   let api: OtelApi | null = null
   let tracing: Tracing | undefined
@@ -89,7 +90,7 @@ export function createTelemetry(options: TelemetryOptions | false | undefined, m
       if (found) {
         api = found
         tracing = createTracing(found, { mode, payloadAttributes: options?.payloadAttributes === true })
-        metrics = createMetrics(found, { perTenant: options?.metricsPerTenant === true })
+        metrics = createMetrics(found, { perTenant: options?.metricsPerTenant === true, tablePrefix })
         metrics.observeWaiting(waiting)
       }
       ;(telemetry as { loading: Promise<void> | null }).loading = null
