@@ -23,9 +23,11 @@ export function registerNoopExportingSdk(): { spansExported: () => number; shutd
   const metricExporter: PushMetricExporter = { export: (_metrics, done) => done(SUCCESS), forceFlush: async () => {}, shutdown: async () => {} }
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(spanExporter)] })
   const meterProvider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 1000 })] })
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
-  trace.setGlobalTracerProvider(tracerProvider)
-  metrics.setGlobalMeterProvider(meterProvider)
+  // PULSE_BENCH_OTEL=context,trace,metrics (the default: all three) registers only some parts, to see what each costs.
+  const parts = new Set((process.env.PULSE_BENCH_OTEL ?? 'context,trace,metrics').split(','))
+  if (parts.has('context')) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+  if (parts.has('trace')) trace.setGlobalTracerProvider(tracerProvider)
+  if (parts.has('metrics')) metrics.setGlobalMeterProvider(meterProvider)
   return {
     spansExported: () => spans,
     async shutdown() {
