@@ -7,7 +7,7 @@
 import { context, metrics, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics'
-import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base'
+import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base'
 
 const SUCCESS = { code: 0 }
 
@@ -21,10 +21,12 @@ export function registerNoopExportingSdk(): { spansExported: () => number; shutd
     shutdown: async () => {},
   }
   const metricExporter: PushMetricExporter = { export: (_metrics, done) => done(SUCCESS), forceFlush: async () => {}, shutdown: async () => {} }
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(spanExporter)] })
+  // PULSE_BENCH_OTEL may add `simple`: spans go to the exporter as each ends instead of in batches.
+  const parts = new Set((process.env.PULSE_BENCH_OTEL ?? 'context,trace,metrics').split(','))
+  const processor = parts.has('simple') ? new SimpleSpanProcessor(spanExporter) : new BatchSpanProcessor(spanExporter)
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [processor] })
   const meterProvider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 1000 })] })
   // PULSE_BENCH_OTEL=context,trace,metrics (the default: all three) registers only some parts, to see what each costs.
-  const parts = new Set((process.env.PULSE_BENCH_OTEL ?? 'context,trace,metrics').split(','))
   if (parts.has('context')) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
   if (parts.has('trace')) trace.setGlobalTracerProvider(tracerProvider)
   if (parts.has('metrics')) metrics.setGlobalMeterProvider(meterProvider)
