@@ -7,7 +7,7 @@
 import { context, metrics, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics'
-import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base'
+import { AlwaysOffSampler, BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base'
 
 const SUCCESS = { code: 0 }
 
@@ -24,7 +24,8 @@ export function registerNoopExportingSdk(): { spansExported: () => number; shutd
   // PULSE_BENCH_OTEL may add `simple`: spans go to the exporter as each ends instead of in batches.
   const parts = new Set((process.env.PULSE_BENCH_OTEL ?? 'context,trace,metrics').split(','))
   const processor = parts.has('simple') ? new SimpleSpanProcessor(spanExporter) : new BatchSpanProcessor(spanExporter)
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [processor] })
+  // `unsampled`: every span is sampled out (still started, its context still stored with runs, nothing recorded).
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [processor], ...(parts.has('unsampled') ? { sampler: new AlwaysOffSampler() } : {}) })
   const meterProvider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 1000 })] })
   // PULSE_BENCH_OTEL=context,trace,metrics (the default: all three) registers only some parts, to see what each costs.
   if (parts.has('context')) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())

@@ -50,6 +50,20 @@ export interface TracingOptions {
 export function createTracing(api: OtelApi, options: TracingOptions) {
   let seen: unknown
   let tracer: Tracer | undefined
+  // Parsed parents by stored context: the steps of a run (and of the runs one emit started) share one.
+  const parents = new Map<string, Context>()
+
+  function parentOf(carrier: TraceCarrier | undefined): Context {
+    if (!carrier?.traceparent) return api.ROOT_CONTEXT
+    const key = carrier.tracestate ? `${carrier.traceparent};${carrier.tracestate}` : carrier.traceparent
+    let parent = parents.get(key)
+    if (!parent) {
+      parent = contextFrom(api, carrier)
+      if (parents.size >= 1000) parents.clear()
+      parents.set(key, parent)
+    }
+    return parent
+  }
 
   function current(): Tracer | undefined {
     const provider = api.trace.getTracerProvider() as TracerProvider & {
@@ -139,7 +153,7 @@ export function createTracing(api: OtelApi, options: TracingOptions) {
      * `pulse.wait`; the rest `pulse.step`.
      */
     step(tracer: Tracer, claim: Claim): StepSpan {
-      const parent = contextFrom(api, claim.run.traceContext)
+      const parent = parentOf(claim.run.traceContext)
       const type = claim.step.stepType
       const name = type === 'delay' ? 'pulse.delay' : type === 'wait_for_signal' ? 'pulse.wait' : 'pulse.step'
       const span = tracer.startSpan(
