@@ -24,6 +24,13 @@ const failing = workflow('failing')
     throw new Error('card declined')
   })
 
+const refundRequested = trigger('refund.requested', { source: 'shop', payload: z.object({ refundId: z.string() }) })
+const refundApproved = trigger('refund.approved', { source: 'backoffice', payload: z.object({ refundId: z.string() }) })
+const refund = workflow('refund')
+  .on(refundRequested)
+  .waitFor('decision', [refundApproved], { match: 'payload.refundId', timeout: '1h' })
+  .do('pay_out', () => undefined)
+
 const byName = (spans: SpanRecord[], name: string, step?: string) => spans.filter((s) => s.name === name && (step === undefined || s.attributes['pulse.step.name'] === step))
 const one = (spans: SpanRecord[], name: string, step?: string): SpanRecord => {
   const found = byName(spans, name, step)
@@ -58,11 +65,11 @@ describe.skipIf(servicesMissing())('OpenTelemetry with an SDK registered', () =>
     let t = engines.get(key)
     if (!t) {
       t = await startTestEngine(config)
-      t.engine.register(checkout, receipt, failing)
+      t.engine.register(checkout, receipt, failing, refund)
       engines.set(key, t)
     }
     const tenantId = `tenant_${++tenants}`
-    await t.engine.sync({ tenantId, workflows: [checkout, receipt, failing] })
+    await t.engine.sync({ tenantId, workflows: [checkout, receipt, failing, refund] })
     return { engine: t.engine, tenantId, tablePrefix: t.tablePrefix }
   }
 
@@ -142,6 +149,33 @@ describe.skipIf(servicesMissing())('OpenTelemetry with an SDK registered', () =>
     const emit = one(spans, 'pulse.emit')
     expect(emit.parentSpanId).toBeUndefined()
     expect(explode).toMatchObject({ traceId: emit.traceId, parentSpanId: emit.spanId })
+  })
+
+  it('keeps a run that waited for a signal in the trace that started it, with a pulse.wait span for reaching the wait and one for its signal', async () => {
+    const { engine, tenantId } = await engineWith()
+    const { runId, request } = await trace.getTracer('shop-app').startActiveSpan('POST /refunds', async (span) => {
+      try {
+        const emitted = await engine.emit(refundRequested, { tenantId, payload: { refundId: 'r1' } })
+        return { runId: emitted.runs[0]!.runId, request: span.spanContext() }
+      } finally {
+        span.end()
+      }
+    })
+    await waitForRun(engine, runId, ['waiting'])
+    await engine.emit(refundApproved, { tenantId, payload: { refundId: 'r1' } })
+    expect((await waitForRun(engine, runId)).status).toBe('completed')
+    const spans = await eventually(() => (byName(otel.finished(), 'pulse.step', 'pay_out').length > 0 ? otel.finished() : undefined))
+
+    const started = emitOf(spans, 'refund.requested')
+    expect(started).toMatchObject({ traceId: request.traceId, parentSpanId: request.spanId })
+    const waits = byName(spans, 'pulse.wait', 'decision').map((s) => ({ traceId: s.traceId, parentSpanId: s.parentSpanId, attempt: s.attributes['pulse.step.attempt'], outcome: s.attributes['pulse.step.outcome'] }))
+    expect(waits).toEqual([
+      { traceId: request.traceId, parentSpanId: started.spanId, attempt: 1, outcome: 'waiting' },
+      { traceId: request.traceId, parentSpanId: started.spanId, attempt: 2, outcome: 'completed' },
+    ])
+    expect(one(spans, 'pulse.step', 'pay_out')).toMatchObject({ traceId: request.traceId, parentSpanId: started.spanId })
+    // The signal that resolved the wait has a trace of its own (here a root: no active span).
+    expect(emitOf(spans, 'refund.approved').traceId).not.toBe(request.traceId)
   })
 
   it('records payloads and outputs as attributes only when the engine opts in', async () => {
