@@ -4,6 +4,7 @@ import { PulseConfigError } from '../errors.js'
 import type { CronMisfirePolicy } from '../runtime/cron.js'
 import { tenantWeightsProblem, type TenantWeights } from '../runtime/fair-share.js'
 import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_PAYLOAD_BYTES } from '../runtime/json-limits.js'
+import type { TelemetryOptions } from '../telemetry/index.js'
 import type { EngineLogger, LifecycleHook, RunCompleteEvent, StepCompleteEvent } from '../types.js'
 
 /**
@@ -148,6 +149,12 @@ export interface EngineConfig {
    * ```
    */
   tenantWeights?: TenantWeights
+  /**
+   * OpenTelemetry traces and metrics, through the global API of `@opentelemetry/api` when the
+   * application has it installed and an SDK registered (see README, Observability). On by
+   * default, and then free until an SDK is registered; `false` does not even look for the API.
+   */
+  telemetry?: TelemetryOptions | false
 }
 
 /** Which of the three deployments a config describes. */
@@ -203,7 +210,22 @@ export function resolveConfig(config: EngineConfig = {}): ResolvedConfig {
     delayScale: fraction('delayScale', config.delayScale),
     fairShares: config.fairShares !== false,
     tenantWeights: checkedWeights(config.tenantWeights),
+    telemetry: telemetryOptions(config.telemetry),
   }
+}
+
+function telemetryOptions(value: EngineConfig['telemetry']): TelemetryOptions | false {
+  if (value === undefined) return {}
+  if (value === false) return false
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new PulseConfigError(`telemetry must be an object such as { payloadAttributes: true }, or false; got ${JSON.stringify(value)}`)
+  }
+  const known = ['payloadAttributes', 'metricsPerTenant']
+  for (const [key, option] of Object.entries(value)) {
+    if (!known.includes(key)) throw new PulseConfigError(`telemetry.${key} is not an option; the options are ${known.join(', ')}`)
+    if (option !== undefined && typeof option !== 'boolean') throw new PulseConfigError(`telemetry.${key} must be true or false; got ${JSON.stringify(option)}`)
+  }
+  return { ...value }
 }
 
 function resolveMode(config: EngineConfig): EngineMode {

@@ -18,6 +18,7 @@ import { Registry } from '../runtime/registry.js'
 import { startScheduleKeeper } from '../runtime/schedule-keeper.js'
 import { verifyConsistency } from '../runtime/verify.js'
 import { createStore, LATEST_SCHEMA_VERSION, newId } from '../store/index.js'
+import { createTelemetry } from '../telemetry/index.js'
 import type { TriggerInput } from '../types.js'
 import { resolveConfig, type EngineConfig } from './config.js'
 import { connect } from './connect.js'
@@ -54,6 +55,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
     workerId,
   })
   const registry = new Registry()
+  const telemetry = createTelemetry(cfg.telemetry, { mode: cfg.mode.kind, tablePrefix: cfg.tablePrefix })
   const hooks = createHookFirer({ onStepComplete: cfg.onStepComplete, onRunComplete: cfg.onRunComplete }, cfg.logger)
   const queue: StepQueue = createStepQueue({ backend, queuePrefix: cfg.queuePrefix })
   const cron: CronQueue = createCronQueue({ backend, queuePrefix: cfg.queuePrefix })
@@ -80,6 +82,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
           onError: (err) => cfg.logger.warn({ err }, 'pulse-engine: could not read the front of the queue for fair shares; tenants keep their order until it can'),
         })
       : undefined,
+    telemetry,
   }
   watchPoolErrors(cfg)
 
@@ -97,8 +100,9 @@ export function createEngine(config: EngineConfig = {}): Engine {
     onRunEnded: (run) => {
       if (run.flowGroup && isEnded(run.status)) flow.ended(run)
     },
+    telemetry,
   })
-  const cronDeps = { flow, store, queue, cron, registry, deliver, logger: cfg.logger, misfire: cfg.cronMisfire, misfireGraceMs: cfg.cronMisfireGraceMs }
+  const cronDeps = { flow, store, queue, cron, registry, deliver, logger: cfg.logger, misfire: cfg.cronMisfire, misfireGraceMs: cfg.cronMisfireGraceMs, telemetry }
   let reconciler: ReturnType<typeof startReconciler> | undefined
   let liveness: Liveness | undefined
   let scheduleKeeper: ReturnType<typeof startScheduleKeeper> | undefined
@@ -147,6 +151,9 @@ export function createEngine(config: EngineConfig = {}): Engine {
         await checkHandlers(store, registry, cfg)
       })
       await checkRedisPolicy(cfg)
+      // Steps run only in a started engine, so from here on the optional API has been looked for.
+      if (telemetry.loading) await telemetry.loading
+      telemetry.observeWaiting(() => store.steps.countWaiting())
       executor.resume()
       // Before the first claim: claims of an engine without a row could not be taken over.
       liveness ??= await withDatabase('start()', () =>
@@ -173,6 +180,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
     },
 
     async stop() {
+      telemetry.observeWaiting(undefined)
       reconciler?.stop()
       reconciler = undefined
       scheduleKeeper?.stop()

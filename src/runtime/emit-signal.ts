@@ -5,6 +5,7 @@ import { DERIVED_KEY_PREFIX, idempotencyKeyIssue, isRepeat, reuseEarlier, signal
 import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_JSON_DEPTH, stringProblem, toJsonValue } from './json-limits.js'
 import type { Registry } from './registry.js'
 import { startRuns, type StartRunsDeps } from './start-runs.js'
+import type { EmitSpan } from '../telemetry/index.js'
 
 export interface EmitDeps extends StartRunsDeps {
   registry: Registry
@@ -93,6 +94,8 @@ export function checkSignal(
 /** How `emitSignal` treats an idempotency key (see KeyReuse); emits of the application refuse a changed signal. */
 export interface EmitOptions {
   keyReuse?: KeyReuse
+  /** The trace context the emit belongs to (a step's, for `ctx.emit`); by default the caller's active one. */
+  parent?: unknown
 }
 
 /**
@@ -101,18 +104,25 @@ export interface EmitOptions {
  * `idempotencyKey`, a key held within the window returns its earlier signal and writes nothing.
  */
 export async function emitSignal(deps: EmitDeps, input: TriggerInput, options: EmitOptions = {}): Promise<EmitResult> {
+  const subject = typeof input === 'object' && input !== null ? input : {}
+  return deps.telemetry.emit(subject, options.parent, (span) => emitChecked(deps, input, options, span), emitSummary)
+}
+
+async function emitChecked(deps: EmitDeps, input: TriggerInput, options: EmitOptions, span: EmitSpan | undefined): Promise<EmitResult> {
   if (options.keyReuse !== 'first' && typeof input?.idempotencyKey === 'string' && input.idempotencyKey.startsWith(DERIVED_KEY_PREFIX)) {
     throw new PulseValidationError(`signal "${String(input.type)}"`, [
       { path: ['idempotencyKey'], message: `idempotencyKey may not start with "${DERIVED_KEY_PREFIX}": the engine derives such keys for ctx.emit; use another prefix` },
     ])
   }
   const { idempotencyKey, ...checked } = checkSignal(input, deps.registry, deps.allowUnregisteredTriggers, deps.maxPayloadBytes)
+  span?.payload(checked.payload)
+  const traceContext = span?.carrier
   if (idempotencyKey === undefined) {
-    return persistedResult((await startRuns(deps, { kind: 'new', signal: checked, runHere: true }))!)
+    return persistedResult((await startRuns(deps, { kind: 'new', signal: checked, runHere: true, traceContext }))!)
   }
   const hashes = { requestHash: signalHash(checked), inputHash: signalHash({ ...checked, payload: (input.payload ?? {}) as JsonObject }) }
   const idempotency = { key: idempotencyKey, ...hashes, windowMs: deps.idempotencyWindowMs }
-  const started = (await startRuns(deps, { kind: 'new', signal: checked, runHere: true, idempotency }))!
+  const started = (await startRuns(deps, { kind: 'new', signal: checked, runHere: true, idempotency, traceContext }))!
   if (!('earlier' in started)) return persistedResult(started)
   const earlier = reuseEarlier(started.earlier, idempotencyKey, hashes, options.keyReuse ?? 'conflict')
   if (!isRepeat(earlier, hashes)) {
@@ -123,6 +133,8 @@ export async function emitSignal(deps: EmitDeps, input: TriggerInput, options: E
   }
   return emitResult(earlier.trigger, earlier.runs, true)
 }
+
+const emitSummary = (result: EmitResult) => ({ signalId: result.id, runs: result.runs.length, deduplicated: result.deduplicated })
 
 function emitResult(trigger: TriggerEnvelope, runs: StartedRun[], deduplicated: boolean, effects?: SignalEffects, skipped: SkippedStartInfo[] = []): EmitResult {
   return { ...trigger, runs: sortRuns(runs), skipped, deduplicated, resolvedWaits: effects?.resolvedWaits ?? [], canceledRuns: effects?.canceledRuns ?? [] }

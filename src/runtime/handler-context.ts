@@ -17,6 +17,8 @@ export function buildContext(
   def: WorkflowStep,
   /** Made on first use: most handlers never look at their signal. */
   signal: () => AbortSignal,
+  /** The step's trace context, which signals emitted with `ctx.emit` continue. */
+  traceParent?: unknown,
 ): { ctx: HandlerContext; pendingLogs: Promise<unknown>[] } {
   const { run, step, trigger } = claim
   const pendingLogs: Promise<unknown>[] = []
@@ -38,7 +40,7 @@ export function buildContext(
     config,
     isReplay: run.isReplay,
     debounced: run.debounced ?? [trigger.id],
-    emit: handlerEmit(deps.emit, run.tenantId, { runId: run.id, stepPath: step.path }),
+    emit: handlerEmit(deps.emit, run.tenantId, { runId: run.id, stepPath: step.path, traceParent }),
     log,
     get signal() {
       return signal()

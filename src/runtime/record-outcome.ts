@@ -1,6 +1,7 @@
 import { createBatcher } from '../store/group-commit.js'
 import { applyPlan, continueRequest, isFastPlan, type Claim, type ContinueRequest, type Plan, type RunRecord, type Store } from '../store/index.js'
 import type { WorkflowStatus } from '../types.js'
+import type { Telemetry } from '../telemetry/index.js'
 import type { HookFirer } from './hooks.js'
 import { planStep, type StepOutcome } from './run-state.js'
 import type { TransitionCommitter } from './transition-commit.js'
@@ -20,6 +21,7 @@ export interface OutcomeRecorderDeps {
   isDraining: () => boolean
   /** See ExecutorDeps.onRunEnded. */
   onRunEnded?: (run: RunRecord) => void
+  telemetry: Telemetry
 }
 
 /**
@@ -54,6 +56,7 @@ export function createOutcomeRecorder(deps: OutcomeRecorderDeps): OutcomeRecorde
       if (isFastPlan(plan)) {
         const res = await fast.submit(continueRequest(plan, step, run, deps.leaseMs))
         if (res.done && res.run) {
+          if (plan.run?.to === 'completed') deps.telemetry.runEnded(res.run)
           if (hooks.enabled) hooks.finished(res.run, res.done, plan.run?.to === 'completed')
           if (plan.run && deps.onRunEnded) deps.onRunEnded(res.run)
           return res.next ? { step: res.next, run: res.run, trigger: claim.trigger } : null

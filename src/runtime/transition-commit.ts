@@ -1,5 +1,6 @@
 import type { StepQueue } from '../queue/index.js'
 import { noEffects, type Effects, type RunRecord, type Store, type StoreSession } from '../store/index.js'
+import type { Telemetry } from '../telemetry/index.js'
 import type { EngineLogger } from '../types.js'
 import type { HookFirer } from './hooks.js'
 import { jobFor } from './job-for.js'
@@ -15,11 +16,13 @@ export function createTransitionCommitter(deps: {
   queue: StepQueue
   hooks: HookFirer
   logger: EngineLogger
+  telemetry: Telemetry
   onRunEnded?: (run: RunRecord) => void
 }): TransitionCommitter {
   const { store, queue, hooks, logger } = deps
 
   async function applyEffects(fx: Effects): Promise<void> {
+    if (fx.endedRun) deps.telemetry.runEnded(fx.endedRun)
     // The hooks' place in line is taken before the first await, right after the commit: a later
     // transition of the run (the last branch, ending it) must not report before this one.
     const report = hooks.enabled && (fx.finishedSteps.length > 0 || fx.endedRun) ? hooks.reserve(fx.endedRun?.id ?? fx.finishedSteps[0]!.runId) : undefined

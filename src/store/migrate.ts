@@ -7,6 +7,7 @@ import { idempotencyKeys } from './migrations/004-idempotency.js'
 import { signalWaits } from './migrations/005-signal-waits.js'
 import { flowDefinitions } from './migrations/006-flow-definitions.js'
 import { flowControl } from './migrations/007-flow-control.js'
+import { traceContext } from './migrations/008-trace-context.js'
 import type { Tables } from './tables.js'
 
 interface Migration {
@@ -24,6 +25,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'signal-waits', sql: signalWaits },
   { version: 6, name: 'flow-definitions', sql: flowDefinitions },
   { version: 7, name: 'flow-control', sql: flowControl },
+  { version: 8, name: 'trace-context', sql: traceContext },
 ]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0

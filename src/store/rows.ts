@@ -23,6 +23,9 @@ export interface StepRecord extends WorkflowStepRun {
   branchesDone: number
 }
 
+/** W3C trace context fields (`traceparent`, `tracestate`), as a propagator's carrier holds them. */
+export type TraceCarrier = Record<string, string>
+
 /** A run row with the columns the runtime needs beyond the public shape. */
 export interface RunRecord extends WorkflowRun {
   isDryRun: boolean
@@ -32,6 +35,8 @@ export interface RunRecord extends WorkflowRun {
   held?: boolean
   /** A debounced run: the signals it stands for, oldest first. */
   debounced?: string[]
+  /** The trace the run's steps join (see migration 008); absent when none was recorded. */
+  traceContext?: TraceCarrier
 }
 
 type Row = Record<string, unknown>
@@ -87,6 +92,7 @@ export function toRun(r: Row): RunRecord {
     currentStepIndex: r.current_step_index as number,
     isReplay: r.is_replay as boolean,
     isDryRun: r.is_dry_run as boolean,
+    traceContext: opt(r.trace_context),
     definitionSnapshot: r.definition_snapshot as DefinitionSnapshot,
     errorMessage: opt(r.error_message),
     startedAt: opt(r.started_at),
@@ -149,7 +155,7 @@ export function publicStep(s: StepRecord): WorkflowStepRun {
 
 /** The public view of a run row. */
 export function publicRun(r: RunRecord): WorkflowRun {
-  const { isDryRun: _dry, flowGroup: _group, held, debounced: _debounced, ...rest } = r
+  const { isDryRun: _dry, flowGroup: _group, held, debounced: _debounced, traceContext: _trace, ...rest } = r
   return held ? { ...rest, heldBy: 'concurrency' } : rest
 }
 

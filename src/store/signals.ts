@@ -2,7 +2,7 @@ import type { JsonObject, SignalEffects, StartedRun, TriggerEnvelope, TriggerInp
 import { PulseError } from '../errors.js'
 import { preparedStatement, type Queryable } from './db.js'
 import { newId, newIdSql } from './ids.js'
-import { reviveDates, toRun, toStep, toTrigger, type RunRecord, type StepRecord } from './rows.js'
+import { reviveDates, toRun, toStep, toTrigger, type RunRecord, type StepRecord, type TraceCarrier } from './rows.js'
 import type { RunStarts } from './plan.js'
 import type { AdmissionOutcome } from './flow.js'
 import type { Tables } from './tables.js'
@@ -26,6 +26,8 @@ export interface SignalRequest {
   claimFirstMs?: number
   /** The planner's table of first-step and run statuses (RUN_STARTS); the same for every request of a batch. */
   starts: RunStarts
+  /** The trace context the runs' steps join, stored with each run. */
+  traceContext?: TraceCarrier
 }
 
 /** A signal to store under an idempotency key (see SignalStore.persistKeyedMany). */
@@ -59,6 +61,8 @@ export interface RunSeed {
   isReplay: boolean
   isDryRun: boolean
   starts: RunStarts
+  /** The trace context the runs' steps join, stored with each run. */
+  traceContext?: TraceCarrier
 }
 
 export interface PersistedSignal {
@@ -163,6 +167,7 @@ export class SignalStore {
       claim_lease_ms: r.claimFirstMs ?? null,
       claimed_by: r.claimFirstMs === undefined ? null : this.workerId,
       priority: r.signal.priority ?? null,
+      trace_context: r.traceContext ?? null,
     }))
   }
 
@@ -204,7 +209,8 @@ export class SignalStore {
       : ''
     return `WITH input AS (
         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, tenant_id text, source text, type text,
-          resource_type text, resource_id text, environment text, payload jsonb, only_definition_id text, claim_lease_ms float8, claimed_by text, priority int${keyedColumns})
+          resource_type text, resource_id text, environment text, payload jsonb, only_definition_id text, claim_lease_ms float8, claimed_by text, priority int,
+          trace_context jsonb${keyedColumns})
       ),${keyRows}
       trg AS (
         INSERT INTO ${t.triggers} (id, tenant_id, source, type, resource_type, resource_id, environment, payload)
@@ -214,7 +220,7 @@ export class SignalStore {
       ),
       matchable AS (
         SELECT trg.id, trg.tenant_id, trg.type, trg.environment, trg.resource_type, trg.resource_id, trg.payload, input.priority,
-               input.only_definition_id, false AS is_replay, false AS is_dry_run, input.claim_lease_ms, input.claimed_by
+               input.only_definition_id, false AS is_replay, false AS is_dry_run, input.claim_lease_ms, input.claimed_by, input.trace_context
         FROM trg JOIN input ON input.id = trg.id
       )
       ${this.matchAndCreate('$2')},
@@ -276,7 +282,7 @@ export class SignalStore {
         SELECT $1::text AS id, $2::text AS tenant_id, $3::text AS type, $4::text AS environment,
                $5::text AS resource_type, $9::text AS resource_id, $10::jsonb AS payload, NULL::int AS priority,
                NULL::text AS only_definition_id, $6::boolean AS is_replay, $7::boolean AS is_dry_run,
-               NULL::float8 AS claim_lease_ms, NULL::text AS claimed_by
+               NULL::float8 AS claim_lease_ms, NULL::text AS claimed_by, $11::jsonb AS trace_context
       )
       ${this.matchAndCreate('$8')},
       -- Runs with cancel-on are checked against the signals stored since they began (see WaitStore.deliver).
@@ -300,6 +306,7 @@ export class SignalStore {
         JSON.stringify(seed.starts),
         trigger.resourceId ?? null,
         JSON.stringify(trigger.payload ?? {}),
+        seed.traceContext ? JSON.stringify(seed.traceContext) : null,
       ],
     )
     const persisted = groupRows(rows).get(trigger.id)
@@ -349,7 +356,7 @@ export class SignalStore {
       ),
       planned_rows AS (
         SELECT m.definition_id, m.tenant_id, m.key, m.version, m.name, m.trigger_type, m.steps, m.config, m.cancel_on, m.flow, m.held,
-               m.id AS trigger_id, m.is_replay, m.is_dry_run, m.claim_lease_ms, m.claimed_by,
+               m.id AS trigger_id, m.is_replay, m.is_dry_run, m.claim_lease_ms, m.claimed_by, m.trace_context,
                ${flowKeysSql('m')},
                m.steps -> 0 AS first_step,
                ${startsParam}::jsonb -> (CASE WHEN m.is_dry_run THEN 'dry-run' WHEN m.held THEN 'held' WHEN m.claim_lease_ms IS NOT NULL THEN 'claimed' ELSE 'queued' END)
@@ -362,14 +369,14 @@ export class SignalStore {
       ),
       runs AS (
         INSERT INTO ${t.runs} (id, definition_id, tenant_id, trigger_id, status, is_replay, is_dry_run, definition_snapshot, started_at,
-                               flow_group, concurrency_key, rate_key, debounce_key, held, priority)
+                               flow_group, concurrency_key, rate_key, debounce_key, held, priority, trace_context)
         SELECT p.run_id, p.definition_id, p.tenant_id, p.trigger_id, p.start ->> 'run', p.is_replay, p.is_dry_run,
                jsonb_build_object('id', p.definition_id, 'key', p.key, 'version', p.version, 'name', p.name,
                                   'triggerType', p.trigger_type, 'steps', p.steps, 'config', p.config)
                  || CASE WHEN p.cancel_on IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('cancelOn', p.cancel_on) END
                  || CASE WHEN p.flow IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('flow', p.flow) END,
                CASE WHEN (p.start ->> 'started')::boolean THEN now() END,
-               p.flow_group, p.concurrency_key, p.rate_key, p.debounce_key, p.held, p.priority
+               p.flow_group, p.concurrency_key, p.rate_key, p.debounce_key, p.held, p.priority, p.trace_context
         FROM planned p
         RETURNING *
       ),

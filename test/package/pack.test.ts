@@ -43,7 +43,9 @@ describe('the packed package in a fresh project', () => {
     for (const link of links) expect(existsSync(join(installed, link)), link).toBe(true)
   })
 
-  it('runs a workflow through the ESM entry in embedded mode', async () => {
+  it('runs a workflow through the ESM entry in embedded mode, without @opentelemetry/api installed', async () => {
+    // An optional peer dependency: npm does not install it, and the engine must not need it.
+    expect(existsSync(join(project, 'node_modules/@opentelemetry/api'))).toBe(false)
     await writeFile(
       join(project, 'embedded.mjs'),
       `import { createEngine, trigger, workflow } from 'pulse-engine'
