@@ -140,13 +140,16 @@ export class StepStore {
    * How many steps no worker has started yet: due now, and scheduled for later. Counted on the
    * partial index of unstarted steps, so the cost follows the backlog, not the table.
    */
-  async countWaiting(): Promise<{ due: number; scheduled: number }> {
-    const { rows } = await this.q.query<{ due: number; scheduled: number }>(
+  async countWaiting(): Promise<{ due: number; scheduled: number; held: number; slotsInUse: number }> {
+    const { rows } = await this.q.query<{ due: number; scheduled: number; held: number; slots: number }>(
       `SELECT count(*) FILTER (WHERE scheduled_for IS NULL OR scheduled_for <= now())::int AS due,
-              count(*) FILTER (WHERE scheduled_for > now())::int AS scheduled
+              count(*) FILTER (WHERE scheduled_for > now() AND scheduled_for <> 'infinity')::int AS scheduled,
+              count(*) FILTER (WHERE scheduled_for = 'infinity')::int AS held,
+              (SELECT count(*)::int FROM ${this.t.runs}
+               WHERE concurrency_key IS NOT NULL AND NOT held AND status IN ('pending', 'running', 'waiting')) AS slots
        FROM ${this.t.steps} WHERE status IN ('pending', 'scheduled')`,
     )
-    return { due: rows[0]?.due ?? 0, scheduled: rows[0]?.scheduled ?? 0 }
+    return { due: rows[0]?.due ?? 0, scheduled: rows[0]?.scheduled ?? 0, held: rows[0]?.held ?? 0, slotsInUse: rows[0]?.slots ?? 0 }
   }
 
   /** Why a step could not be claimed: not due yet (and when), or nothing left to do. */

@@ -6,10 +6,16 @@ import type { OtelApi } from './load-api.js'
 
 const SCOPE = 'pulse-engine'
 
-/** How many steps wait for a worker: due now (`due`) and due later (`scheduled`: delays, backoffs, wait timeouts). */
+/**
+ * How many steps wait for a worker: due now (`due`), due later (`scheduled`: delays, backoffs,
+ * wait timeouts), and first steps of runs flow control holds back (`held`); and how many
+ * concurrency slots runs hold (`slotsInUse`).
+ */
 export interface WaitingSteps {
   due: number
   scheduled: number
+  held: number
+  slotsInUse: number
 }
 
 export interface MetricsOptions {
@@ -27,6 +33,7 @@ interface Instruments {
   stepDuration: Histogram
   queueLag: Histogram
   stepsWaiting: ObservableGauge
+  slotsInUse: ObservableGauge
   observeWaiting: (result: ObservableResult) => Promise<void>
 }
 
@@ -60,16 +67,22 @@ export function createMetrics(api: OtelApi, options: MetricsOptions) {
       runsCanceled: runs('canceled'),
       stepDuration: meter.createHistogram('pulse.step.duration', { unit: 's', description: 'How long one execution of a step took, its handler and the commit of its outcome' }),
       queueLag: meter.createHistogram('pulse.step.queue_lag', { unit: 's', description: 'From when a step was due to when a worker started it' }),
-      stepsWaiting: meter.createObservableGauge('pulse.steps.waiting', { unit: '{step}', description: 'Steps not started yet: due now, or scheduled for later' }),
+      stepsWaiting: meter.createObservableGauge('pulse.steps.waiting', { unit: '{step}', description: 'Steps not started yet: due now, scheduled for later, or held back by flow control' }),
+      slotsInUse: meter.createObservableGauge('pulse.flow.slots_in_use', { unit: '{run}', description: 'Concurrency slots held by runs of workflows with a concurrency limit' }),
       async observeWaiting(result) {
         // One cheap count per collection, only in a started engine.
         const counts = await readWaiting?.().catch(() => undefined)
         if (!counts) return
         result.observe(counts.due, { [ATTR.stepState]: 'due', [ATTR.tablePrefix]: options.tablePrefix })
         result.observe(counts.scheduled, { [ATTR.stepState]: 'scheduled', [ATTR.tablePrefix]: options.tablePrefix })
+        result.observe(counts.held, { [ATTR.stepState]: 'held', [ATTR.tablePrefix]: options.tablePrefix })
       },
     }
     made.stepsWaiting.addCallback(made.observeWaiting)
+    made.slotsInUse.addCallback(async (result) => {
+      const counts = await readWaiting?.().catch(() => undefined)
+      if (counts) result.observe(counts.slotsInUse, { [ATTR.tablePrefix]: options.tablePrefix })
+    })
     return made
   }
 

@@ -246,6 +246,9 @@ describe.skipIf(servicesMissing())('OpenTelemetry with an SDK registered', () =>
     // The held run's delay step waits, scheduled for later.
     const waitingHere = points(whileHeld, 'pulse.steps.waiting').filter((p) => p.attributes['pulse.table_prefix'] === tablePrefix)
     expect(waitingHere.find((p) => p.attributes['pulse.step.state'] === 'scheduled')?.value).toBe(1)
+    // No workflow here has flow control: nothing held back, no slot in use.
+    expect(waitingHere.find((p) => p.attributes['pulse.step.state'] === 'held')?.value).toBe(0)
+    expect(points(whileHeld, 'pulse.flow.slots_in_use').find((p) => p.attributes['pulse.table_prefix'] === tablePrefix)?.value).toBe(0)
     // Tenants are not an attribute unless the engine opts in.
     for (const name of ['pulse.runs.started', 'pulse.runs.completed', 'pulse.step.duration', 'pulse.step.queue_lag']) {
       expect(points<unknown>(after, name).filter((p) => p.attributes['pulse.tenant_id'] === tenantId)).toEqual([])
