@@ -5,6 +5,7 @@ import { hotUpdates } from './migrations/002-hot-updates.js'
 import { workerLiveness } from './migrations/003-worker-liveness.js'
 import { idempotencyKeys } from './migrations/004-idempotency.js'
 import { signalWaits } from './migrations/005-signal-waits.js'
+import { dashboardSearch } from './migrations/009-dashboard-search.js'
 import type { Tables } from './tables.js'
 
 interface Migration {
@@ -20,6 +21,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'worker-liveness', sql: workerLiveness },
   { version: 4, name: 'idempotency', sql: idempotencyKeys },
   { version: 5, name: 'signal-waits', sql: signalWaits },
+  { version: 9, name: 'dashboard-search', sql: dashboardSearch },
 ]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0
