@@ -17,6 +17,7 @@ import { PAGE_SIZE, runsPage } from './pages/runs-page.js'
 import { signalPage, signalsPage } from './pages/signals-page.js'
 import { workflowPage, workflowsPage } from './pages/workflows-page.js'
 import { parseCursor, readRunFilter, type RunFilterFields } from './run-filter.js'
+import { runsFingerprint, versionOf } from './live-version.js'
 import { isSameOrigin, SECURITY_HEADERS } from './same-origin.js'
 import { Viewer } from './viewer.js'
 
@@ -102,6 +103,11 @@ export function dashboard(engine: DashboardEngine, options: DashboardOptions): D
     const signal = await engine.getTrigger(c.req.param('id') ?? '')
     return signal && ctx.viewer.allows(signal.tenantId) ? signal : null
   }
+  /** A list asked for a tenant the viewer may not see: answered as a page that does not exist. */
+  const tenantAllowed = (c: Context<Env>) => {
+    const tenant = c.req.query('tenant')
+    return !tenant || c.get('ctx').viewer.allows(tenant)
+  }
   const notice = (c: Context<Env>) => noticeFor(c.req.query('notice'), c.req.query('n'))
   const redirect = (c: Context<Env>, path: string, params: Record<string, string>) => c.redirect(`${base}${path}?${new URLSearchParams(params).toString()}`, 303)
   const confirmOr = async (c: Context<Env>, question: string, act: (form: Record<string, string>) => Promise<Response>) => {
@@ -115,6 +121,7 @@ export function dashboard(engine: DashboardEngine, options: DashboardOptions): D
   for (const failed of [false, true]) {
     app.get(failed ? '/failed' : '/runs', async (c) => {
       const ctx = c.get('ctx')
+      if (!tenantAllowed(c)) return notFound(c)
       const read = readRunFilter((n) => c.req.query(n), ctx.viewer)
       if (failed) {
         read.fields.status = 'failed'
@@ -158,6 +165,7 @@ export function dashboard(engine: DashboardEngine, options: DashboardOptions): D
   })
   app.get('/signals', async (c) => {
     const ctx = c.get('ctx')
+    if (!tenantAllowed(c)) return notFound(c)
     const before = parseCursor(c.req.query('before'))
     const tenant = c.req.query('tenant') || undefined
     const type = c.req.query('type') || undefined
@@ -175,38 +183,40 @@ export function dashboard(engine: DashboardEngine, options: DashboardOptions): D
       return redirect(c, `/signals/${encodeURIComponent(signal.id)}`, { notice: form.dryRun === 'true' ? 'dry-run' : 'replayed' })
     })
   })
-  app.get('/workflows', async (c) => page(c, workflowsPage(c.get('ctx'), c.req.query('tenant') || undefined)))
+  app.get('/workflows', async (c) => (tenantAllowed(c) ? page(c, workflowsPage(c.get('ctx'), c.req.query('tenant') || undefined)) : notFound(c)))
   app.get('/workflows/:id', async (c) => {
     const ctx = c.get('ctx')
     const def = await ctx.workflows.get(c.req.param('id'), ctx.viewer.tenants)
     return def ? page(c, workflowPage(ctx, def)) : notFound(c)
   })
 
-  /** Sends `change` whenever `fingerprint` answers differently; ends when it answers null (gone) or the client leaves. */
+  /**
+   * Sends `change` whenever `fingerprint` answers differently from the version the page was
+   * rendered at (`?v=`); ends when it answers null (gone) or the client leaves.
+   */
   const live = (c: Context<Env>, fingerprint: () => Promise<string | null>) =>
     streamSSE(c, async (stream) => {
       const until = Date.now() + LIVE_LIFETIME_MS
-      let last = await fingerprint()
+      let shown = c.req.query('v') ?? null
       await stream.writeSSE({ event: 'ready', data: '' })
-      while (last !== null && !stream.aborted && !stream.closed && Date.now() < until) {
-        await stream.sleep(liveMs)
-        if (stream.aborted || stream.closed) break
+      while (!stream.aborted && !stream.closed && Date.now() < until) {
         const now = await fingerprint()
-        if (now !== last) await stream.writeSSE({ event: 'change', data: '' })
-        last = now
+        if (now === null) break
+        const version = versionOf(now)
+        if (shown !== null && version !== shown) await stream.writeSSE({ event: 'change', data: version })
+        shown = version
+        await stream.sleep(liveMs)
       }
     })
   for (const failed of [false, true]) {
     app.get(failed ? '/live/failed' : '/live/runs', async (c) => {
       const ctx = c.get('ctx')
+      if (!tenantAllowed(c)) return notFound(c)
       const read = readRunFilter((n) => c.req.query(n), ctx.viewer)
       if (failed) read.filter.status = 'failed'
       if (read.issues.length > 0) return page(c, messagePage(base, 'Bad request', 'The filter was not understood.'), 400)
       const cursor = parseCursor(c.req.query('before'))
-      return live(c, async () => {
-        const { runs } = await ctx.runs.page(read.filter, cursor, PAGE_SIZE)
-        return runs.map((r) => `${r.id}:${r.status}:${r.updatedAt.getTime()}`).join(',')
-      })
+      return live(c, async () => runsFingerprint((await ctx.runs.page(read.filter, cursor, PAGE_SIZE)).runs))
     })
   }
   app.get('/live/runs/:id', async (c) => {

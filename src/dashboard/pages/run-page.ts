@@ -3,6 +3,7 @@ import type { WorkflowRun } from '../../types.js'
 import type { PageContext } from '../context.js'
 import { formatDuration, formatJson, formatTime } from '../format.js'
 import { layout, statusBadge, type Html } from '../layout.js'
+import { versionOf } from '../live-version.js'
 import { runBlockers } from '../run-blockers.js'
 import { laneOrder, timelineSvg } from '../timeline-svg.js'
 
@@ -17,6 +18,8 @@ ${Object.entries(fields).map(([k, v]) => html`<input type="hidden" name="${k}" v
 export async function runPage(ctx: PageContext, run: WorkflowRun, notice?: string): Promise<Html> {
   const { base } = ctx
   const scoped = ctx.engine.forTenant(run.tenantId)
+  // Read before the rest, so a change made while the page is built still reaches it live.
+  const version = versionOf(await ctx.runs.runFingerprint(run.id, [run.tenantId]))
   const [steps, logs, waits, trigger] = await Promise.all([
     scoped.getRunSteps(run.id),
     scoped.getRunLogs(run.id),
@@ -72,5 +75,5 @@ ${logs.length === 0
       )}</tbody></table>`}
 </section>
 </div>`
-  return layout({ base, title: `Run ${run.id}`, section: 'runs', live: active ? `${base}/live/runs/${encodeURIComponent(run.id)}` : undefined, ...(notice ? { notice } : {}) }, body)
+  return layout({ base, title: `Run ${run.id}`, section: 'runs', live: active ? `${base}/live/runs/${encodeURIComponent(run.id)}?v=${version}` : undefined, ...(notice ? { notice } : {}) }, body)
 }

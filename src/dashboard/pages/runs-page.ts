@@ -4,6 +4,7 @@ import type { DashboardRunFilter, RunCursor } from '../../store/index.js'
 import type { PageContext } from '../context.js'
 import { formatTime } from '../format.js'
 import { layout, statusBadge, type Html } from '../layout.js'
+import { runsFingerprint, versionOf } from '../live-version.js'
 import { cursorParam, filterQuery, STATUSES, type RunFilterFields } from '../run-filter.js'
 
 export const PAGE_SIZE = 50
@@ -31,7 +32,7 @@ export async function runsPage(
   const [{ runs, more }, counts] = await Promise.all([ctx.runs.page(filter, cursor, PAGE_SIZE), ctx.runs.countByStatus(filter)])
   const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0)
   const last = runs[runs.length - 1]
-  const live = `${base}/live${path}${filterQuery(fields, cursor ? { before: cursorParam(cursor) } : {})}`
+  const live = `${base}/live${path}${filterQuery(fields, { ...(cursor ? { before: cursorParam(cursor) } : {}), v: versionOf(runsFingerprint(runs)) })}`
   const body = html`${form}
 <div id="live-region">
 <nav class="counts" aria-label="Runs by status"><ul>
