@@ -18,6 +18,8 @@ const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core
 const USERS: Record<string, TenantAccess> = { staff: 'all', acme: ['acme'] }
 
 const modes: TestMode[] = servicesMissing() === undefined ? ['embedded', 'redis'] : ['embedded']
+// .ci/run installs Chromium; in CI its absence is a failure, elsewhere these tests are skipped.
+if (process.env.CI && !existsSync(CHROMIUM)) throw new Error(`the browser tests need Chromium at ${CHROMIUM}: apt-get install -y chromium`)
 
 /** Runs axe in the page (evaluated through the DevTools protocol, which the page's CSP does not govern) and returns the serious and critical violations. */
 async function seriousViolations(page: Page): Promise<string[]> {
