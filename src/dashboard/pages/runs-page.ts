@@ -1,6 +1,6 @@
 import { html, raw } from 'hono/html'
 import type { ValidationIssue } from '../../errors.js'
-import type { DashboardRunFilter, RunCursor } from '../../store/index.js'
+import { COUNT_CAP, type DashboardRunFilter, type RunCursor } from '../../store/index.js'
 import type { PageContext } from '../context.js'
 import { formatTime } from '../format.js'
 import { layout, statusBadge, type Html } from '../layout.js'
@@ -30,14 +30,15 @@ export async function runsPage(
     )
   }
   const [{ runs, more }, counts] = await Promise.all([ctx.runs.page(filter, cursor, PAGE_SIZE), ctx.runs.countByStatus(filter)])
+  const capped = Object.values(counts).some((n) => n !== undefined && n >= COUNT_CAP)
   const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0)
   const last = runs[runs.length - 1]
   const live = `${base}/live${path}${filterQuery(fields, { ...(cursor ? { before: cursorParam(cursor) } : {}), v: versionOf(runsFingerprint(runs)) })}`
   const body = html`${form}
 <div id="live-region">
 <nav class="counts" aria-label="Runs by status"><ul>
-<li><a href="${base}/runs${filterQuery({ ...fields, status: undefined })}">all <strong>${total}</strong></a></li>
-${STATUSES.map((s) => html`<li><a href="${base}/runs${filterQuery({ ...fields, status: s })}" class="count status-${s}">${s} <strong data-count="${s}">${counts[s] ?? 0}</strong></a></li>`)}
+<li><a href="${base}/runs${filterQuery({ ...fields, status: undefined })}">all <strong>${countText(total, capped)}</strong></a></li>
+${STATUSES.map((s) => html`<li><a href="${base}/runs${filterQuery({ ...fields, status: s })}" class="count status-${s}">${s} <strong data-count="${s}">${countText(counts[s] ?? 0, (counts[s] ?? 0) >= COUNT_CAP)}</strong></a></li>`)}
 </ul></nav>
 ${runs.length === 0
     ? html`<p class="empty">No runs match this filter.</p>`
@@ -57,6 +58,11 @@ ${more && last ? html`<a rel="next" href="${base}${path}${filterQuery(fields, { 
 </div>
 ${bulkForms(base, fields, counts, failed)}`
   return layout({ base, title, section: failed ? 'failed' : 'runs', live, ...(view.notice ? { notice: view.notice } : {}) }, body)
+}
+
+/** A count as shown: exact, or "10,000+" when counting stopped at the cap. */
+function countText(n: number, capped: boolean): string {
+  return capped ? `${n.toLocaleString('en-US')}+` : String(n)
 }
 
 function filterForm(base: string, path: string, fields: RunFilterFields, tenants: string[], failed: boolean): Html {
@@ -87,14 +93,14 @@ function bulkForms(base: string, fields: RunFilterFields, counts: Partial<Record
   if (!canRetry && !canCancel) return html``
   return html`<section class="bulk" aria-label="Bulk actions"><h2>Every run matching this filter</h2>
 ${canRetry
-    ? html`<form method="post" action="${base}/runs/bulk" data-confirm="Retry all ${failedCount} failed runs matching this filter?">
+    ? html`<form method="post" action="${base}/runs/bulk" data-confirm="Retry all ${countText(failedCount, failedCount >= COUNT_CAP)} failed runs matching this filter?">
 ${hidden({ status: 'failed' })}<input type="hidden" name="action" value="retry"><input type="hidden" name="confirm" value="">
-<button type="submit" class="action">Retry all ${failedCount} failed</button></form>`
+<button type="submit" class="action">Retry all ${countText(failedCount, failedCount >= COUNT_CAP)} failed</button></form>`
     : ''}
 ${canCancel
-    ? html`<form method="post" action="${base}/runs/bulk" data-confirm="Cancel all ${active} active runs matching this filter?">
+    ? html`<form method="post" action="${base}/runs/bulk" data-confirm="Cancel all ${countText(active, active >= COUNT_CAP)} active runs matching this filter?">
 ${hidden({})}<input type="hidden" name="action" value="cancel"><input type="hidden" name="confirm" value="">
-<button type="submit" class="action danger">Cancel all ${active} active</button></form>`
+<button type="submit" class="action danger">Cancel all ${countText(active, active >= COUNT_CAP)} active</button></form>`
     : ''}
 </section>`
 }
