@@ -53,7 +53,7 @@ export function timelineSvg(run: WorkflowRun, steps: readonly WorkflowStepRun[],
 
   return html`<svg class="timeline" role="img" aria-labelledby="timeline-title" viewBox="0 0 ${WIDTH} ${height}" width="100%" xmlns="http://www.w3.org/2000/svg">
 <title id="timeline-title">Timeline of run ${run.id}: ${lanes.length} steps over ${formatDuration(span)}</title>
-${ticks.map((t) => html`<line class="grid" x1="${t.x.toFixed(1)}" x2="${t.x.toFixed(1)}" y1="0" y2="${height - 20}"></line><text class="tick" x="${t.x.toFixed(1)}" y="${height - 6}">${t.label}</text>`)}
+${ticks.map((t, i) => html`<line class="grid" x1="${t.x.toFixed(1)}" x2="${t.x.toFixed(1)}" y1="0" y2="${height - 20}"></line><text class="tick${i === ticks.length - 1 ? ' tick-end' : ''}" x="${t.x.toFixed(1)}" y="${height - 6}">${t.label}</text>`)}
 ${lanes.map(({ step, depth }, i) => {
     const y = i * LANE
     const parts: Html[] = []

@@ -104,6 +104,8 @@ describe.skipIf(!readable(CHROMIUM))('the dashboard in headless Chromium', () =>
       expect(await page.locator('svg.timeline g.lane rect.exec').count()).toBe(steps.length)
       expect(await seriousViolations(page)).toEqual([])
       await shot(page, 'run')
+      // The README's picture: PULSE_DOCS_SCREENSHOT=1 npx vitest run --project browser test/browser
+      if (process.env.PULSE_DOCS_SCREENSHOT && mode === 'embedded') await page.screenshot({ path: resolve(import.meta.dirname, '../../docs/dashboard.png') })
 
       // axe on one page of each kind (the lists share their markup); a screenshot of each.
       for (const [name, path, axe] of [

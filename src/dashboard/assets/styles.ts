@@ -44,7 +44,7 @@ button.danger { background: var(--bad); border-color: var(--bad); }
 svg.timeline, svg.graph { border: 1px solid var(--line); border-radius: 6px; background: #fff; }
 .timeline .grid { stroke: #eaeef2; }
 .timeline .tick, .timeline .lane-label { font-size: 11px; fill: var(--fg); }
-.timeline .tick { fill: var(--muted); }
+.timeline .tick { fill: var(--muted); } .timeline .tick-end { text-anchor: end; }
 .sleep { fill: #f0d98c; } .queued { fill: #b6c2cf; }
 .exec { fill: #2f81f7; } .exec-completed { fill: #1a7f37; } .exec-failed { fill: #cf222e; } .exec-skipped { fill: #8c959f; } .exec-running { fill: #2f81f7; }
 .attempt { stroke: #cf222e; stroke-width: 2; }
