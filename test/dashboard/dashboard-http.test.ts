@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dashboard, type DashboardHandler, type TenantAccess } from '../../src/dashboard/index.js'
 import { PulseValidationError } from '../../src/index.js'
@@ -193,6 +195,24 @@ describe.each(modes)('the dashboard over HTTP (%s mode)', (mode) => {
     let received = ''
     while (!received.includes('event: change')) received += new TextDecoder().decode((await staleReader.read()).value)
     await staleReader.cancel()
+  })
+
+  it('answers through its Node form, also where a framework strips its mount path as Express does', async () => {
+    const server = createServer((req, res) => {
+      // Express's app.use('/admin/pulse', handler.node): the mount path leaves req.url, req.originalUrl keeps it.
+      Object.assign(req, { originalUrl: req.url })
+      req.url = req.url!.slice(BASE.length) || '/'
+      void handler.node(req, res)
+    })
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${BASE}/runs`, { headers: { 'x-user': 'acme' } })
+      expect(response.status).toBe(200)
+      expect(response.headers.get('content-security-policy')).toContain("default-src 'none'")
+      expect(await response.text()).toContain(`href="${BASE}/runs/${seeded.completed.id}"`)
+    } finally {
+      server.close()
+    }
   })
 
   it('shows workflows with their cron ticks and step graph', async () => {
