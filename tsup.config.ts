@@ -23,6 +23,17 @@ export default defineConfig([
     splitting: false,
   },
   {
+    // Its own entry point, so an application that does not mount the dashboard never loads Hono.
+    entry: { dashboard: 'src/dashboard/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: false,
+    target: 'node20',
+    splitting: false,
+    external: ['hono', '@hono/node-server'],
+  },
+  {
     // ESM only; the hashbang at the top of src/cli/index.ts makes tsup mark the file executable.
     entry: { cli: 'src/cli/index.ts' },
     format: ['esm'],

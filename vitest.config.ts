@@ -30,6 +30,8 @@ export default defineConfig({
         extends: true,
         test: { name: 'cli', include: ['test/cli/**/*.test.ts'], globalSetup: ['test/cli/global-setup.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
       },
+      // The dashboard: over HTTP and in headless Chromium, each file against the embedded and the redis mode.
+      { extends: true, test: { name: 'browser', include: ['test/dashboard/**/*.test.ts', 'test/browser/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000 } },
       { extends: true, test: { name: 'bench', include: ['test/bench/**/*.test.ts'] } },
       // Type-checks generated consumer projects against dist/index.d.ts; needs `npm run build` first.
       { extends: true, test: { name: 'types', include: ['test/types/**/*.test.ts'], testTimeout: 120_000 } },

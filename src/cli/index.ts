@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { helpText, parseCommandArgs, type CommandSpec } from './command.js'
 import { cancelCommand } from './commands/cancel.js'
+import { dashboardCommand } from './commands/dashboard.js'
 import { devCommand } from './commands/dev.js'
 import { emitCommand } from './commands/emit.js'
 import { graphCommand } from './commands/graph.js'
@@ -34,6 +35,7 @@ const COMMANDS: CommandSpec[] = [
   replayCommand,
   graphCommand,
   devCommand,
+  dashboardCommand,
   signalsCommand,
   workflowsCommand,
   enableCommand,

@@ -22,6 +22,7 @@ import { createTelemetry } from '../telemetry/index.js'
 import type { TriggerInput } from '../types.js'
 import { resolveConfig, type EngineConfig } from './config.js'
 import { connect } from './connect.js'
+import { lendReadAccess } from './read-access.js'
 import { guardDatabase, withDatabase } from './database-errors.js'
 import type { Engine } from './engine.js'
 import { watchPoolErrors } from './pool-errors.js'
@@ -234,7 +235,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
       return scopeToTenant(tenantId, guardDatabase(operations(tenantId)), (input) => withDatabase('emit()', () => emit(input)))
     },
   }
-  return engine
+  return lendReadAccess(engine, { pool: store.pool, tables: store.tables, mode: cfg.mode.kind })
 }
 
 

@@ -8,6 +8,7 @@ import { signalWaits } from './migrations/005-signal-waits.js'
 import { flowDefinitions } from './migrations/006-flow-definitions.js'
 import { flowControl } from './migrations/007-flow-control.js'
 import { traceContext } from './migrations/008-trace-context.js'
+import { dashboardSearch } from './migrations/009-dashboard-search.js'
 import type { Tables } from './tables.js'
 
 interface Migration {
@@ -26,6 +27,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'flow-definitions', sql: flowDefinitions },
   { version: 7, name: 'flow-control', sql: flowControl },
   { version: 8, name: 'trace-context', sql: traceContext },
+  { version: 9, name: 'dashboard-search', sql: dashboardSearch },
 ]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0

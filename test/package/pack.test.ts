@@ -213,4 +213,46 @@ void spec
     const result = await exec(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project }).catch((err: { stdout: string }) => err)
     expect(result.stdout).toBe('')
   }, 60_000)
+  it('mounts the dashboard from its own entry, ESM and CommonJS, typed against the main entry\'s engine', async () => {
+    await writeFile(
+      join(project, 'dashboard.mjs'),
+      `import { createEngine } from 'pulse-engine'
+import { dashboard } from 'pulse-engine/dashboard'
+import { createRequire } from 'node:module'
+const engine = createEngine({ dataDir: false })
+await engine.migrate()
+const pulse = dashboard(engine, { basePath: '/ops', authorize: () => 'all' })
+const page = await pulse.fetch(new Request('http://app.test/ops/runs'))
+const cjs = createRequire(import.meta.url)('pulse-engine/dashboard')
+console.log(JSON.stringify({ status: page.status, csp: page.headers.get('content-security-policy') !== null, cjs: typeof cjs.dashboard }))
+await engine.stop()
+`,
+    )
+    const { stdout } = await exec(process.execPath, ['dashboard.mjs'], { cwd: project, timeout: 60_000 })
+    expect(JSON.parse(stdout.trim())).toEqual({ status: 200, csp: true, cjs: 'function' })
+    await writeFile(
+      join(project, 'dashboard-types.mts'),
+      `import { createServer } from 'node:http'
+import { createEngine } from 'pulse-engine'
+import { dashboard, type TenantAccess } from 'pulse-engine/dashboard'
+const engine = createEngine({ dataDir: false })
+const access = (request: Request): TenantAccess => (request.headers.get('x-staff') ? 'all' : ['t1'])
+const pulse = dashboard(engine, { basePath: '/ops', authorize: access })
+createServer(pulse.node)
+const response: Promise<Response> = pulse.fetch(new Request('http://x/ops/runs'))
+// @ts-expect-error authorize answers tenant ids, 'all' or null
+dashboard(engine, { authorize: () => 42 })
+void response
+`,
+    )
+    await writeFile(
+      join(project, 'tsconfig.dashboard.json'),
+      JSON.stringify({
+        compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2023', 'DOM'], noEmit: true, skipLibCheck: false },
+        files: ['dashboard-types.mts'],
+      }),
+    )
+    const result = await exec(process.execPath, [tsc, '-p', 'tsconfig.dashboard.json'], { cwd: project }).catch((err: { stdout: string }) => err)
+    expect(result.stdout).toBe('')
+  }, 90_000)
 })

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { createEngine, type Engine, type EngineConfig, type WorkflowRun, type WorkflowStatus } from '../../src/index.js'
-import { DATABASE_URL, MODE, REDIS_URL } from './services.js'
+import { DATABASE_URL, MODE as DEFAULT_MODE, REDIS_URL, type TestMode } from './services.js'
 
 export interface TestEngine {
   engine: Engine
@@ -22,7 +22,9 @@ export interface TestEngine {
  * An engine on the real Postgres and Redis, isolated by its own table and queue prefix, with
  * tables migrated. `close()` stops every engine it made and drops the tables.
  */
-export async function startTestEngine(overrides: Partial<EngineConfig> = {}, options: { start?: boolean } = {}): Promise<TestEngine> {
+export async function startTestEngine(overrides: Partial<EngineConfig> = {}, options: { start?: boolean; mode?: TestMode } = {}): Promise<TestEngine> {
+  // A file that covers several deployments (the dashboard's) names one per engine.
+  const MODE = options.mode ?? DEFAULT_MODE
   const id = randomBytes(4).toString('hex')
   const tablePrefix = `t${id}_`
   const queuePrefix = `q${id}`

@@ -2,13 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { watch, type FSWatcher } from 'node:fs'
 import { relative } from 'node:path'
 import type { Engine, ExecutionLog, RunCompleteEvent, StepCompleteEvent } from '../../index.js'
-import { CONFIG_FLAG, type CommandContext, type CommandSpec } from '../command.js'
+import { CONFIG_FLAG, stringFlag, type CommandContext, type CommandSpec } from '../command.js'
 import { embeddedHolder, holdThroughSupervisor } from '../dev-database.js'
 import { maskUrl } from '../errors.js'
 import { between } from '../format.js'
 import { findConfig, loadConfig, type LoadedConfig } from '../load-config.js'
 import type { Output } from '../output.js'
 import { slowStep } from '../progress.js'
+import { DEFAULT_DASHBOARD_PORT, parsePort, serveDashboard } from '../serve-dashboard.js'
 import { openEngine } from '../session.js'
 import { checkTenant, configTenants } from '../tenants.js'
 
@@ -27,6 +28,8 @@ export const devCommand: CommandSpec = {
   flags: {
     tenant: { type: 'string', short: 't', multiple: true, value: '<id>', description: "sync only this tenant (repeatable; default: the config's tenants)" },
     'fast-delays': { type: 'boolean', description: `make every delay ${1 / FAST_DELAY_SCALE} times shorter (delayScale ${FAST_DELAY_SCALE}): a day passes in 86 s` },
+    'dashboard-port': { type: 'string', value: '<port>', description: `serve the run dashboard on this port (default ${DEFAULT_DASHBOARD_PORT}; 0 picks a free one)` },
+    'no-dashboard': { type: 'boolean', description: 'do not serve the run dashboard' },
     ...CONFIG_FLAG,
     worker: { type: 'boolean', hidden: true, description: 'run the engine in this process (pulse dev starts itself this way)' },
   },
@@ -40,7 +43,15 @@ export const devCommand: CommandSpec = {
  */
 async function supervise({ flags, cwd, cliPath, output }: CommandContext): Promise<number> {
   const configPath = findConfig(cwd, flags.config as string | undefined)
-  const passArgs = [...((flags.tenant as string[] | undefined) ?? []).flatMap((t) => ['--tenant', t]), ...(flags['fast-delays'] === true ? ['--fast-delays'] : [])]
+  // Checked here, so a bad port is a usage error before any engine starts.
+  const dashboardPort = stringFlag(flags, 'dashboard-port')
+  if (dashboardPort !== undefined) parsePort(dashboardPort, 'dev', '--dashboard-port')
+  const passArgs = [
+    ...((flags.tenant as string[] | undefined) ?? []).flatMap((t) => ['--tenant', t]),
+    ...(flags['fast-delays'] === true ? ['--fast-delays'] : []),
+    ...(dashboardPort !== undefined ? ['--dashboard-port', dashboardPort] : []),
+    ...(flags['no-dashboard'] === true ? ['--no-dashboard'] : []),
+  ]
   let child: ChildProcess | undefined
   let watchers: FSWatcher[] = []
   let stopping = false
@@ -146,6 +157,7 @@ async function runWorker({ flags, cwd, output }: CommandContext): Promise<number
 
   const delayScale = loaded.config.engine?.delayScale ?? 1
   let engine: Engine | undefined
+  let stopServing: (() => Promise<void>) | undefined
   const log = createStepLog(output, () => engine, delayScale)
   const session = await openEngine(loaded, {
     onStepComplete: log.step,
@@ -164,6 +176,11 @@ async function runWorker({ flags, cwd, output }: CommandContext): Promise<number
       )
     }
     await engine.start()
+    const served = flags['no-dashboard'] === true ? undefined : await serveDashboard(engine, parsePort(stringFlag(flags, 'dashboard-port'), 'dev', '--dashboard-port')).catch((err: unknown) => {
+      output.err(output.yellow(`pulse dev: no dashboard: ${(err as Error).message}`))
+      return undefined
+    })
+    if (served) stopServing = served.close
     if (tenants.length === 0) output.out(output.yellow(`no tenants in ${loaded.name}: add tenants, or pass --tenant, so the workflows are synced`))
     const keys = loaded.workflows.map((wf) => wf.key).join(', ')
     // Every service the engine uses, so it is clear which database and queue dev is writing to.
@@ -172,8 +189,10 @@ async function runWorker({ flags, cwd, output }: CommandContext): Promise<number
     output.out(
       `${clock()} ${output.green('ready')} ${session.mode} engine on ${session.target}${redis}${delays}; workflows: ${keys || 'none'}; watching ${loaded.files.length} files (Ctrl-C to stop)`,
     )
+    if (served) output.out(`${clock()} dashboard: ${served.url}`)
     await stopped
   } finally {
+    await stopServing?.()
     await session.close()
   }
   return 0
