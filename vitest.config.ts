@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 const engineProject = (mode: 'redis' | 'postgres' | 'embedded') => ({
@@ -31,6 +32,19 @@ export default defineConfig({
         test: { name: 'cli', include: ['test/cli/**/*.test.ts'], globalSetup: ['test/cli/global-setup.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
       },
       { extends: true, test: { name: 'bench', include: ['test/bench/**/*.test.ts'] } },
+      // The testing kit's own suite and the examples' tests, which use it as users do (the
+      // examples import 'pulse-engine' and 'pulse-engine/testing'). Embedded only: needs nothing.
+      {
+        extends: true,
+        resolve: {
+          alias: [
+            { find: /^pulse-engine\/testing$/, replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)) },
+            { find: /^pulse-engine$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+          ],
+        },
+        // The first test of a file builds the template database: PGlite's initdb and every migration.
+        test: { name: 'testing', include: ['test/testing/**/*.test.ts', 'examples/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+      },
       // Type-checks generated consumer projects against dist/index.d.ts; needs `npm run build` first.
       { extends: true, test: { name: 'types', include: ['test/types/**/*.test.ts'], testTimeout: 120_000 } },
       // Packs the built package and installs it into a fresh project; needs `npm run build` first.

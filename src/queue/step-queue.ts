@@ -30,6 +30,11 @@ export interface StepQueue {
    * hands it to another worker (BullMQ's lockDuration and stalledInterval; default 30 s).
    */
   startWorker(processor: (job: StepJobData) => Promise<void>, concurrency: number, options?: { lockMs?: number }): Promise<void>
+  /**
+   * Makes the jobs of these steps runnable now: a delayed job is promoted, a missing one added
+   * (the testing kit, as its virtual clock reaches the steps' due times).
+   */
+  promote(jobs: Omit<StepJob, 'delayMs'>[]): Promise<void>
   /** Stops fetching new jobs; waits for active ones unless `force`. */
   stopWorker(force: boolean): Promise<void>
   close(): Promise<void>
@@ -132,6 +137,18 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
     async remove(jobs) {
       const q = await getQueue()
       await Promise.all(jobs.map((job) => q.remove(stepJobId(job)).catch(() => 0)))
+    },
+    async promote(jobs) {
+      if (jobs.length === 0) return
+      const q = await getQueue()
+      const missing: StepJob[] = []
+      for (const job of jobs) {
+        const found = await q.getJob(stepJobId(job))
+        if (!found) missing.push(job)
+        // A job no longer delayed (taken by a worker, promoted meanwhile) refuses: the claim decides.
+        else await found.promote().catch(() => undefined)
+      }
+      if (missing.length > 0) await q.addBulk(missing.map(single))
     },
     async startWorker(processor, concurrency, workerOptions = {}) {
       if (worker) return

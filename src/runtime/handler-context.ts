@@ -5,6 +5,8 @@ import { handlerEmit, type EngineEmit } from './handler-emit.js'
 export interface ContextDeps {
   store: Store
   emit: EngineEmit
+  /** ctx.now(): one function for every handler of the engine. */
+  now: () => Date
 }
 
 /**
@@ -39,6 +41,7 @@ export function buildContext(
     isReplay: run.isReplay,
     emit: handlerEmit(deps.emit, run.tenantId, { runId: run.id, stepPath: step.path }),
     log,
+    now: deps.now,
     get signal() {
       return signal()
     },
