@@ -1,4 +1,4 @@
-import type { Queryable } from './db.js'
+import { preparedStatement, type Queryable } from './db.js'
 import type { Tables } from './tables.js'
 
 /** A scheduled step that has fallen due, with what its queue job is made of. */
@@ -27,8 +27,17 @@ export interface WorkProbe {
  * The testing kit polls this to know when an engine is idle and what its clock should reach next.
  */
 export async function probeWork(q: Queryable, t: Tables): Promise<WorkProbe> {
-  const { rows } = await q.query<{ busy: number; due: DueStep[]; next_due_at: Date | string | null }>(
-    `WITH active AS (
+  const { rows } = await q.query<{ busy: number; due: DueStep[]; next_due_at: Date | string | null }>(preparedStatement(t, 'probeWork', probeSql))
+  const row = rows[0]!
+  return {
+    busy: row.busy,
+    due: row.due.map((d) => ({ ...d, fence: Number(d.fence) })),
+    nextDueAt: row.next_due_at === null ? null : new Date(row.next_due_at),
+  }
+}
+
+const probeSql = (t: Tables) =>
+  `WITH active AS (
        SELECT s.id, s.run_id, s.tenant_id, s.fence, s.status, s.scheduled_for, s.locked_until
          FROM ${t.steps} s JOIN ${t.runs} r ON r.id = s.run_id
         WHERE s.status IN ('pending', 'running', 'scheduled') AND r.status IN ('pending', 'running', 'waiting')
@@ -38,12 +47,4 @@ export async function probeWork(q: Queryable, t: Tables): Promise<WorkProbe> {
        (SELECT coalesce(json_agg(json_build_object('stepRunId', id, 'runId', run_id, 'tenantId', tenant_id, 'fence', fence) ORDER BY scheduled_for), '[]'::json)
           FROM active WHERE status = 'scheduled' AND scheduled_for < date_trunc('milliseconds', now()) + interval '1 millisecond') AS due,
        (SELECT date_trunc('milliseconds', min(scheduled_for)) FROM active
-          WHERE status = 'scheduled' AND scheduled_for >= date_trunc('milliseconds', now()) + interval '1 millisecond') AS next_due_at`,
-  )
-  const row = rows[0]!
-  return {
-    busy: row.busy,
-    due: row.due.map((d) => ({ ...d, fence: Number(d.fence) })),
-    nextDueAt: row.next_due_at === null ? null : new Date(row.next_due_at),
-  }
-}
+          WHERE status = 'scheduled' AND scheduled_for >= date_trunc('milliseconds', now()) + interval '1 millisecond') AS next_due_at`

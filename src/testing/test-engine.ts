@@ -137,9 +137,9 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
     await setVirtualTime(store.pool, new Date(current))
   }
 
-  const runUntilIdle = async () => {
+  /** Resolves, once nothing is due or running, with when the next scheduled step falls due. */
+  const runUntilIdle = async (): Promise<number | undefined> => {
     const deadline = Date.now() + idleTimeoutMs
-    let quiet = 0
     let lastBusy = 0
     const promotedAt = new Map<string, number>()
     for (;;) {
@@ -151,8 +151,9 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
       for (const d of toPromote) promotedAt.set(`${d.stepRunId}-${d.fence}`, Date.now())
       if (toPromote.length > 0) await queue.promote(toPromote)
       lastBusy = probe.busy + probe.due.length
-      if (fired > 0 || lastBusy > 0) quiet = 0
-      else if (++quiet >= 2) return
+      // Every transition commits a step's outcome and its successor together, so one look at the
+      // tables that finds nothing to do is enough.
+      if (fired === 0 && lastBusy === 0) return probe.nextDueAt?.getTime()
       if (Date.now() > deadline) {
         throw new PulseError(
           'TEST_ENGINE_BUSY',
@@ -160,7 +161,7 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
             'is a handler hanging or waiting on the real clock? (raise idleTimeoutMs for slow handlers)',
         )
       }
-      await new Promise((resolve) => setTimeout(resolve, quiet > 0 ? 4 : 2))
+      await new Promise((resolve) => setTimeout(resolve, 2))
     }
   }
 
@@ -173,14 +174,13 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
       const reading = readDuration(duration)
       if (!reading.ok) throw new PulseValidationError('advance()', [{ path: ['duration'], message: reading.message }])
       const target = clock() + reading.ms
-      await runUntilIdle()
+      let nextStep = await runUntilIdle()
       for (;;) {
-        const { nextDueAt } = await probeWork(store.pool, store.tables)
-        const candidates = [nextDueAt?.getTime(), cron.nextTickAt()].filter((x): x is number => x !== undefined)
+        const candidates = [nextStep, cron.nextTickAt()].filter((x): x is number => x !== undefined)
         const next = candidates.length > 0 ? Math.min(...candidates) : undefined
         if (next === undefined || next > target) break
         await moveTo(next)
-        await runUntilIdle()
+        nextStep = await runUntilIdle()
       }
       await moveTo(target)
       await runUntilIdle()
