@@ -29,7 +29,7 @@ export default defineConfig({
       engineProject('embedded'),
       {
         extends: true,
-        test: { name: 'cli', include: ['test/cli/**/*.test.ts'], globalSetup: ['test/cli/global-setup.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+        test: { name: 'cli', include: ['test/cli/**/*.test.ts'], globalSetup: ['test/cli/global-setup.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
       },
       { extends: true, test: { name: 'bench', include: ['test/bench/**/*.test.ts'] } },
       // The testing kit's own suite and the examples' tests, which use it as users do (the
@@ -43,7 +43,7 @@ export default defineConfig({
           ],
         },
         // The first test of a file builds the template database: PGlite's initdb and every migration.
-        test: { name: 'testing', include: ['test/testing/**/*.test.ts', 'examples/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+        test: { name: 'testing', include: ['test/testing/**/*.test.ts', 'examples/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
       },
       // Type-checks generated consumer projects against dist/index.d.ts; needs `npm run build` first.
       { extends: true, test: { name: 'types', include: ['test/types/**/*.test.ts'], testTimeout: 120_000 } },

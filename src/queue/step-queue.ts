@@ -35,6 +35,8 @@ export interface StepQueue {
    * (the testing kit, as its virtual clock reaches the steps' due times).
    */
   promote(jobs: Omit<StepJob, 'delayMs'>[]): Promise<void>
+  /** How many jobs wait for a worker or are being worked on (delayed ones not counted). */
+  countUnfinished(): Promise<number>
   /** Stops fetching new jobs; waits for active ones unless `force`. */
   stopWorker(force: boolean): Promise<void>
   close(): Promise<void>
@@ -149,6 +151,10 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
         else await found.promote().catch(() => undefined)
       }
       if (missing.length > 0) await q.addBulk(missing.map(single))
+    },
+    async countUnfinished() {
+      const counts = await (await getQueue()).getJobCounts('waiting', 'prioritized', 'active')
+      return Object.values(counts).reduce((sum, n) => sum + n, 0)
     },
     async startWorker(processor, concurrency, workerOptions = {}) {
       if (worker) return

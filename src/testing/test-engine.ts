@@ -150,7 +150,9 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
       const toPromote = probe.due.filter((d) => Date.now() - (promotedAt.get(`${d.stepRunId}-${d.fence}`) ?? 0) > 250)
       for (const d of toPromote) promotedAt.set(`${d.stepRunId}-${d.fence}`, Date.now())
       if (toPromote.length > 0) await queue.promote(toPromote)
-      lastBusy = probe.busy + probe.due.length
+      // Jobs in the queue count too: a job added due now for a step whose time has not come (its
+      // delay was reckoned from the real clock) must reach its claim, which re-schedules it.
+      lastBusy = probe.busy + probe.due.length + (await queue.countUnfinished())
       // Every transition commits a step's outcome and its successor together, so one look at the
       // tables that finds nothing to do is enough.
       if (fired === 0 && lastBusy === 0) return probe.nextDueAt?.getTime()
