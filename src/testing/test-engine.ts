@@ -107,7 +107,7 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
   const { engine, internals } = createEngineWith(
     { logger: silentLogger, ...options.engine, dataDir: false, queuePrefix },
     // Workers poll often: a promoted job should start at once, and a test's database is otherwise idle.
-    { clock, openDatabase: async () => database, pollMs: 5, cron, stepQueue: holdDelayedJobs },
+    { clock, openDatabase: async () => database, pollMs: 20, cron, stepQueue: holdDelayedJobs },
   )
   const { store, queue } = internals
   const overrides = createHandlerOverrides(internals.registry)
@@ -150,12 +150,15 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
       const toPromote = probe.due.filter((d) => Date.now() - (promotedAt.get(`${d.stepRunId}-${d.fence}`) ?? 0) > 250)
       for (const d of toPromote) promotedAt.set(`${d.stepRunId}-${d.fence}`, Date.now())
       if (toPromote.length > 0) await queue.promote(toPromote)
-      // Jobs in the queue count too: a job added due now for a step whose time has not come (its
-      // delay was reckoned from the real clock) must reach its claim, which re-schedules it.
-      lastBusy = probe.busy + probe.due.length + (await queue.countUnfinished())
+      lastBusy = probe.busy + probe.due.length
       // Every transition commits a step's outcome and its successor together, so one look at the
-      // tables that finds nothing to do is enough.
-      if (fired === 0 && lastBusy === 0) return probe.nextDueAt?.getTime()
+      // tables that finds nothing to do is enough, once the queue is empty too: a job added due
+      // now for a step whose time has not come (its delay was reckoned from the real clock) must
+      // reach its claim, which schedules it again.
+      if (fired === 0 && lastBusy === 0) {
+        lastBusy = await queue.countUnfinished()
+        if (lastBusy === 0) return probe.nextDueAt?.getTime()
+      }
       if (Date.now() > deadline) {
         throw new PulseError(
           'TEST_ENGINE_BUSY',
