@@ -21,7 +21,8 @@ export interface WorkProbe {
 
 /**
  * Read-only: the steps of active runs that still have work now, and when the next one falls due.
- * A parallel step waiting for its branches has released its lease, so it counts as neither.
+ * A parallel step waiting for its branches has released its lease, so it counts as neither, and
+ * a pending step due at infinity (parked until something else lets its run start) is not work now.
  * Times are compared to the millisecond: a virtual clock (virtual-clock.ts) adds a microsecond per
  * transaction after it is set, which must not push a due time past the instant it was set to.
  * The testing kit polls this to know when an engine is idle and what its clock should reach next.
@@ -43,7 +44,8 @@ const probeSql = (t: Tables) =>
         WHERE s.status IN ('pending', 'running', 'scheduled') AND r.status IN ('pending', 'running', 'waiting')
      )
      SELECT
-       (SELECT count(*) FROM active WHERE status = 'pending' OR (status = 'running' AND locked_until IS NOT NULL))::int AS busy,
+       (SELECT count(*) FROM active
+          WHERE (status = 'pending' AND (scheduled_for IS NULL OR scheduled_for < 'infinity')) OR (status = 'running' AND locked_until IS NOT NULL))::int AS busy,
        (SELECT coalesce(json_agg(json_build_object('stepRunId', id, 'runId', run_id, 'tenantId', tenant_id, 'fence', fence) ORDER BY scheduled_for), '[]'::json)
           FROM active WHERE status = 'scheduled' AND scheduled_for < date_trunc('milliseconds', now()) + interval '1 millisecond') AS due,
        (SELECT date_trunc('milliseconds', min(scheduled_for)) FROM active
