@@ -5,6 +5,7 @@
  * loads the engine).
  */
 import type { NoisyNeighbourArgs } from './scenarios/noisy-neighbour.js'
+import type { BenchTelemetry } from './scenarios/throughput.js'
 import type { Mode } from './support.js'
 
 interface ThroughputArgs {
@@ -15,7 +16,8 @@ interface ThroughputArgs {
 
 export const scenarios = {
   'raw-bullmq': async (a: ThroughputArgs) => (await import('./scenarios/raw-bullmq.js')).rawBullmqThroughput(a.runs, a.steps, a.concurrency),
-  engine: async (a: ThroughputArgs & { mode: Mode }) => (await import('./scenarios/throughput.js')).engineThroughput(a.mode, a.runs, a.steps, a.concurrency),
+  engine: async (a: ThroughputArgs & { mode: Mode; telemetry?: BenchTelemetry }) =>
+    (await import('./scenarios/throughput.js')).engineThroughput(a.mode, a.runs, a.steps, a.concurrency, a.telemetry),
   latency: async (a: { runs: number; inFlight: number }) => (await import('./scenarios/latency.js')).stepLatency(a.runs, a.inFlight),
   'emit-scaling': async (a: { definitions: number; perTenant: number; emits: number }) =>
     (await import('./scenarios/emit-scaling.js')).emitScaling(a.definitions, a.perTenant, a.emits),

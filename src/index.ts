@@ -24,4 +24,6 @@ export {
   type VerifyReport,
 } from './engine/index.js'
 export type { CronMisfirePolicy } from './runtime/cron.js'
+export type { TenantWeights } from './runtime/fair-share.js'
+export type { TelemetryOptions } from './telemetry/index.js'
 export { defineConfig, type PulseConfig, type PulseConfigTenants, type PulseConfigWorkflows } from './config/define-config.js'

@@ -1,7 +1,22 @@
-import type { CancelOn, StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
+import type { CancelOn, FlowControl, StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
 import type { PayloadInputOf, TriggerDef } from './dsl/trigger.js'
 
-export type { CancelOn, MatchPath, OnFalse, OnTimeout, RetryPolicy, StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
+export type {
+  CancelOn,
+  ConcurrencyLimit,
+  ConcurrencyMode,
+  DebounceWindow,
+  FlowControl,
+  MatchPath,
+  OnFalse,
+  OnTimeout,
+  RateLimit,
+  RetryPolicy,
+  StepType,
+  ThrottleLimit,
+  WorkflowSpec,
+  WorkflowStep,
+} from './definition/types.js'
 
 /** A JSON object: what payloads, configs, step outputs and log data are made of. */
 export type JsonObject = Record<string, unknown>
@@ -24,6 +39,11 @@ export interface TriggerInput<TPayload = JsonObject> {
    * `Idempotency-Key` header of the request or the id of the webhook delivery being handled.
    */
   idempotencyKey?: string
+  /**
+   * Overrides the matched workflows' `priority` (1 to 10, higher first) for the runs this signal
+   * starts, among the tenant's runs that wait for flow control.
+   */
+  priority?: number
 }
 
 /** A signal after it was persisted: it has an id (`trg_...`) and a creation time. */
@@ -54,6 +74,25 @@ export interface StartedRun {
   /** Key of the workflow (its DSL key); null for a definition created without a key. */
   workflowKey: string | null
   definitionId: string
+  /**
+   * Why the run did not start at once: `concurrency` (it waits for a slot), `throttle` (it starts
+   * at its throttle's next free time), `debounce` (it starts once its debounce window is quiet).
+   */
+  heldBy?: 'concurrency' | 'throttle' | 'debounce'
+}
+
+/** A stored signal as getTrigger reads it: the signal and the starts its workflows' flow control skipped. */
+export interface StoredSignal extends TriggerEnvelope {
+  skipped: SkippedStartInfo[]
+}
+
+/** A workflow a signal matched but started no run of: `rate_limited`, `concurrency_skip`, or `debounced` into `runId`. */
+export interface SkippedStartInfo {
+  workflowKey: string | null
+  definitionId: string
+  reason: 'rate_limited' | 'concurrency_skip' | 'debounced'
+  /** For `debounced`: the run that stands for this signal and the others of its window. */
+  runId?: string
 }
 
 /**
@@ -72,8 +111,13 @@ export interface StartedRun {
  * ```
  */
 export interface EmitResult extends TriggerEnvelope, SignalEffects {
-  /** The runs the signal started, one per matching enabled workflow, by run id. */
+  /**
+   * The runs the signal started, one per matching enabled workflow, by run id. A run that waits
+   * for flow control (a concurrency slot, its throttle's next start) is listed with `heldBy`.
+   */
   runs: StartedRun[]
+  /** The matching workflows this signal started no run of, under their flow control, and why. */
+  skipped: SkippedStartInfo[]
   /** True when an earlier emit with the same idempotency key stored this signal; nothing was written now. */
   deduplicated: boolean
 }
@@ -102,6 +146,8 @@ export interface DefinitionSnapshot {
   steps: WorkflowStep[]
   config: JsonObject
   cancelOn?: CancelOn[]
+  /** The workflow's flow control when the run was created. */
+  flow?: FlowControl
 }
 
 export type WorkflowStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'canceled'
@@ -112,6 +158,8 @@ export interface WorkflowRun {
   tenantId: string
   triggerId: string
   status: WorkflowStatus
+  /** Set while the run (pending) waits for its workflow's concurrency limit to give it a slot. */
+  heldBy?: 'concurrency'
   /** Outputs of completed actions, keyed by step name. */
   context: JsonObject
   currentStepIndex: number
@@ -230,6 +278,12 @@ export interface HandlerContext<
   steps: TSteps
   config: TConfig
   isReplay: boolean
+  /**
+   * The ids of the signals this run stands for, oldest first: for a workflow with `.debounce()`,
+   * every signal its debounce window folded in (`trigger` is the last of them); otherwise just
+   * `trigger.id`.
+   */
+  debounced: string[]
   /** Emits another signal for workflow chaining; resolves once it is persisted. See {@link HandlerEmit}. */
   emit: HandlerEmit
   log: StepLogger

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { trigger, workflow } from '../../src/index.js'
 import { benchEngine, percentile, round, sleep } from '../support.js'
 
@@ -18,6 +19,9 @@ export interface NeighbourLatency {
   p50Ms: number
   p95Ms: number
   maxMs: number
+  /** The part of it spent in the emit() call itself (storing the signal and its run), p50 / p95. */
+  emitP50Ms: number
+  emitP95Ms: number
 }
 
 export interface NoisyNeighbourResult {
@@ -39,6 +43,8 @@ export interface NoisyNeighbourResult {
    * stops emitting, the emits that follow find free slots and skip A's backlog in the queue.
    */
   busyEmitsDuringFloodEmits: number
+  /** How late the process's event loop ran while A emitted, p50 / p95 (ms). */
+  busyEventLoopLagMs: { p50: number; p95: number }
   /** Tenant A's runs from its first emit() call to the completion of its last run. */
   flood: { runs: number; emitSeconds: number; seconds: number; runsPerSecond: number }
 }
@@ -72,14 +78,15 @@ export async function noisyNeighbour(args: NoisyNeighbourArgs): Promise<NoisyNei
     const calledAt = performance.now()
     const { runs } = await b.engine.emit(tick, { tenantId, payload: {} })
     if (runs.length !== 1) throw new Error(`an emit for ${tenantId} started ${runs.length} runs, expected 1`)
-    return { runId: runs[0]!.runId, calledAt }
+    return { runId: runs[0]!.runId, calledAt, returnedAt: performance.now() }
   }
 
   /** The other tenants' emits, interleaved on one schedule: tenant k's j-th emit is due at (j + k / tenants) * spreadMs / perTenant. */
-  const neighboursEmit = async (): Promise<{ runId: string; calledAt: number }[]> => {
+  type Emitted = { runId: string; calledAt: number; returnedAt: number }
+  const neighboursEmit = async (): Promise<Emitted[]> => {
     const gap = spreadMs / perTenant / tenants
     const started = performance.now()
-    const emits: Promise<{ runId: string; calledAt: number }>[] = []
+    const emits: Promise<Emitted>[] = []
     for (let j = 0; j < perTenant; j++) {
       for (let k = 0; k < tenants; k++) {
         const wait = started + (j * tenants + k) * gap - performance.now()
@@ -90,10 +97,18 @@ export async function noisyNeighbour(args: NoisyNeighbourArgs): Promise<NoisyNei
     return Promise.all(emits)
   }
 
-  const latencyOf = async (emitted: { runId: string; calledAt: number }[]): Promise<NeighbourLatency> => {
+  const latencyOf = async (emitted: Emitted[]): Promise<NeighbourLatency> => {
     await completions.until(emitted.map((e) => e.runId))
     const latencies = emitted.map(({ runId, calledAt }) => firstStartAt.get(runId)! - calledAt).sort((x, y) => x - y)
-    return { samples: latencies.length, p50Ms: round(percentile(latencies, 50), 1), p95Ms: round(percentile(latencies, 95), 1), maxMs: round(latencies.at(-1)!, 1) }
+    const emitting = emitted.map(({ calledAt, returnedAt }) => returnedAt - calledAt).sort((x, y) => x - y)
+    return {
+      samples: latencies.length,
+      p50Ms: round(percentile(latencies, 50), 1),
+      p95Ms: round(percentile(latencies, 95), 1),
+      maxMs: round(latencies.at(-1)!, 1),
+      emitP50Ms: round(percentile(emitting, 50), 1),
+      emitP95Ms: round(percentile(emitting, 95), 1),
+    }
   }
 
   try {
@@ -115,7 +130,12 @@ export async function noisyNeighbour(args: NoisyNeighbourArgs): Promise<NoisyNei
       }
       return { runIds, emittedAt: performance.now() }
     }
+    // One process emits A's flood, the neighbours' runs and runs the handlers: how late its event
+    // loop is tells how much of a neighbour's latency no queue order can take away.
+    const lag = monitorEventLoopDelay({ resolution: 5 })
+    lag.enable()
     const [floodEmitted, neighboursEmitted] = await Promise.all([flood(), neighboursEmit()])
+    lag.disable()
     const busy = await latencyOf(neighboursEmitted)
     const floodEnded = await completions.until(floodEmitted.runIds)
     const seconds = (floodEnded - floodStarted) / 1000
@@ -130,6 +150,7 @@ export async function noisyNeighbour(args: NoisyNeighbourArgs): Promise<NoisyNei
       busy,
       p50Ratio: round(busy.p50Ms / idle.p50Ms, 1),
       p95Ratio: round(busy.p95Ms / idle.p95Ms, 1),
+      busyEventLoopLagMs: { p50: round(lag.percentile(50) / 1e6, 1), p95: round(lag.percentile(95) / 1e6, 1) },
       busyEmitsDuringFloodEmits: neighboursEmitted.filter((e) => e.calledAt < floodEmitted.emittedAt).length,
       flood: { runs: floodRuns, emitSeconds: round((floodEmitted.emittedAt - floodStarted) / 1000, 2), seconds: round(seconds, 2), runsPerSecond: Math.round(floodRuns / seconds) },
     }

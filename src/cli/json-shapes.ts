@@ -1,4 +1,4 @@
-import type { CancelOn, DefinitionSnapshot, EmitResult, JsonObject, RunTimelineEntry, TriggerEnvelope, WorkflowDefinition, WorkflowRun, WorkflowStepRun } from '../index.js'
+import type { CancelOn, DefinitionSnapshot, EmitResult, FlowControl, JsonObject, RunTimelineEntry, TriggerEnvelope, WorkflowDefinition, WorkflowRun, WorkflowStepRun } from '../index.js'
 import { nextCronTime } from '../definition/cron.js'
 
 /**
@@ -18,6 +18,8 @@ export interface RunJson {
   tenantId: string
   triggerId: string
   status: WorkflowRun['status']
+  /** Set while the run waits for a concurrency slot. */
+  heldBy: 'concurrency' | null
   /** The top-level step the run is at: its index from 0, its name, and how many there are. */
   currentStep: { index: number; name: string | null; total: number }
   isReplay: boolean
@@ -80,6 +82,7 @@ export interface EmitJson extends SignalJson {
   deduplicated: boolean
   resolvedWaits: { runId: string; stepName: string }[]
   canceledRuns: { runId: string; workflowKey: string | null }[]
+  skipped: EmitResult['skipped']
 }
 
 export interface WorkflowJson {
@@ -94,6 +97,8 @@ export interface WorkflowJson {
   cron: { expression: string; timezone: string | null; next: string[] } | null
   /** The signals that cancel a run of this workflow; empty when none do. */
   cancelOn: CancelOn[]
+  /** Its flow control (concurrency, throttle, rate limit, debounce, priority); null when it sets none. */
+  flow: FlowControl | null
   steps: number
   createdAt: string
   updatedAt: string
@@ -128,6 +133,7 @@ export function runJson(run: WorkflowRun): RunJson {
     tenantId: run.tenantId,
     triggerId: run.triggerId,
     status: run.status,
+    heldBy: run.heldBy ?? null,
     currentStep: { index, name: snap.steps[index]?.name ?? null, total: snap.steps.length },
     isReplay: run.isReplay,
     errorMessage: run.errorMessage ?? null,
@@ -181,7 +187,7 @@ export function signalJson(signal: TriggerEnvelope, runs: WorkflowRun[]): Signal
 }
 
 export function emitJson(result: EmitResult, runs: WorkflowRun[]): EmitJson {
-  return { ...signalJson(result, runs), deduplicated: result.deduplicated, resolvedWaits: result.resolvedWaits, canceledRuns: result.canceledRuns }
+  return { ...signalJson(result, runs), deduplicated: result.deduplicated, resolvedWaits: result.resolvedWaits, canceledRuns: result.canceledRuns, skipped: result.skipped }
 }
 
 export function workflowJson(def: WorkflowDefinition, options: { now?: Date; ticks?: number } = {}): WorkflowJson {
@@ -201,6 +207,7 @@ export function workflowJson(def: WorkflowDefinition, options: { now?: Date; tic
         }
       : null,
     cancelOn: def.cancelOn ?? [],
+    flow: def.flow ?? null,
     steps: def.steps.length,
     createdAt: isoNow(def.createdAt),
     updatedAt: isoNow(def.updatedAt),

@@ -20,6 +20,8 @@ export function definitionHash(spec: Omit<WorkflowSpec, 'key'>): string {
     // Left out when absent (canonicalJson drops undefined), so definitions stored before
     // cancelOn existed keep their hash and a sync after an upgrade stores no new versions.
     cancelOn: spec.cancelOn,
+    // Likewise left out when absent.
+    flow: spec.flow,
     isEnabled: spec.isEnabled,
   }
   return createHash('sha256').update(canonicalJson(content)).digest('hex').slice(0, 32)

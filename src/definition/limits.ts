@@ -20,6 +20,14 @@ export const LIMITS = {
   maxMatchPaths: 10,
   /** Entries in a workflow's `cancelOn`. */
   maxCancelOn: 10,
+  /** A flow control `limit` (concurrency, throttle, rate limit). */
+  maxFlowLimit: 100_000,
+  /** A flow control period, debounce wait or max wait. */
+  maxFlowPeriodMs: 30 * 24 * 60 * 60 * 1000,
+  minPriority: 1,
+  maxPriority: 10,
+  /** The priority of a workflow that sets none. */
+  defaultPriority: 5,
 } as const
 
 /** Workflow keys: `incident-on-missed-heartbeat`, `billing.trial_expiring`. */

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { flowSchema } from './flow-schema.js'
 import { KEY_PATTERN, LIMITS, RESERVED_NAMES, STEP_NAME_PATTERN, TRIGGER_TYPE_PATTERN } from './limits.js'
 import { matchPathProblem } from './match-path.js'
 import type { CancelOn, MatchPath, OnTimeout, WorkflowStep } from './types.js'
@@ -227,5 +228,6 @@ export const workflowSpecSchema = z.strictObject({
   cronExpression: z.string({ error: 'cronExpression must be a string' }).optional(),
   cronTimezone: z.string({ error: 'cronTimezone must be a string' }).optional(),
   cancelOn: cancelOn.optional(),
+  flow: flowSchema.optional(),
   isEnabled: z.boolean({ error: 'isEnabled must be true or false' }),
 })

@@ -83,5 +83,70 @@ export interface WorkflowSpec {
   cronTimezone?: string
   /** Signals that cancel a run of this workflow while it is active. */
   cancelOn?: CancelOn[]
+  /** Limits on when and how often runs of this workflow start; none when absent. */
+  flow?: FlowControl
   isEnabled: boolean
+}
+
+/**
+ * What happens to a new run when its key already has `limit` active runs: `'queue'` (it waits
+ * and starts when a slot frees), `'skip'` (the signal starts no run), `'cancel-running'` (the
+ * active run is canceled and the new one starts).
+ */
+export type ConcurrencyMode = 'queue' | 'skip' | 'cancel-running'
+
+/** At most `limit` active runs per key. */
+export interface ConcurrencyLimit {
+  /** Active runs allowed at once per key, 1 to 100,000. */
+  limit: number
+  /** What the runs are counted by, within the tenant; the tenant alone when absent. */
+  key?: MatchPath
+  /** Default `'queue'`. */
+  mode?: ConcurrencyMode
+}
+
+/** At most `limit` run starts per `periodMs` per key; the excess waits and starts later, in order. */
+export interface ThrottleLimit {
+  /** Run starts allowed per period per key, 1 to 100,000. */
+  limit: number
+  /** The period, 1 ms to 30 days. */
+  periodMs: number
+  /** What the starts are counted by, within the tenant; the tenant alone when absent. */
+  key?: MatchPath
+}
+
+/** At most `limit` run starts per `periodMs` per key; the excess starts no run. */
+export interface RateLimit {
+  /** Run starts allowed per period per key, 1 to 100,000. */
+  limit: number
+  /** The period, 1 ms to 30 days. */
+  periodMs: number
+  /** What the starts are counted by, within the tenant; the tenant alone when absent. */
+  key?: MatchPath
+}
+
+/**
+ * Signals of one key that come within `waitMs` of each other start one run, once that quiet
+ * period has passed, with the last signal as its trigger.
+ */
+export interface DebounceWindow {
+  /** The quiet period, 1 ms to 30 days. */
+  waitMs: number
+  /** The longest delay from the first signal, `waitMs` to 30 days; unbounded when absent. */
+  maxWaitMs?: number
+  /** What the signals are grouped by, within the tenant; the tenant alone when absent. */
+  key?: MatchPath
+}
+
+/**
+ * Per-workflow flow control: how many runs may be active, how often they may start, how signals
+ * are debounced, and which waiting runs of a tenant start first.
+ */
+export interface FlowControl {
+  concurrency?: ConcurrencyLimit
+  throttle?: ThrottleLimit
+  rateLimit?: RateLimit
+  debounce?: DebounceWindow
+  /** Among a tenant's waiting runs, higher starts first; 1 to 10, 5 when absent. */
+  priority?: number
 }

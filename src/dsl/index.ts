@@ -10,6 +10,7 @@ export type {
 } from './chain-state.js'
 export { compile } from './compile.js'
 export { condition, type AnyConditionHandler, type ConditionDef, type ConditionHandlerResult } from './condition.js'
+export type { ConcurrencyOptions, DebounceOptions, StartLimitOptions } from './flow-control.js'
 export { formatDuration, parseDuration, type DurationInput, type DurationString } from './duration.js'
 export { collectRegistrations, type WorkflowRegistrations } from './registrations.js'
 export type { BranchBuilder, AnyBranch } from './branch-builder.js'

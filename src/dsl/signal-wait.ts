@@ -59,11 +59,11 @@ type HasPath<T, Path extends string> = unknown extends T
       ? true
       : false
 
-/** The paths in `M` that are not `resourceId`, `resourceType`, `environment` or `payload.<field>`. */
-type MalformedPath<P> = P extends 'resourceId' | 'resourceType' | 'environment' | `payload.${string}` ? never : P
+/** The paths in `P` that are not `resourceId`, `resourceType`, `environment` or `payload.<field>`. */
+export type MalformedPath<P> = P extends 'resourceId' | 'resourceType' | 'environment' | `payload.${string}` ? never : P
 
-/** The `payload.` paths in `M` that some payload in `Payloads` lacks. */
-type MissingPath<P, Payloads> = P extends `payload.${infer Rest}`
+/** The `payload.` paths in `P` that some payload in `Payloads` lacks. */
+export type MissingPath<P, Payloads> = P extends `payload.${infer Rest}`
   ? false extends (Payloads extends unknown ? HasPath<Payloads, Rest> : never)
     ? P
     : never

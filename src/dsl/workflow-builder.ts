@@ -1,5 +1,5 @@
 import { cronProblem } from '../definition/cron.js'
-import type { CancelOn, WorkflowSpec } from '../definition/types.js'
+import type { CancelOn, FlowControl, WorkflowSpec } from '../definition/types.js'
 import { workflowSpecSchema } from '../definition/schema.js'
 import { validateDefinition } from '../definition/validate.js'
 import type { ValidationIssue } from '../errors.js'
@@ -8,6 +8,7 @@ import type { z } from 'zod'
 import { chainDo, chainParallel, chainWhen } from './branch-builder.js'
 import { addDelay, addWait, deepFreeze, emptyChain, type ChainProps, type RawStepOptions, type RawWaitOptions } from './chain.js'
 import type { ChainState, StartState, WithConfig } from './chain-state.js'
+import { readFlowSetting, type ConcurrencyOptions, type DebounceOptions, type FlowKeyCheck, type FlowPlace, type FlowSetting, type PriorityCheck, type StartLimitOptions } from './flow-control.js'
 import { throwIfAny, zodIssuesAt } from './issues.js'
 import type { StepMethods } from './step-methods.js'
 import type { CancelOnOptions, AnyTrigger, MatchCheck, MatchInput } from './signal-wait.js'
@@ -171,6 +172,68 @@ export interface WorkflowBuilder<S extends ChainState, TKey extends string = str
     options: CancelOnOptions<M & MatchCheck<M, S['payload'] | PayloadOf<T>>>,
   ): WorkflowBuilder<S, TKey>
   /**
+   * At most `limit` runs of this workflow active at once per key (default key: the tenant; a
+   * `key` path counts per value within the tenant). What happens to a run over the limit is
+   * `mode`: `'queue'` (default) waits for a slot, `'skip'` starts no run, `'cancel-running'`
+   * cancels the active run and starts the new one. Call it right after `.on()`, before the
+   * first step, once per workflow; its key path must be a field of the trigger's payload.
+   *
+   * @example
+   * ```ts
+   * workflow('sync-account').on(accountChanged).concurrency({ limit: 1, key: 'payload.accountId', mode: 'cancel-running' }).do(syncAccount)
+   * ```
+   */
+  concurrency<const K extends string = never>(
+    options: ConcurrencyOptions<K & FlowKeyCheck<K, S['payload']>> & FlowPlace<S, 'concurrency'>,
+  ): WorkflowBuilder<S, TKey>
+  /**
+   * At most `limit` run starts per period (`per`) per key; runs over the limit wait and start
+   * later, in order. Right after `.on()`, once per workflow.
+   *
+   * @example
+   * ```ts
+   * workflow('send-digest').on(digestRequested).throttle({ limit: 10, per: '1m', key: 'resourceId' }).do(sendDigest)
+   * ```
+   */
+  throttle<const K extends string = never>(
+    options: StartLimitOptions<K & FlowKeyCheck<K, S['payload']>> & FlowPlace<S, 'throttle'>,
+  ): WorkflowBuilder<S, TKey>
+  /**
+   * At most `limit` run starts per period (`per`) per key, like `.throttle()`, but a signal over
+   * the limit starts no run. Right after `.on()`, once per workflow.
+   *
+   * @example
+   * ```ts
+   * workflow('notify-owner').on(errorReported).rateLimit({ limit: 1, per: '1h', key: 'payload.projectId' }).do(notifyOwner)
+   * ```
+   */
+  rateLimit<const K extends string = never>(
+    options: StartLimitOptions<K & FlowKeyCheck<K, S['payload']>> & FlowPlace<S, 'rateLimit'>,
+  ): WorkflowBuilder<S, TKey>
+  /**
+   * Signals of one key that come within `wait` of each other start one run, once `wait` has
+   * passed without another, with the last signal as its trigger; `maxWait` bounds the delay from
+   * the first one. Right after `.on()`, once per workflow.
+   *
+   * @example
+   * ```ts
+   * workflow('reindex').on(documentEdited).debounce({ wait: '5s', maxWait: '1m', key: 'resourceId' }).do(reindex)
+   * ```
+   */
+  debounce<const K extends string = never>(
+    options: DebounceOptions<K & FlowKeyCheck<K, S['payload']>> & FlowPlace<S, 'debounce'>,
+  ): WorkflowBuilder<S, TKey>
+  /**
+   * Among a tenant's waiting runs, those of higher priority start first: 1 to 10, 5 when not
+   * set. Right after `.on()`, once per workflow.
+   *
+   * @example
+   * ```ts
+   * workflow('password-reset').on(resetRequested).priority(9).do(sendResetEmail)
+   * ```
+   */
+  priority<const N extends number>(priority: N & PriorityCheck<N> & FlowPlace<S, 'priority'>): WorkflowBuilder<S, TKey>
+  /**
    * Returns the workflow as plain, validated {@link WorkflowSpec} JSON. Throws a
    * PulseValidationError if it breaks a rule only visible on the whole workflow, such as an
    * `onFalse` that skips past the last step.
@@ -192,6 +255,8 @@ interface WorkflowProps {
   readonly isEnabled: boolean
   /** `.cancelOn()` entries, in call order, with the trigger each names. */
   readonly cancelOn: readonly { readonly trigger: TriggerDef<string, unknown, unknown>; readonly entry: CancelOn }[]
+  /** What the flow methods set so far, as compiled JSON. */
+  readonly flow: FlowControl
   readonly chain: ChainProps
 }
 
@@ -301,6 +366,26 @@ export class WorkflowBuilderImpl {
     return this.with({ cancelOn: Object.freeze([...this.props.cancelOn, Object.freeze({ trigger: def, entry: deepFreeze(entry) })]) })
   }
 
+  concurrency(options: unknown): WorkflowBuilderImpl {
+    return this.withFlow('concurrency', options)
+  }
+
+  throttle(options: unknown): WorkflowBuilderImpl {
+    return this.withFlow('throttle', options)
+  }
+
+  rateLimit(options: unknown): WorkflowBuilderImpl {
+    return this.withFlow('rateLimit', options)
+  }
+
+  debounce(options: unknown): WorkflowBuilderImpl {
+    return this.withFlow('debounce', options)
+  }
+
+  priority(priority: unknown): WorkflowBuilderImpl {
+    return this.withFlow('priority', priority)
+  }
+
   compile(): WorkflowSpec {
     const p = this.props
     if (!p.trigger) this.fail([{ path: ['triggerType'], message: 'the workflow has no trigger; call .on(trigger) before compile()' }])
@@ -316,10 +401,23 @@ export class WorkflowBuilderImpl {
       ...(p.cronExpression !== undefined ? { cronExpression: p.cronExpression } : {}),
       ...(p.cronTimezone !== undefined ? { cronTimezone: p.cronTimezone } : {}),
       ...(p.cancelOn.length > 0 ? { cancelOn: p.cancelOn.map((c) => c.entry) as CancelOn[] } : {}),
+      ...(Object.keys(p.flow).length > 0 ? { flow: p.flow } : {}),
       isEnabled: p.isEnabled,
     }
     // validateDefinition returns a fresh, unfrozen clone, so callers may change what they get.
     return validateDefinition(spec)
+  }
+
+  /** Sets one flow setting, checked at once with validateDefinition's rules, at its path in the spec. */
+  private withFlow(setting: FlowSetting, options: unknown): WorkflowBuilderImpl {
+    const at = ['flow', setting]
+    const issues: ValidationIssue[] = []
+    if (!this.props.trigger) issues.push({ path: at, message: `call .on(trigger) before ${setting}(); flow control belongs right after it` })
+    if (this.props.chain.steps.length > 0) issues.push({ path: at, message: `${setting}() belongs right after .on(), before the first step` })
+    if (this.props.flow[setting] !== undefined) issues.push({ path: at, message: `${setting}() was already called on this workflow; call it once` })
+    const read = readFlowSetting(setting, options)
+    this.fail([...issues, ...read.issues])
+    return this.with({ flow: deepFreeze({ ...this.props.flow, [setting]: read.value }) })
   }
 
   private withChain(add: () => ChainProps): WorkflowBuilderImpl {
@@ -365,6 +463,7 @@ export function workflow<const TKey extends string>(key: TKey, options?: Workflo
       ...(options?.name !== undefined ? { name: options.name } : {}),
       ...(options?.description !== undefined ? { description: options.description } : {}),
       cancelOn: Object.freeze([]),
+      flow: Object.freeze({}),
       chain: emptyChain(subject, ['steps'], 0, new Map()),
     }),
   )

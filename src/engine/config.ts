@@ -2,7 +2,9 @@ import type { Pool } from 'pg'
 import type { Redis } from 'ioredis'
 import { PulseConfigError } from '../errors.js'
 import type { CronMisfirePolicy } from '../runtime/cron.js'
+import { tenantWeightsProblem, type TenantWeights } from '../runtime/fair-share.js'
 import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_PAYLOAD_BYTES } from '../runtime/json-limits.js'
+import type { TelemetryOptions } from '../telemetry/index.js'
 import type { EngineLogger, LifecycleHook, RunCompleteEvent, StepCompleteEvent } from '../types.js'
 
 /**
@@ -129,6 +131,30 @@ export interface EngineConfig {
    * step is the shortened one. Leave it out in production.
    */
   delayScale?: number
+  /**
+   * Fair shares between tenants (on unless `false`): while tenants have new runs waiting, the
+   * queue starts them in turn, tenant by tenant, so one tenant's burst cannot hold back another
+   * tenant's runs. See the README's "Fair shares and flow control" for the exact rule.
+   */
+  fairShares?: boolean
+  /**
+   * A tenant's share of the engine relative to others (default 1 each): a tenant of weight 3 starts
+   * three runs for every one of a tenant of weight 1 while both have runs waiting. An object of
+   * tenant id -> weight, or a function; weights are numbers greater than 0 and at most 1000 (a
+   * function's other answers count as 1).
+   *
+   * @example
+   * ```ts
+   * createEngine({ db, redis, tenantWeights: (tenantId) => (premium.has(tenantId) ? 4 : 1) })
+   * ```
+   */
+  tenantWeights?: TenantWeights
+  /**
+   * OpenTelemetry traces and metrics, through the global API of `@opentelemetry/api` when the
+   * application has it installed and an SDK registered (see README, Observability). On by
+   * default, and then free until an SDK is registered; `false` does not even look for the API.
+   */
+  telemetry?: TelemetryOptions | false
 }
 
 /** Which of the three deployments a config describes. */
@@ -138,7 +164,8 @@ export type EngineMode =
   | { kind: 'embedded'; dataDir: string | false }
 
 export interface ResolvedConfig
-  extends Required<Omit<EngineConfig, 'onStepComplete' | 'onRunComplete' | 'db' | 'redis' | 'dataDir' | 'queueConnection' | 'queuePollMs' | 'preparedStatements'>> {
+  extends Required<Omit<EngineConfig, 'onStepComplete' | 'onRunComplete' | 'db' | 'redis' | 'dataDir' | 'queueConnection' | 'queuePollMs' | 'preparedStatements' | 'tenantWeights'>> {
+  tenantWeights?: TenantWeights
   mode: EngineMode
   preparedStatements: boolean
   onStepComplete?: LifecycleHook<StepCompleteEvent>
@@ -181,7 +208,24 @@ export function resolveConfig(config: EngineConfig = {}): ResolvedConfig {
     maxOutputBytes: positiveInt('maxOutputBytes', config.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES, 256 * 1024 * 1024, 2),
     redisPolicyCheck: oneOf('redisPolicyCheck', config.redisPolicyCheck, ['warn', 'throw', 'off'] as const, 'warn'),
     delayScale: fraction('delayScale', config.delayScale),
+    fairShares: config.fairShares !== false,
+    tenantWeights: checkedWeights(config.tenantWeights),
+    telemetry: telemetryOptions(config.telemetry),
   }
+}
+
+function telemetryOptions(value: EngineConfig['telemetry']): TelemetryOptions | false {
+  if (value === undefined) return {}
+  if (value === false) return false
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new PulseConfigError(`telemetry must be an object such as { payloadAttributes: true }, or false; got ${JSON.stringify(value)}`)
+  }
+  const known = ['payloadAttributes', 'metricsPerTenant']
+  for (const [key, option] of Object.entries(value)) {
+    if (!known.includes(key)) throw new PulseConfigError(`telemetry.${key} is not an option; the options are ${known.join(', ')}`)
+    if (option !== undefined && typeof option !== 'boolean') throw new PulseConfigError(`telemetry.${key} must be true or false; got ${JSON.stringify(option)}`)
+  }
+  return { ...value }
 }
 
 function resolveMode(config: EngineConfig): EngineMode {
@@ -219,6 +263,12 @@ function poolSettings(db: Pool): Record<string, unknown> {
     throw new PulseConfigError('could not read the connection settings of db; pass queueConnection (a connection string) as well')
   }
   return settings
+}
+
+function checkedWeights(weights: TenantWeights | undefined): TenantWeights | undefined {
+  const problem = tenantWeightsProblem(weights)
+  if (problem) throw new PulseConfigError(problem)
+  return weights
 }
 
 function identifier(name: string, value: string): string {

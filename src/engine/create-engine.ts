@@ -4,6 +4,8 @@ import { PulseValidationError } from '../errors.js'
 import { createCronQueue, createStepQueue, type CronQueue, type StepQueue } from '../queue/index.js'
 import { readRedisPolicy } from '../queue/redis-policy.js'
 import { fireTick, restoreSchedules } from '../runtime/cron.js'
+import { createFairShares } from '../runtime/fair-share.js'
+import { createFlowAdmission } from '../runtime/flow-admission.js'
 import { deliverSignal } from '../runtime/deliver-signal.js'
 import { emitSignal, type EmitOptions } from '../runtime/emit-signal.js'
 import { createExecutor } from '../runtime/executor.js'
@@ -11,11 +13,12 @@ import { createHookFirer } from '../runtime/hooks.js'
 import { startLiveness, type Liveness } from '../runtime/liveness.js'
 import { startReconciler } from '../runtime/reconciler.js'
 import { cancelRun } from '../runtime/run-control.js'
-import { STATUS_MOVES } from '../runtime/run-state.js'
+import { isEnded, STATUS_MOVES } from '../runtime/run-state.js'
 import { Registry } from '../runtime/registry.js'
 import { startScheduleKeeper } from '../runtime/schedule-keeper.js'
 import { verifyConsistency } from '../runtime/verify.js'
 import { createStore, LATEST_SCHEMA_VERSION, newId } from '../store/index.js'
+import { createTelemetry } from '../telemetry/index.js'
 import type { TriggerInput } from '../types.js'
 import { resolveConfig, type EngineConfig } from './config.js'
 import { connect } from './connect.js'
@@ -58,6 +61,7 @@ export function createEngineWith(config: EngineConfig, seams: EngineSeams): { en
     workerId,
   })
   const registry = new Registry()
+  const telemetry = createTelemetry(cfg.telemetry, { mode: cfg.mode.kind, tablePrefix: cfg.tablePrefix })
   const hooks = createHookFirer({ onStepComplete: cfg.onStepComplete, onRunComplete: cfg.onRunComplete }, cfg.logger)
   const ownQueue: StepQueue = createStepQueue({ backend, queuePrefix: cfg.queuePrefix })
   const queue = seams.stepQueue ? seams.stepQueue(ownQueue) : ownQueue
@@ -65,7 +69,9 @@ export function createEngineWith(config: EngineConfig, seams: EngineSeams): { en
   const clock = seams.clock
   const deliver = (signalId: string) =>
     deliverSignal({ store, queue, logger: cfg.logger, cancel: (runId, reason) => cancelRun(executor, runId, reason) }, signalId)
+  const flow = createFlowAdmission({ store, queue, logger: cfg.logger, cancel: (runId, reason) => cancelRun(executor, runId, reason) })
   const emitDeps = {
+    flow,
     store,
     queue,
     registry,
@@ -76,6 +82,15 @@ export function createEngineWith(config: EngineConfig, seams: EngineSeams): { en
     // A started engine runs the first steps of the runs it emits itself, while it has room.
     local: () => (started ? executor.localStart() : undefined),
     deliver,
+    fairShares: cfg.fairShares
+      ? createFairShares({
+          weights: cfg.tenantWeights,
+          burst: cfg.concurrency,
+          front: () => queue.front(),
+          onError: (err) => cfg.logger.warn({ err }, 'pulse-engine: could not read the front of the queue for fair shares; tenants keep their order until it can'),
+        })
+      : undefined,
+    telemetry,
   }
   watchPoolErrors(cfg)
 
@@ -91,8 +106,12 @@ export function createEngineWith(config: EngineConfig, seams: EngineSeams): { en
     maxOutputBytes: cfg.maxOutputBytes,
     emit,
     ...(clock ? { now: () => new Date(clock()) } : {}),
+    onRunEnded: (run) => {
+      if (run.flowGroup && isEnded(run.status)) flow.ended(run)
+    },
+    telemetry,
   })
-  const cronDeps = { store, queue, cron, registry, deliver, logger: cfg.logger, misfire: cfg.cronMisfire, misfireGraceMs: cfg.cronMisfireGraceMs, now: clock }
+  const cronDeps = { flow, store, queue, cron, registry, deliver, logger: cfg.logger, misfire: cfg.cronMisfire, misfireGraceMs: cfg.cronMisfireGraceMs, telemetry, now: clock }
   let reconciler: ReturnType<typeof startReconciler> | undefined
   let liveness: Liveness | undefined
   let scheduleKeeper: ReturnType<typeof startScheduleKeeper> | undefined
@@ -141,6 +160,9 @@ export function createEngineWith(config: EngineConfig, seams: EngineSeams): { en
         await checkHandlers(store, registry, cfg)
       })
       await checkRedisPolicy(cfg)
+      // Steps run only in a started engine, so from here on the optional API has been looked for.
+      if (telemetry.loading) await telemetry.loading
+      telemetry.observeWaiting(() => store.steps.countWaiting())
       executor.resume()
       // Before the first claim: claims of an engine without a row could not be taken over.
       liveness ??= await withDatabase('start()', () =>
@@ -156,6 +178,7 @@ export function createEngineWith(config: EngineConfig, seams: EngineSeams): { en
         store,
         queue,
         deliver,
+        admit: (tenantId, group) => flow.admitGroup(tenantId, group),
         idempotencyWindowMs: cfg.idempotencyWindowMs,
         logger: cfg.logger,
         intervalMs: cfg.reconcileIntervalMs,
@@ -166,6 +189,7 @@ export function createEngineWith(config: EngineConfig, seams: EngineSeams): { en
     },
 
     async stop() {
+      telemetry.observeWaiting(undefined)
       reconciler?.stop()
       reconciler = undefined
       scheduleKeeper?.stop()

@@ -12,6 +12,7 @@ import type {
   JsonObject,
   ReplayOptions,
   RunTimelineEntry,
+  StoredSignal,
   TriggerEnvelope,
   TriggerInput,
   WorkflowDefinition,
@@ -40,6 +41,8 @@ export interface TypedEmitInput<TPayload> {
   payload: TPayload
   /** See {@link TriggerInput.idempotencyKey}: a second emit with this key returns the first signal instead of storing another. */
   idempotencyKey?: string
+  /** See {@link TriggerInput.priority}: 1 to 10, overriding the workflows' own priority. */
+  priority?: number
 }
 
 
@@ -118,7 +121,7 @@ export interface TenantEngine {
   getRun(runId: string): Promise<WorkflowRun | null>
   getRunSteps(runId: string): Promise<WorkflowStepRun[]>
   getRunsByTrigger(triggerId: string): Promise<WorkflowRun[]>
-  getTrigger(triggerId: string): Promise<TriggerEnvelope | null>
+  getTrigger(triggerId: string): Promise<StoredSignal | null>
   getRunTimeline(runId: string): Promise<RunTimelineEntry[]>
   getRunLogs(runId: string): Promise<ExecutionLog[]>
   listRuns(filter?: Omit<ListRunsFilter, 'tenantId'>): Promise<WorkflowRun[]>
@@ -265,14 +268,16 @@ export interface Engine {
    */
   getRunsByTrigger(triggerId: string): Promise<WorkflowRun[]>
   /**
-   * A stored signal, or null when there is none.
+   * A stored signal, or null when there is none, with the workflows it matched but started no
+   * run of under their flow control (`skipped`, with the reason); its runs are in getRunsByTrigger.
    *
    * @example
    * ```ts
    * const signal = await engine.getTrigger(run.triggerId)
+   * for (const s of signal?.skipped ?? []) console.log(`${s.workflowKey}: ${s.reason}`)
    * ```
    */
-  getTrigger(triggerId: string): Promise<TriggerEnvelope | null>
+  getTrigger(triggerId: string): Promise<StoredSignal | null>
   /**
    * What happened to a run, in time order: created, each step started / completed / failed /
    * skipped, log lines, and how the run ended. Throws PulseNotFoundError for an unknown run.

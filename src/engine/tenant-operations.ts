@@ -63,7 +63,12 @@ export function tenantOperations(deps: OperationDeps, tenantId?: string): Omit<T
     async getRunsByTrigger(triggerId) {
       return (await store.runs.listByTrigger(triggerId, tenantId)).map(publicRun)
     },
-    getTrigger: (triggerId) => store.signals.get(triggerId, tenantId),
+    async getTrigger(triggerId) {
+      const signal = await store.signals.get(triggerId, tenantId)
+      if (!signal) return null
+      const skipped = await store.flow.skippedFor(triggerId)
+      return { ...signal, skipped: skipped.map(({ workflowKey, definitionId, reason, runId }) => ({ workflowKey, definitionId, reason, ...(runId ? { runId } : {}) })) }
+    },
     async getRunTimeline(runId) {
       const run = await store.runs.get(runId, tenantId)
       if (!run) throw new PulseNotFoundError('run', runId)

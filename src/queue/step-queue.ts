@@ -13,6 +13,11 @@ export interface StepJob extends StepJobData {
   /** The step's fence when the job is made; part of the job id so one claim gets one job. */
   fence: number
   delayMs?: number
+  /**
+   * Order among the queue's new work: lower goes first, and a job without one goes before every
+   * job with one (BullMQ's rule), so steps of runs in progress pass first steps of new ones.
+   */
+  priority?: number
 }
 
 /** Delivers step jobs to workers. Postgres holds the state; this only says "look at step X now". */
@@ -23,6 +28,8 @@ export interface StepQueue {
    * step under an id made from the step and its fence, so it is never duplicated.
    */
   enqueue(jobs: StepJob[], options?: { fresh?: boolean }): Promise<void>
+  /** The lowest priority among waiting jobs, or undefined when none with a priority waits. */
+  front(): Promise<number | undefined>
   /** Removes queued jobs that have not started (best effort: a job already taken is left to its claim CAS). */
   remove(jobs: Pick<StepJob, 'stepRunId' | 'fence'>[]): Promise<void>
   /**
@@ -97,7 +104,11 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
   const single = (job: StepJob) => ({
     name: 'step',
     data: { stepRunId: job.stepRunId, runId: job.runId, tenantId: job.tenantId } as QueuedData,
-    opts: { jobId: stepJobId(job), ...(job.delayMs && job.delayMs > 0 ? { delay: Math.ceil(job.delayMs) } : {}) },
+    opts: {
+      jobId: stepJobId(job),
+      ...(job.delayMs && job.delayMs > 0 ? { delay: Math.ceil(job.delayMs) } : {}),
+      ...(job.priority ? { priority: job.priority } : {}),
+    },
   })
   const addBulk = async (batch: { job: StepJob; fresh: boolean }[]) => {
     const q = await getQueue()
@@ -109,14 +120,27 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
     }
     const size = bundleSize(due.length, workerConcurrency)
     if (size === 1) return void (await q.addBulk([...entries, ...due.map(single)]))
-    for (let i = 0; i < due.length; i += size) {
-      const part = due.slice(i, i + size)
-      entries.push({
-        name: 'steps',
-        data: { bundle: part.map((job) => ({ stepRunId: job.stepRunId, runId: job.runId, tenantId: job.tenantId, fence: job.fence })) },
-        // A fresh step is enqueued once, so a bundle needs no deduplication: only a unique id.
-        opts: { jobId: `bundle-${randomUUID()}` },
-      })
+    // A bundle holds steps of one tenant only, and goes at the priority of its first step.
+    const byTenant = new Map<string, StepJob[]>()
+    for (const job of due) {
+      const jobs = byTenant.get(job.tenantId)
+      if (jobs) jobs.push(job)
+      else byTenant.set(job.tenantId, [job])
+    }
+    for (const jobs of byTenant.values()) {
+      for (let i = 0; i < jobs.length; i += size) {
+        const part = jobs.slice(i, i + size)
+        if (part.length === 1) {
+          entries.push(single(part[0]!))
+          continue
+        }
+        entries.push({
+          name: 'steps',
+          data: { bundle: part.map((job) => ({ stepRunId: job.stepRunId, runId: job.runId, tenantId: job.tenantId, fence: job.fence })) },
+          // A fresh step is enqueued once, so a bundle needs no deduplication: only a unique id.
+          opts: { jobId: `bundle-${randomUUID()}`, ...(part[0]!.priority ? { priority: part[0]!.priority } : {}) },
+        })
+      }
     }
     await q.addBulk(entries)
   }
@@ -135,6 +159,10 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
         })
       })
       await flushing
+    },
+    async front() {
+      const [first] = await (await getQueue()).getPrioritized(0, 0)
+      return first?.priority || undefined
     },
     async remove(jobs) {
       const q = await getQueue()

@@ -1,5 +1,6 @@
 import type { CronQueue, CronTick, StepQueue } from '../queue/index.js'
 import type { Store } from '../store/index.js'
+import type { Telemetry } from '../telemetry/index.js'
 import type { EngineLogger, WorkflowDefinition } from '../types.js'
 import type { Registry } from './registry.js'
 import { startRuns } from './start-runs.js'
@@ -21,6 +22,7 @@ export interface CronDeps {
   misfireGraceMs: number
   /** The clock ticks are judged late by; default the system clock (the testing kit's is virtual). */
   now?: () => number
+  telemetry: Telemetry
 }
 
 /**
@@ -37,19 +39,21 @@ export async function fireTick(deps: CronDeps, tick: CronTick): Promise<void> {
     return
   }
   const registration = deps.registry.triggers.get(def.triggerType)
-  await startRuns(deps, {
-    kind: 'new',
-    signal: {
-      tenantId: def.tenantId,
-      source: registration?.source ?? 'cron',
-      type: def.triggerType,
-      resourceType: registration?.resourceType,
-      payload: { scheduledAt: tick.scheduledAt.toISOString(), cron: def.cronExpression },
-    },
-    id: `trg_cron_${def.id}_${tick.scheduledAt.getTime()}`,
-    onlyDefinitionId: def.id,
-    runHere: false,
-  })
+  const signal = {
+    tenantId: def.tenantId,
+    source: registration?.source ?? 'cron',
+    type: def.triggerType,
+    resourceType: registration?.resourceType,
+    payload: { scheduledAt: tick.scheduledAt.toISOString(), cron: def.cronExpression },
+  }
+  const id = `trg_cron_${def.id}_${tick.scheduledAt.getTime()}`
+  await deps.telemetry.emit(
+    signal,
+    undefined,
+    (span) => startRuns(deps, { kind: 'new', signal, id, onlyDefinitionId: def.id, runHere: false, traceContext: span?.carrier }),
+    // A tick delivered twice finds its signal stored and starts nothing.
+    (persisted) => ({ signalId: id, runs: persisted?.runs.length ?? 0, deduplicated: persisted === null }),
+  )
 }
 
 /** Puts a definition's schedule in line with its row: scheduled when enabled with a cron, removed otherwise. */

@@ -1,10 +1,11 @@
 import { PulseValidationError, type ValidationIssue } from '../errors.js'
-import { sortRuns, type RunRecord } from '../store/index.js'
-import type { EmitResult, JsonObject, SignalEffects, StartedRun, TriggerEnvelope, TriggerInput } from '../types.js'
+import { sortRuns, type PersistedSignal } from '../store/index.js'
+import type { EmitResult, JsonObject, SignalEffects, SkippedStartInfo, StartedRun, TriggerEnvelope, TriggerInput } from '../types.js'
 import { DERIVED_KEY_PREFIX, idempotencyKeyIssue, isRepeat, reuseEarlier, signalHash, type KeyReuse } from './idempotency.js'
 import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_JSON_DEPTH, stringProblem, toJsonValue } from './json-limits.js'
 import type { Registry } from './registry.js'
 import { startRuns, type StartRunsDeps } from './start-runs.js'
+import type { EmitSpan } from '../telemetry/index.js'
 
 export interface EmitDeps extends StartRunsDeps {
   registry: Registry
@@ -59,6 +60,9 @@ export function checkSignal(
   }
   const keyIssue = idempotencyKeyIssue(input.idempotencyKey)
   if (keyIssue) issues.push(keyIssue)
+  if (input.priority !== undefined && !(Number.isInteger(input.priority) && input.priority >= 1 && input.priority <= 10)) {
+    issues.push({ path: ['priority'], message: `priority must be a whole number from 1 to 10 (higher starts first), got ${JSON.stringify(input.priority)}` })
+  }
   let payload: unknown = input.payload ?? {}
   const limits = { maxBytes: maxPayloadBytes, maxDepth: MAX_JSON_DEPTH }
   const asJson = toJsonValue(payload, limits, ['payload'])
@@ -90,6 +94,8 @@ export function checkSignal(
 /** How `emitSignal` treats an idempotency key (see KeyReuse); emits of the application refuse a changed signal. */
 export interface EmitOptions {
   keyReuse?: KeyReuse
+  /** The trace context the emit belongs to (a step's, for `ctx.emit`); by default the caller's active one. */
+  parent?: unknown
 }
 
 /**
@@ -98,20 +104,26 @@ export interface EmitOptions {
  * `idempotencyKey`, a key held within the window returns its earlier signal and writes nothing.
  */
 export async function emitSignal(deps: EmitDeps, input: TriggerInput, options: EmitOptions = {}): Promise<EmitResult> {
+  const subject = typeof input === 'object' && input !== null ? input : {}
+  return deps.telemetry.emit(subject, options.parent, (span) => emitChecked(deps, input, options, span), emitSummary)
+}
+
+async function emitChecked(deps: EmitDeps, input: TriggerInput, options: EmitOptions, span: EmitSpan | undefined): Promise<EmitResult> {
   if (options.keyReuse !== 'first' && typeof input?.idempotencyKey === 'string' && input.idempotencyKey.startsWith(DERIVED_KEY_PREFIX)) {
     throw new PulseValidationError(`signal "${String(input.type)}"`, [
       { path: ['idempotencyKey'], message: `idempotencyKey may not start with "${DERIVED_KEY_PREFIX}": the engine derives such keys for ctx.emit; use another prefix` },
     ])
   }
   const { idempotencyKey, ...checked } = checkSignal(input, deps.registry, deps.allowUnregisteredTriggers, deps.maxPayloadBytes)
+  span?.payload(checked.payload)
+  const traceContext = span?.carrier
   if (idempotencyKey === undefined) {
-    const persisted = (await startRuns(deps, { kind: 'new', signal: checked, runHere: true }))!
-    return emitResult(persisted.trigger, persisted.runs.map(startedRun), false, persisted.effects)
+    return persistedResult((await startRuns(deps, { kind: 'new', signal: checked, runHere: true, traceContext }))!)
   }
   const hashes = { requestHash: signalHash(checked), inputHash: signalHash({ ...checked, payload: (input.payload ?? {}) as JsonObject }) }
   const idempotency = { key: idempotencyKey, ...hashes, windowMs: deps.idempotencyWindowMs }
-  const started = (await startRuns(deps, { kind: 'new', signal: checked, runHere: true, idempotency }))!
-  if (!('earlier' in started)) return emitResult(started.trigger, started.runs.map(startedRun), false, started.effects)
+  const started = (await startRuns(deps, { kind: 'new', signal: checked, runHere: true, idempotency, traceContext }))!
+  if (!('earlier' in started)) return persistedResult(started)
   const earlier = reuseEarlier(started.earlier, idempotencyKey, hashes, options.keyReuse ?? 'conflict')
   if (!isRepeat(earlier, hashes)) {
     deps.logger.warn(
@@ -122,11 +134,30 @@ export async function emitSignal(deps: EmitDeps, input: TriggerInput, options: E
   return emitResult(earlier.trigger, earlier.runs, true)
 }
 
-function emitResult(trigger: TriggerEnvelope, runs: StartedRun[], deduplicated: boolean, effects?: SignalEffects): EmitResult {
-  return { ...trigger, runs: sortRuns(runs), deduplicated, resolvedWaits: effects?.resolvedWaits ?? [], canceledRuns: effects?.canceledRuns ?? [] }
+const emitSummary = (result: EmitResult) => ({ signalId: result.id, runs: result.runs.length, deduplicated: result.deduplicated })
+
+function emitResult(trigger: TriggerEnvelope, runs: StartedRun[], deduplicated: boolean, effects?: SignalEffects, skipped: SkippedStartInfo[] = []): EmitResult {
+  return { ...trigger, runs: sortRuns(runs), skipped, deduplicated, resolvedWaits: effects?.resolvedWaits ?? [], canceledRuns: effects?.canceledRuns ?? [] }
 }
 
-const startedRun = (run: RunRecord): StartedRun => ({ runId: run.id, workflowKey: run.definitionSnapshot.key, definitionId: run.definitionId })
+/** The result of an emit that stored its signal: its runs (as flow control left them) and the starts it skipped. */
+function persistedResult(persisted: PersistedSignal): EmitResult {
+  const runs: StartedRun[] = []
+  const skipped: SkippedStartInfo[] = []
+  for (const run of persisted.runs) {
+    const outcome = persisted.admission?.get(run.id)
+    const entry: StartedRun = { runId: run.id, workflowKey: run.definitionSnapshot.key, definitionId: run.definitionId }
+    if (outcome?.kind === 'skipped') {
+      const { workflowKey, definitionId, reason, runId } = outcome.skip
+      skipped.push({ workflowKey, definitionId, reason, ...(runId ? { runId } : {}) })
+    } else if (outcome?.heldBy) {
+      runs.push({ ...entry, heldBy: outcome.heldBy })
+    } else {
+      runs.push(entry)
+    }
+  }
+  return emitResult(persisted.trigger, runs, false, persisted.effects, skipped)
+}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false

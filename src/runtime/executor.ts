@@ -1,5 +1,6 @@
 import type { StepJobData, StepQueue } from '../queue/index.js'
-import type { Claim, Store } from '../store/index.js'
+import type { Claim, RunRecord, Store } from '../store/index.js'
+import type { Telemetry } from '../telemetry/index.js'
 import type { EngineLogger } from '../types.js'
 import { handBackRunning } from './hand-back.js'
 import type { EngineEmit } from './handler-emit.js'
@@ -28,6 +29,9 @@ export interface ExecutorDeps {
   emit: EngineEmit
   /** What handlers' ctx.now() returns; default the system clock. */
   now?: () => Date
+  /** A run ended (completed, failed, canceled); flow control gives its slot to the next held run. */
+  onRunEnded?: (run: RunRecord) => void
+  telemetry: Telemetry
 }
 
 /** Executes the steps of this process: from queue jobs and from runs it emitted itself. */
@@ -70,9 +74,10 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   const isDraining = () => draining
   const handlers = createHandlerRunner({ store, emit: deps.emit, leaseMs: deps.leaseMs, now: deps.now ?? systemNow })
   const claimer = createStepClaimer({ store, leaseMs: deps.leaseMs })
-  const committer = createTransitionCommitter({ store, queue, hooks, logger })
-  const recorder = createOutcomeRecorder({ store, hooks, committer, leaseMs: deps.leaseMs, isDraining })
-  const steps = createStepRunner({ store, registry: deps.registry, handlers, recorder, maxOutputBytes: deps.maxOutputBytes })
+  const { telemetry, onRunEnded } = deps
+  const committer = createTransitionCommitter({ store, queue, hooks, logger, telemetry, onRunEnded })
+  const recorder = createOutcomeRecorder({ store, hooks, committer, leaseMs: deps.leaseMs, isDraining, telemetry, onRunEnded })
+  const steps = createStepRunner({ store, registry: deps.registry, handlers, recorder, maxOutputBytes: deps.maxOutputBytes, telemetry })
   const local = createLocalStarts({ concurrency: deps.concurrency, leaseMs: deps.leaseMs, isDraining, runChain, logger })
 
   /**

@@ -19,6 +19,8 @@ export function buildContext(
   def: WorkflowStep,
   /** Made on first use: most handlers never look at their signal. */
   signal: () => AbortSignal,
+  /** The step's trace context, which signals emitted with `ctx.emit` continue. */
+  traceParent?: unknown,
 ): { ctx: HandlerContext; pendingLogs: Promise<unknown>[] } {
   const { run, step, trigger } = claim
   const pendingLogs: Promise<unknown>[] = []
@@ -39,7 +41,8 @@ export function buildContext(
     steps: run.context as Record<string, JsonObject | undefined>,
     config,
     isReplay: run.isReplay,
-    emit: handlerEmit(deps.emit, run.tenantId, { runId: run.id, stepPath: step.path }),
+    debounced: run.debounced ?? [trigger.id],
+    emit: handlerEmit(deps.emit, run.tenantId, { runId: run.id, stepPath: step.path, traceParent }),
     log,
     now: deps.now,
     get signal() {

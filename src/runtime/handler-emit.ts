@@ -20,15 +20,16 @@ export type EngineEmit = (input: TriggerInput, options?: EmitOptions) => Promise
  * one type whose order can vary between executions (started together, finishing in any order)
  * should pass their own `idempotencyKey`. A key of the caller's own is checked as engine.emit does.
  */
-export function handlerEmit(emit: EngineEmit, tenantId: string, origin: { runId: string; stepPath: readonly number[] }): HandlerEmit {
+export function handlerEmit(emit: EngineEmit, tenantId: string, origin: { runId: string; stepPath: readonly number[]; traceParent?: unknown }): HandlerEmit {
   const calls = new Map<string, number>()
+  const parent = origin.traceParent
   const send = (input: TriggerInput) => {
-    if (input !== null && typeof input === 'object' && input.idempotencyKey !== undefined) return emit(input)
+    if (input !== null && typeof input === 'object' && input.idempotencyKey !== undefined) return emit(input, parent === undefined ? undefined : { parent })
     const type = input !== null && typeof input === 'object' && typeof input.type === 'string' ? input.type : ''
     const call = (calls.get(type) ?? 0) + 1
     calls.set(type, call)
     const idempotencyKey = derivedEmitKey(origin.runId, origin.stepPath, type, call)
-    return emit(input !== null && typeof input === 'object' ? { ...input, idempotencyKey } : input, { keyReuse: 'first' })
+    return emit(input !== null && typeof input === 'object' ? { ...input, idempotencyKey } : input, { keyReuse: 'first', parent })
   }
   return ((first: unknown, second?: unknown) => {
     const trigger = first as { kind?: unknown; type?: unknown; source?: unknown } | null

@@ -1,4 +1,5 @@
 import type { Claim, Store } from '../store/index.js'
+import type { StepWatch } from '../telemetry/index.js'
 import type { HandlerContext, WorkflowStep } from '../types.js'
 import { buildContext } from './handler-context.js'
 import type { EngineEmit } from './handler-emit.js'
@@ -64,7 +65,7 @@ export function createHandlerRunner(deps: { store: Store; emit: EngineEmit; leas
       .catch(() => undefined)
   }
 
-  async function run(claim: Claim, def: WorkflowStep, call: (ctx: HandlerContext) => Promise<Outcome>): Promise<Outcome> {
+  async function run(claim: Claim, def: WorkflowStep, call: (ctx: HandlerContext) => Promise<Outcome>, watch?: StepWatch): Promise<Outcome> {
     const { step, run: owner } = claim
     let controller: AbortController | undefined
     let abortedWith: AbortReason | undefined
@@ -90,11 +91,14 @@ export function createHandlerRunner(deps: { store: Store; emit: EngineEmit; leas
     running.set(step.id, entry)
     // Sub-second intervals only when the lease is that short (tests); the check itself is cheap.
     beating ??= setInterval(beat, Math.max(100, Math.floor(beatEveryMs / 2))).unref()
-    const { ctx, pendingLogs } = buildContext({ store: deps.store, emit: deps.emit, now: deps.now }, claim, def, signal)
+    const { ctx, pendingLogs } = buildContext({ store: deps.store, emit: deps.emit, now: deps.now }, claim, def, signal, watch?.parent)
     const timeout = def.timeoutMs ? setTimeout(() => entry.abort(new AbortReason('timeout', `timed out after ${def.timeoutMs} ms`)), def.timeoutMs) : undefined
     const invoked = Promise.resolve()
       .then(() => call(ctx))
-      .catch((err: unknown): Outcome => ({ ok: false, error: errorMessage(err) }))
+      .catch((err: unknown): Outcome => {
+        watch?.exception(err)
+        return { ok: false, error: errorMessage(err) }
+      })
     try {
       return await Promise.race([invoked, aborted])
     } finally {

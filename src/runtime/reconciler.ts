@@ -9,6 +9,8 @@ export interface ReconcilerOptions {
   logger: EngineLogger
   /** Delivers a signal to waits and cancel-on (see deliverSignal). */
   deliver: (signalId: string) => Promise<unknown>
+  /** Gives held runs of one workflow of a tenant their places (see FlowAdmission). */
+  admit: (tenantId: string, group: string) => Promise<unknown>
   /** Idempotency keys older than this are deleted (EngineConfig.idempotencyWindowMs). */
   idempotencyWindowMs: number
   intervalMs: number
@@ -21,7 +23,7 @@ export interface ReconcilerOptions {
  * enqueue, a flushed Redis, an expired lease) must not leave a run stuck. Every interval this
  * finds steps that should be moving and enqueues a job for each (job ids are derived from the
  * step's fence, so a job that still exists is not duplicated), and delivers signals that were
- * stored but not delivered to waits and cancel-on.
+ * stored but not delivered to waits and cancel-on, and admits runs flow control still holds.
  */
 export function startReconciler(options: ReconcilerOptions): { stop(): void; runOnce(): Promise<number> } {
   let running = false
@@ -38,8 +40,14 @@ export function startReconciler(options: ReconcilerOptions): { stop(): void; run
         // One signal that cannot be delivered now must not hold up the others.
         await options.deliver(id).catch((err: unknown) => options.logger.warn({ err, signalId: id }, 'pulse-engine: could not deliver a signal; the next pass tries again'))
       }
+      // Held runs whose slot was freed by a run that ended in an engine that then died, before
+      // it admitted the next one.
+      const held = await options.store.flow.heldGroups(options.graceMs, 100)
+      for (const { tenantId, group } of held) {
+        await options.admit(tenantId, group).catch((err: unknown) => options.logger.warn({ err, tenantId, group }, 'pulse-engine: could not admit held runs; the next pass tries again'))
+      }
       await options.store.signals.purgeExpiredKeys(options.idempotencyWindowMs, 1000)
-      return stranded.length + undelivered.length
+      return stranded.length + undelivered.length + held.length
     } catch (err) {
       options.logger.warn({ err }, 'pulse-engine: reconciler pass failed; it will try again')
       return 0

@@ -1,6 +1,7 @@
 import { createBatcher } from '../store/group-commit.js'
-import { applyPlan, continueRequest, isFastPlan, type Claim, type ContinueRequest, type Plan, type Store } from '../store/index.js'
+import { applyPlan, continueRequest, isFastPlan, type Claim, type ContinueRequest, type Plan, type RunRecord, type Store } from '../store/index.js'
 import type { WorkflowStatus } from '../types.js'
+import type { Telemetry } from '../telemetry/index.js'
 import type { HookFirer } from './hooks.js'
 import { planStep, type StepOutcome } from './run-state.js'
 import type { TransitionCommitter } from './transition-commit.js'
@@ -18,6 +19,9 @@ export interface OutcomeRecorderDeps {
   leaseMs: number
   /** True once shutdown began: the worker then claims no next step. */
   isDraining: () => boolean
+  /** See ExecutorDeps.onRunEnded. */
+  onRunEnded?: (run: RunRecord) => void
+  telemetry: Telemetry
 }
 
 /**
@@ -52,7 +56,9 @@ export function createOutcomeRecorder(deps: OutcomeRecorderDeps): OutcomeRecorde
       if (isFastPlan(plan)) {
         const res = await fast.submit(continueRequest(plan, step, run, deps.leaseMs))
         if (res.done && res.run) {
+          if (plan.run?.to === 'completed') deps.telemetry.runEnded(res.run)
           if (hooks.enabled) hooks.finished(res.run, res.done, plan.run?.to === 'completed')
+          if (plan.run && deps.onRunEnded) deps.onRunEnded(res.run)
           return res.next ? { step: res.next, run: res.run, trigger: claim.trigger } : null
         }
       }

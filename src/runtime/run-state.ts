@@ -64,6 +64,9 @@ export function stepGuard(to: StepStatus): StepStatus[] {
 
 const isActive = (status: WorkflowStatus) => ACTIVE_RUN_STATUSES.includes(status)
 
+/** A run in this status has ended: it makes no more progress and holds no flow-control slot. */
+export const isEnded = (status: WorkflowStatus): boolean => !isActive(status)
+
 // The status changes outside planStep. Each is read by one store statement (see STATUS_MOVES);
 // their guards come from the tables above, narrowed to what the operation is about.
 
@@ -153,6 +156,7 @@ export const STATUS_MOVES: StatusMoves = {
   handBack: planHandBack(),
   abandonedStop: planAbandonedStop(),
   takeover: planTakeover(),
+  flow: { slotHolders: ACTIVE_RUN_STATUSES },
 }
 
 /** What running (or reaching) a step came to, as far as the run state machine cares. */
@@ -191,16 +195,30 @@ export interface PlanInput {
 /**
  * How a run starts with a first step of type `first`: a delay is scheduled and its run waits on
  * it (due at once in a dry run); any other first step is claimed at once when the emitting
- * process will run it, and otherwise waits in line with its run pending.
+ * process will run it, and otherwise waits in line with its run pending. A run held by flow
+ * control stays pending with its first step parked until it is admitted (then it starts as a
+ * queued one does).
  */
-export function planRunStart(first: StepType, how: { claimHere: boolean; isDryRun: boolean }): RunStart {
+export function planRunStart(first: StepType, how: { claimHere: boolean; isDryRun: boolean; held?: boolean }): RunStart {
+  if (how.held) return { step: 'pending', run: 'pending', claim: false, started: false, due: 'parked' }
   if (first === 'delay') return { step: 'scheduled', run: 'waiting', claim: false, started: true, due: how.isDryRun ? 'now' : 'after-delay' }
   if (how.claimHere) return { step: 'running', run: 'running', claim: true, started: true, due: null }
   return { step: 'pending', run: 'pending', claim: false, started: false, due: null }
 }
 
+/**
+ * How a held run starts once flow control admits it: as a queued run starts, except that a run
+ * admitted for a later time (its throttle's next start, the end of its debounce window) has its
+ * first step scheduled for then.
+ */
+export function planAdmission(first: StepType, later: boolean): { step: 'pending' | 'scheduled'; run: WorkflowStatus } {
+  const start = planRunStart(first, { claimHere: false, isDryRun: false })
+  if (start.step === 'pending' && later) return { step: 'scheduled', run: start.run }
+  return { step: start.step === 'running' ? 'pending' : start.step, run: start.run }
+}
+
 const STEP_TYPES: readonly StepType[] = ['action', 'condition', 'delay', 'parallel', 'wait_for_signal']
-const startsFor = (how: { claimHere: boolean; isDryRun: boolean }) =>
+const startsFor = (how: { claimHere: boolean; isDryRun: boolean; held?: boolean }) =>
   Object.fromEntries(STEP_TYPES.map((type) => [type, planRunStart(type, how)])) as Record<StepType, RunStart>
 
 /**
@@ -211,6 +229,7 @@ export const RUN_STARTS: RunStarts = {
   queued: startsFor({ claimHere: false, isDryRun: false }),
   claimed: startsFor({ claimHere: true, isDryRun: false }),
   'dry-run': startsFor({ claimHere: false, isDryRun: true }),
+  held: startsFor({ claimHere: false, isDryRun: false, held: true }),
 }
 
 /** Longest wait between two attempts of a step. */

@@ -1,6 +1,9 @@
 import type { StepQueue } from '../queue/index.js'
-import type { EarlierSignal, KeyedSignalRequest, NewSignal, PersistedSignal, Store } from '../store/index.js'
+import type { EarlierSignal, KeyedSignalRequest, NewSignal, PersistedSignal, Store, TraceCarrier } from '../store/index.js'
+import type { Telemetry } from '../telemetry/index.js'
 import type { EngineLogger, SignalEffects, TriggerEnvelope } from '../types.js'
+import type { FairShares } from './fair-share.js'
+import type { FlowAdmission } from './flow-admission.js'
 import { jobFor } from './job-for.js'
 import type { LocalStart } from './local-starts.js'
 import { RUN_STARTS } from './run-state.js'
@@ -16,14 +19,28 @@ export interface StartRunsDeps {
   local?: () => LocalStart | undefined
   /** Delivers a stored signal to waits and cancel-on (see deliverSignal). */
   deliver?: (signalId: string) => Promise<SignalEffects>
+  /** Orders new runs between tenants (see FairShares); without it they queue first-in, first-out. */
+  fairShares?: FairShares
+  /** Gives runs held by their workflow's flow control their places (see FlowAdmission). */
+  flow?: FlowAdmission
+  telemetry: Telemetry
 }
 
 const NO_EFFECTS: SignalEffects = Object.freeze({ resolvedWaits: [], canceledRuns: [] }) as SignalEffects
 
 /** A signal whose runs are to start: a new one to store, or a stored one matched again (replay). */
 export type SignalToStart =
-  | { kind: 'new'; signal: NewSignal; id?: string; onlyDefinitionId?: string; runHere: boolean; idempotency?: KeyedSignalRequest['idempotency'] }
-  | { kind: 'replay'; trigger: TriggerEnvelope; dryRun: boolean }
+  | {
+      kind: 'new'
+      signal: NewSignal
+      id?: string
+      onlyDefinitionId?: string
+      runHere: boolean
+      idempotency?: KeyedSignalRequest['idempotency']
+      /** The emit span's context, stored with the runs so their steps join its trace. */
+      traceContext?: TraceCarrier
+    }
+  | { kind: 'replay'; trigger: TriggerEnvelope; dryRun: boolean; traceContext?: TraceCarrier }
 
 /** What startRuns did: stored the signal and started its runs, or found its key's earlier signal (nothing written). */
 export type StartedSignal = PersistedSignal | { earlier: EarlierSignal }
@@ -40,17 +57,31 @@ export type StartedSignal = PersistedSignal | { earlier: EarlierSignal }
 export async function startRuns(deps: StartRunsDeps, what: SignalToStart & { idempotency?: undefined }): Promise<PersistedSignal | null>
 export async function startRuns(deps: StartRunsDeps, what: SignalToStart): Promise<StartedSignal | null>
 export async function startRuns(deps: StartRunsDeps, what: SignalToStart): Promise<StartedSignal | null> {
-  const local = what.kind === 'new' && what.runHere ? deps.local?.() : undefined
+  if (what.kind !== 'replay' || !deps.telemetry.tracesReplays()) return start(deps, what)
+  const { trigger } = what
+  // A replay starts a trace of its own, linked to the ones its signal's first runs joined.
+  const originals = new Map<string, TraceCarrier>()
+  for (const run of await deps.store.runs.listByTrigger(trigger.id, trigger.tenantId)) {
+    if (!run.isReplay && run.traceContext?.traceparent) originals.set(run.traceContext.traceparent, run.traceContext)
+  }
+  return deps.telemetry.replay(trigger, [...originals.values()], (traceContext) => start(deps, { ...what, traceContext }))
+}
+
+async function start(deps: StartRunsDeps, what: SignalToStart): Promise<StartedSignal | null> {
+  const tenantId = what.kind === 'new' ? what.signal.tenantId : what.trigger.tenantId
+  const mayStartHere = what.kind === 'new' && what.runHere && (deps.fairShares?.mayStartHere(tenantId) ?? true)
+  const local = mayStartHere ? deps.local?.() : undefined
   let stored: StartedSignal | null
   try {
     if (what.kind === 'replay') {
-      stored = await deps.store.signals.rematch(what.trigger, { isReplay: true, isDryRun: what.dryRun, starts: RUN_STARTS })
+      stored = await deps.store.signals.rematch(what.trigger, { isReplay: true, isDryRun: what.dryRun, starts: RUN_STARTS, traceContext: what.traceContext })
     } else {
       const request = {
         signal: what.signal,
         ...(what.id !== undefined ? { id: what.id } : {}),
         ...(what.onlyDefinitionId !== undefined ? { onlyDefinitionId: what.onlyDefinitionId } : {}),
         ...(local ? { claimFirstMs: local.leaseMs } : {}),
+        ...(what.traceContext ? { traceContext: what.traceContext } : {}),
         starts: RUN_STARTS,
       }
       if (what.idempotency) {
@@ -67,15 +98,29 @@ export async function startRuns(deps: StartRunsDeps, what: SignalToStart): Promi
   }
   if (!stored || 'earlier' in stored) return stored
   const persisted = stored
-  const queued = persisted.firstSteps.filter((step) => step.status !== 'running')
+  const held = new Set(persisted.runs.filter((run) => run.held).map((run) => run.id))
+  if (held.size > 0 && deps.flow) persisted.admission = await deps.flow.admitNew(persisted.runs)
+  // A held run's first step is parked: admission enqueues it when the run gets its place.
+  const queued = persisted.firstSteps.filter((step) => step.status !== 'running' && !held.has(step.runId))
+  // Runs flow control skipped (rate limited, debounced) were never started.
+  deps.telemetry.runsStarted(persisted.admission ? persisted.runs.filter((run) => persisted.admission!.get(run.id)?.kind !== 'skipped') : persisted.runs)
   if (local) {
+    let startedHere = 0
     for (const step of persisted.firstSteps) {
       const run = persisted.runs.find((r) => r.id === step.runId)
-      if (step.status === 'running' && run) local.start({ step, run, trigger: persisted.trigger })
+      if (step.status === 'running' && run) {
+        local.start({ step, run, trigger: persisted.trigger })
+        startedHere++
+      }
     }
+    deps.fairShares?.startedHere(tenantId, startedHere)
   }
   if (queued.length > 0) {
-    await deps.queue.enqueue(queued.map(jobFor), { fresh: true }).catch((err: unknown) => {
+    const jobs = queued.map(jobFor)
+    const due = jobs.filter((job) => !job.delayMs)
+    const priorities = deps.fairShares?.priorities(tenantId, due.length)
+    if (priorities) due.forEach((job, i) => (job.priority = priorities[i]))
+    await deps.queue.enqueue(jobs, { fresh: true }).catch((err: unknown) => {
       // The runs are committed; the reconciler enqueues their first steps if this did not.
       deps.logger.warn({ err }, 'pulse-engine: could not enqueue first steps; the reconciler will pick them up')
     })

@@ -1,4 +1,5 @@
 import type { Claim, Store } from '../store/index.js'
+import type { StepWatch, Telemetry } from '../telemetry/index.js'
 import type { WorkflowStep } from '../types.js'
 import type { HandlerRunner } from './handler-runner.js'
 import { actionOutcome, conditionOutcome, type Outcome } from './handler-outcome.js'
@@ -23,6 +24,7 @@ export interface StepRunnerDeps {
   recorder: OutcomeRecorder
   /** Largest step output (`data`) recorded, in bytes of JSON. */
   maxOutputBytes: number
+  telemetry: Telemetry
 }
 
 /**
@@ -34,7 +36,7 @@ export interface StepRunnerDeps {
 export function createStepRunner(deps: StepRunnerDeps): StepRunner {
   const { registry, handlers, recorder } = deps
 
-  async function outcomeOf(claim: Claim): Promise<StepOutcome> {
+  async function outcomeOf(claim: Claim, watch?: StepWatch): Promise<StepOutcome> {
     const def = stepAt(claim.run.definitionSnapshot.steps, claim.step.path)
     switch (def.type) {
       case 'delay':
@@ -42,15 +44,15 @@ export function createStepRunner(deps: StepRunnerDeps): StepRunner {
       case 'parallel':
         return { kind: 'started' }
       case 'condition':
-        return runCondition(claim, def)
+        return runCondition(claim, def, watch)
       case 'action':
-        return runAction(claim, def)
+        return runAction(claim, def, watch)
       case 'wait_for_signal':
         return waitOutcome(deps.store, claim, def)
     }
   }
 
-  async function runAction(claim: Claim, def: WorkflowStep): Promise<StepOutcome> {
+  async function runAction(claim: Claim, def: WorkflowStep, watch: StepWatch | undefined): Promise<StepOutcome> {
     const { run } = claim
     const registered = registry.actions.get(def.name)
     if (run.isDryRun) {
@@ -61,7 +63,7 @@ export function createStepRunner(deps: StepRunnerDeps): StepRunner {
       return { kind: 'skipped', result: { reason: 'replay: the action is not replay-safe' } }
     }
     const outcome: Outcome = registered
-      ? await handlers.run(claim, def, async (ctx) => actionOutcome(await registered.handler(ctx)))
+      ? await handlers.run(claim, def, async (ctx) => actionOutcome(await registered.handler(ctx)), watch)
       : { ok: false, error: unregistered('action', def.name) }
     if (!outcome.ok) return outcome.abandoned ? { kind: 'abandoned' } : { kind: 'failed', error: outcome.error }
     // Outputs are stored as JSON and read back by later steps: refuse what JSON cannot hold.
@@ -75,7 +77,7 @@ export function createStepRunner(deps: StepRunnerDeps): StepRunner {
     return { kind: 'failed', error: `the action's output cannot be stored: ${problems}` }
   }
 
-  async function runCondition(claim: Claim, def: WorkflowStep): Promise<StepOutcome> {
+  async function runCondition(claim: Claim, def: WorkflowStep, watch: StepWatch | undefined): Promise<StepOutcome> {
     const registered = registry.conditions.get(def.name)
     let value: boolean | undefined
     const outcome: Outcome = registered
@@ -84,7 +86,7 @@ export function createStepRunner(deps: StepRunnerDeps): StepRunner {
           if (!read.ok) return read
           value = read.value
           return { ok: true }
-        })
+        }, watch)
       : { ok: false, error: unregistered('condition', def.name) }
     if (!outcome.ok) return outcome.abandoned ? { kind: 'abandoned' } : { kind: 'failed', error: outcome.error }
     return value ? { kind: 'completed', result: { value: true } } : { kind: 'condition-false' }
@@ -92,7 +94,18 @@ export function createStepRunner(deps: StepRunnerDeps): StepRunner {
 
   return {
     async run(claim) {
-      return recorder.record(claim, await outcomeOf(claim))
+      const watch = deps.telemetry.step(claim)
+      if (!watch) return recorder.record(claim, await outcomeOf(claim))
+      let outcome: StepOutcome | undefined
+      try {
+        outcome = await watch.within(() => outcomeOf(claim, watch))
+        const next = await recorder.record(claim, outcome)
+        watch.end(outcome)
+        return next
+      } catch (err) {
+        watch.end(outcome, err)
+        throw err
+      }
     },
   }
 }

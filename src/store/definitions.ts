@@ -27,10 +27,10 @@ export class DefinitionStore {
       `WITH def AS (
          INSERT INTO ${this.t.definitions}
            (id, tenant_id, key, version, hash, name, description, trigger_type, environment_filter, resource_type_filter,
-            steps, config, is_enabled, cron_expression, cron_timezone, cancel_on)
-         VALUES ($1, $14, $15, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            steps, config, is_enabled, cron_expression, cron_timezone, cancel_on, flow)
+         VALUES ($1, $15, $16, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          RETURNING *
-       )${writeListeners(this.t, '$16')}
+       )${writeListeners(this.t, '$17')}
        SELECT * FROM def`,
       [newId('wfd'), ...contentValues(def), def.tenantId, def.key ?? null, JSON.stringify(listeners(def))],
     )
@@ -44,10 +44,10 @@ export class DefinitionStore {
          UPDATE ${this.t.definitions} SET
            version = version + 1, hash = $2, name = $3, description = $4, trigger_type = $5,
            environment_filter = $6, resource_type_filter = $7, steps = $8, config = $9,
-           is_enabled = $10, cron_expression = $11, cron_timezone = $12, cancel_on = $13, updated_at = now()
+           is_enabled = $10, cron_expression = $11, cron_timezone = $12, cancel_on = $13, flow = $14, updated_at = now()
          WHERE id = $1 AND hash <> $2
          RETURNING *
-       )${writeListeners(this.t, '$14')}
+       )${writeListeners(this.t, '$15')}
        SELECT * FROM def`,
       [id, ...contentValues(def), JSON.stringify(listeners(def))],
     )
@@ -120,7 +120,7 @@ export class DefinitionStore {
   }
 }
 
-/** The content columns of a definition, in the order both insert and update bind them ($2..$13). */
+/** The content columns of a definition, in the order both insert and update bind them ($2..$14). */
 function contentValues(def: NewDefinition): unknown[] {
   return [
     def.hash,
@@ -136,6 +136,7 @@ function contentValues(def: NewDefinition): unknown[] {
     def.cronTimezone ?? null,
     // Stringified: pg would send a JS array as a Postgres array, not as JSON.
     def.cancelOn ? JSON.stringify(def.cancelOn) : null,
+    def.flow ? JSON.stringify(def.flow) : null,
   ]
 }
 

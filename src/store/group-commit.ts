@@ -24,6 +24,13 @@ export interface BatcherOptions<Req> {
   /** Requests with the same key never share a batch (for example two steps of one run). */
   key?: (request: Req) => string
   /**
+   * Whose request it is (a tenant). Batches take waiting requests in turn, one of each owner at a
+   * time, and a request whose owner has nothing in flight may start one statement beyond
+   * `inFlight`, so one owner's burst fills statements without making another owner's lone
+   * request wait behind all of it.
+   */
+  owner?: (request: Req) => string
+  /**
    * A batch leaves one event-loop turn after the request that could start it, so the requests
    * that the same wave of results sets off join it. For a database that runs one statement at a
    * time, where the statement would only have waited its turn anyway.
@@ -39,13 +46,26 @@ export function createBatcher<Req, Res>(run: (requests: Req[]) => Promise<Res[]>
   const busyMin = options.busyMin ?? 16
   const stallMs = options.stallMs ?? 10
   const key = options.key
+  const owner = options.owner
+  // Owners with requests in statements now, and in how many statements.
+  const ownersInFlight = new Map<string, number>()
   let queue: Item<Req, Res>[] = []
   let inFlight = 0
   let lastStart = 0
   let wake: ReturnType<typeof setTimeout> | undefined
   let gathering = false
 
-  const take = (): Item<Req, Res>[] => {
+  const take = (onlyIdleOwners = false): Item<Req, Res>[] => {
+    if (owner) queue = inTurns(queue, (item) => owner(item.request))
+    if (onlyIdleOwners) {
+      const batch: Item<Req, Res>[] = []
+      queue = queue.filter((item) => {
+        if (batch.length >= maxBatch || ownersInFlight.has(owner!(item.request))) return true
+        batch.push(item)
+        return false
+      })
+      return batch
+    }
     if (!key) return queue.splice(0, maxBatch)
     const batch: Item<Req, Res>[] = []
     const rest: Item<Req, Res>[] = []
@@ -69,21 +89,34 @@ export function createBatcher<Req, Res>(run: (requests: Req[]) => Promise<Res[]>
 
   const mayStart = (now: number) => inFlight === 0 || queue.length >= busyMin || now - lastStart >= stallMs
 
+  const start = (batch: Item<Req, Res>[], now: number) => {
+    const owners = owner ? [...new Set(batch.map((b) => owner(b.request)))] : []
+    for (const o of owners) ownersInFlight.set(o, (ownersInFlight.get(o) ?? 0) + 1)
+    inFlight++
+    lastStart = now
+    run(batch.map((b) => b.request))
+      .then(
+        (results) => settle(batch, results),
+        (err: unknown) => batch.forEach((b) => b.reject(err)),
+      )
+      .finally(() => {
+        inFlight--
+        for (const o of owners) {
+          const n = ownersInFlight.get(o)! - 1
+          if (n === 0) ownersInFlight.delete(o)
+          else ownersInFlight.set(o, n)
+        }
+        kick()
+      })
+  }
+
   const pump = () => {
     const now = Date.now()
-    while (queue.length > 0 && inFlight < maxInFlight && mayStart(now)) {
-      const batch = take()
-      inFlight++
-      lastStart = now
-      run(batch.map((b) => b.request))
-        .then(
-          (results) => settle(batch, results),
-          (err: unknown) => batch.forEach((b) => b.reject(err)),
-        )
-        .finally(() => {
-          inFlight--
-          kick()
-        })
+    while (queue.length > 0 && inFlight < maxInFlight && mayStart(now)) start(take(), now)
+    // The extra statement for owners with nothing in flight (see `owner`).
+    if (owner && queue.length > 0 && inFlight === maxInFlight && queue.some((item) => !ownersInFlight.has(owner(item.request)))) {
+      const batch = take(true)
+      if (batch.length > 0) start(batch, now)
     }
     // Requests are waiting behind a statement in flight: look again once it counts as stuck.
     if (queue.length > 0 && inFlight < maxInFlight && !wake) {
@@ -115,4 +148,20 @@ export function createBatcher<Req, Res>(run: (requests: Req[]) => Promise<Res[]>
       })
     },
   }
+}
+
+/** The items of each owner in their order, the owners taking turns in the order they first appear. */
+function inTurns<T>(items: T[], ownerOf: (item: T) => string): T[] {
+  const byOwner = new Map<string, T[]>()
+  for (const item of items) {
+    const o = ownerOf(item)
+    const list = byOwner.get(o)
+    if (list) list.push(item)
+    else byOwner.set(o, [item])
+  }
+  if (byOwner.size <= 1) return items
+  const lists = [...byOwner.values()]
+  const out: T[] = []
+  for (let i = 0; out.length < items.length; i++) for (const list of lists) if (i < list.length) out.push(list[i]!)
+  return out
 }

@@ -5,6 +5,9 @@ import { hotUpdates } from './migrations/002-hot-updates.js'
 import { workerLiveness } from './migrations/003-worker-liveness.js'
 import { idempotencyKeys } from './migrations/004-idempotency.js'
 import { signalWaits } from './migrations/005-signal-waits.js'
+import { flowDefinitions } from './migrations/006-flow-definitions.js'
+import { flowControl } from './migrations/007-flow-control.js'
+import { traceContext } from './migrations/008-trace-context.js'
 import type { Tables } from './tables.js'
 
 interface Migration {
@@ -20,6 +23,9 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'worker-liveness', sql: workerLiveness },
   { version: 4, name: 'idempotency', sql: idempotencyKeys },
   { version: 5, name: 'signal-waits', sql: signalWaits },
+  { version: 6, name: 'flow-definitions', sql: flowDefinitions },
+  { version: 7, name: 'flow-control', sql: flowControl },
+  { version: 8, name: 'trace-context', sql: traceContext },
 ]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0

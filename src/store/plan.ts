@@ -120,10 +120,11 @@ export interface RunStart {
   claim: boolean
   /** The run counts as started (its started_at is set). */
   started: boolean
-  due: 'now' | 'after-delay' | null
+  /** `parked`: not due until flow control admits the run (see FlowStore). */
+  due: 'now' | 'after-delay' | 'parked' | null
 }
 
-export type RunStarts = Record<'queued' | 'claimed' | 'dry-run', Record<StepType, RunStart>>
+export type RunStarts = Record<'queued' | 'claimed' | 'dry-run' | 'held', Record<StepType, RunStart>>
 
 /**
  * Steps of one run moved to `to` from any of `from`, all at once (a cancel, a failed run
@@ -180,4 +181,6 @@ export interface StatusMoves {
   abandonedStop: { runIn: readonly WorkflowStatus[]; from: readonly StepStatus[]; to: StepStatus; errorMessage: string }
   /** Liveness: the claims (steps in `claimed`) of a dead worker are voided; their status stays. */
   takeover: { claimed: readonly StepStatus[] }
+  /** Flow control: an admitted run in one of `slotHolders` holds its concurrency slot. */
+  flow: { slotHolders: readonly WorkflowStatus[] }
 }

@@ -2,6 +2,7 @@ import type {
   CancelOn,
   DefinitionSnapshot,
   ExecutionLog,
+  FlowControl,
   JsonObject,
   LogLevel,
   StepStatus,
@@ -22,9 +23,20 @@ export interface StepRecord extends WorkflowStepRun {
   branchesDone: number
 }
 
+/** W3C trace context fields (`traceparent`, `tracestate`), as a propagator's carrier holds them. */
+export type TraceCarrier = Record<string, string>
+
 /** A run row with the columns the runtime needs beyond the public shape. */
 export interface RunRecord extends WorkflowRun {
   isDryRun: boolean
+  /** Set for a run under flow control: its workflow within the tenant (see FlowStore). */
+  flowGroup?: string
+  /** The run waits for flow control to give it a place. */
+  held?: boolean
+  /** A debounced run: the signals it stands for, oldest first. */
+  debounced?: string[]
+  /** The trace the run's steps join (see migration 008); absent when none was recorded. */
+  traceContext?: TraceCarrier
 }
 
 type Row = Record<string, unknown>
@@ -63,6 +75,7 @@ export function toDefinition(r: Row): WorkflowDefinition {
     cronExpression: opt(r.cron_expression),
     cronTimezone: opt(r.cron_timezone),
     ...(r.cancel_on ? { cancelOn: r.cancel_on as CancelOn[] } : {}),
+    ...(r.flow ? { flow: r.flow as FlowControl } : {}),
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
   }
@@ -79,6 +92,7 @@ export function toRun(r: Row): RunRecord {
     currentStepIndex: r.current_step_index as number,
     isReplay: r.is_replay as boolean,
     isDryRun: r.is_dry_run as boolean,
+    traceContext: opt(r.trace_context),
     definitionSnapshot: r.definition_snapshot as DefinitionSnapshot,
     errorMessage: opt(r.error_message),
     startedAt: opt(r.started_at),
@@ -88,6 +102,8 @@ export function toRun(r: Row): RunRecord {
     cancelReason: opt(r.cancel_reason),
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
+    ...(r.flow_group ? { flowGroup: r.flow_group as string, held: r.held === true } : {}),
+    ...(Array.isArray(r.debounced) ? { debounced: r.debounced as string[] } : {}),
   }
 }
 
@@ -105,7 +121,8 @@ export function toStep(r: Row): StepRecord {
     fence: Number(r.fence),
     lockedUntil: opt(r.locked_until),
     branchesDone: r.branches_done as number,
-    scheduledFor: opt(r.scheduled_for),
+    // A step parked by flow control is due at infinity, which pg reads as a string: no due time.
+    scheduledFor: r.scheduled_for instanceof Date && !Number.isNaN(r.scheduled_for.getTime()) ? r.scheduled_for : undefined,
     startedAt: opt(r.started_at),
     completedAt: opt(r.completed_at),
     result: opt(r.result),
@@ -138,8 +155,8 @@ export function publicStep(s: StepRecord): WorkflowStepRun {
 
 /** The public view of a run row. */
 export function publicRun(r: RunRecord): WorkflowRun {
-  const { isDryRun: _dry, ...rest } = r
-  return rest
+  const { isDryRun: _dry, flowGroup: _group, held, debounced: _debounced, traceContext: _trace, ...rest } = r
+  return held ? { ...rest, heldBy: 'concurrency' } : rest
 }
 
 const DATE_COLUMNS = ['created_at', 'updated_at', 'started_at', 'completed_at', 'failed_at', 'canceled_at', 'scheduled_for', 'locked_until']

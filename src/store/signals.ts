@@ -2,8 +2,9 @@ import type { JsonObject, SignalEffects, StartedRun, TriggerEnvelope, TriggerInp
 import { PulseError } from '../errors.js'
 import { preparedStatement, type Queryable } from './db.js'
 import { newId, newIdSql } from './ids.js'
-import { reviveDates, toRun, toStep, toTrigger, type RunRecord, type StepRecord } from './rows.js'
+import { reviveDates, toRun, toStep, toTrigger, type RunRecord, type StepRecord, type TraceCarrier } from './rows.js'
 import type { RunStarts } from './plan.js'
+import type { AdmissionOutcome } from './flow.js'
 import type { Tables } from './tables.js'
 
 /** A signal as emitted, once checked: its source resolved and its payload parsed. */
@@ -25,6 +26,8 @@ export interface SignalRequest {
   claimFirstMs?: number
   /** The planner's table of first-step and run statuses (RUN_STARTS); the same for every request of a batch. */
   starts: RunStarts
+  /** The trace context the runs' steps join, stored with each run. */
+  traceContext?: TraceCarrier
 }
 
 /** A signal to store under an idempotency key (see SignalStore.persistKeyedMany). */
@@ -58,6 +61,8 @@ export interface RunSeed {
   isReplay: boolean
   isDryRun: boolean
   starts: RunStarts
+  /** The trace context the runs' steps join, stored with each run. */
+  traceContext?: TraceCarrier
 }
 
 export interface PersistedSignal {
@@ -68,6 +73,8 @@ export interface PersistedSignal {
   undelivered?: boolean
   /** What delivering it did, once it was delivered (set by the runtime's startRuns). */
   effects?: SignalEffects
+  /** What flow control did with the runs it held, by run id (set by the runtime's startRuns). */
+  admission?: ReadonlyMap<string, AdmissionOutcome>
 }
 
 /** Signals (the `triggers` table) and the runs they start. */
@@ -159,6 +166,8 @@ export class SignalStore {
       only_definition_id: r.onlyDefinitionId ?? null,
       claim_lease_ms: r.claimFirstMs ?? null,
       claimed_by: r.claimFirstMs === undefined ? null : this.workerId,
+      priority: r.signal.priority ?? null,
+      trace_context: r.traceContext ?? null,
     }))
   }
 
@@ -200,7 +209,8 @@ export class SignalStore {
       : ''
     return `WITH input AS (
         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, tenant_id text, source text, type text,
-          resource_type text, resource_id text, environment text, payload jsonb, only_definition_id text, claim_lease_ms float8, claimed_by text${keyedColumns})
+          resource_type text, resource_id text, environment text, payload jsonb, only_definition_id text, claim_lease_ms float8, claimed_by text, priority int,
+          trace_context jsonb${keyedColumns})
       ),${keyRows}
       trg AS (
         INSERT INTO ${t.triggers} (id, tenant_id, source, type, resource_type, resource_id, environment, payload)
@@ -209,8 +219,8 @@ export class SignalStore {
         RETURNING *
       ),
       matchable AS (
-        SELECT trg.id, trg.tenant_id, trg.type, trg.environment, trg.resource_type, input.only_definition_id,
-               false AS is_replay, false AS is_dry_run, input.claim_lease_ms, input.claimed_by
+        SELECT trg.id, trg.tenant_id, trg.type, trg.environment, trg.resource_type, trg.resource_id, trg.payload, input.priority,
+               input.only_definition_id, false AS is_replay, false AS is_dry_run, input.claim_lease_ms, input.claimed_by, input.trace_context
         FROM trg JOIN input ON input.id = trg.id
       )
       ${this.matchAndCreate('$2')},
@@ -270,8 +280,9 @@ export class SignalStore {
     const { rows } = await this.q.query(
       `WITH matchable AS (
         SELECT $1::text AS id, $2::text AS tenant_id, $3::text AS type, $4::text AS environment,
-               $5::text AS resource_type, NULL::text AS only_definition_id, $6::boolean AS is_replay, $7::boolean AS is_dry_run,
-               NULL::float8 AS claim_lease_ms, NULL::text AS claimed_by
+               $5::text AS resource_type, $9::text AS resource_id, $10::jsonb AS payload, NULL::int AS priority,
+               NULL::text AS only_definition_id, $6::boolean AS is_replay, $7::boolean AS is_dry_run,
+               NULL::float8 AS claim_lease_ms, NULL::text AS claimed_by, $11::jsonb AS trace_context
       )
       ${this.matchAndCreate('$8')},
       -- Runs with cancel-on are checked against the signals stored since they began (see WaitStore.deliver).
@@ -284,7 +295,19 @@ export class SignalStore {
       SELECT 'run' AS kind, runs.trigger_id, to_jsonb(runs.*) AS row FROM runs
       UNION ALL SELECT 'step', s.trigger_id, to_jsonb(steps.*) FROM steps JOIN planned s ON s.step_id = steps.id
       UNION ALL SELECT 'undelivered', trigger_id, NULL FROM undelivered`,
-      [trigger.id, trigger.tenantId, trigger.type, trigger.environment ?? null, trigger.resourceType ?? null, seed.isReplay, seed.isDryRun, JSON.stringify(seed.starts)],
+      [
+        trigger.id,
+        trigger.tenantId,
+        trigger.type,
+        trigger.environment ?? null,
+        trigger.resourceType ?? null,
+        seed.isReplay,
+        seed.isDryRun,
+        JSON.stringify(seed.starts),
+        trigger.resourceId ?? null,
+        JSON.stringify(trigger.payload ?? {}),
+        seed.traceContext ? JSON.stringify(seed.traceContext) : null,
+      ],
     )
     const persisted = groupRows(rows).get(trigger.id)
     return { trigger, runs: persisted?.runs ?? [], firstSteps: persisted?.firstSteps ?? [], ...(persisted?.undelivered ? { undelivered: true } : {}) }
@@ -318,13 +341,9 @@ export class SignalStore {
   private matchAndCreate(startsParam: string): string {
     const t = this.t
     return `,
-      planned_rows AS (
-        SELECT d.id AS definition_id, d.tenant_id, d.key, d.version, d.name, d.trigger_type, d.steps, d.config, d.cancel_on,
-               m.id AS trigger_id, m.is_replay, m.is_dry_run, m.claim_lease_ms, m.claimed_by,
-               d.steps -> 0 AS first_step,
-               ${startsParam}::jsonb -> (CASE WHEN m.is_dry_run THEN 'dry-run' WHEN m.claim_lease_ms IS NOT NULL THEN 'claimed' ELSE 'queued' END)
-                 -> (d.steps -> 0 ->> 'type') AS start,
-               md5(gen_random_uuid()::text) AS run_random, md5(gen_random_uuid()::text) AS step_random
+      flowed AS (
+        SELECT m.*, d.id AS definition_id, d.key, d.version, d.name, d.trigger_type, d.steps, d.config, d.cancel_on, d.flow,
+               ${heldSql('d.flow', 'm.is_dry_run')} AS held
         FROM matchable m
         -- LATERAL: one index lookup per signal on (tenant_id, trigger_type), whatever the table size.
         CROSS JOIN LATERAL (
@@ -335,16 +354,29 @@ export class SignalStore {
             AND (m.only_definition_id IS NULL OR d.id = m.only_definition_id)
         ) d
       ),
+      planned_rows AS (
+        SELECT m.definition_id, m.tenant_id, m.key, m.version, m.name, m.trigger_type, m.steps, m.config, m.cancel_on, m.flow, m.held,
+               m.id AS trigger_id, m.is_replay, m.is_dry_run, m.claim_lease_ms, m.claimed_by, m.trace_context,
+               ${flowKeysSql('m')},
+               m.steps -> 0 AS first_step,
+               ${startsParam}::jsonb -> (CASE WHEN m.is_dry_run THEN 'dry-run' WHEN m.held THEN 'held' WHEN m.claim_lease_ms IS NOT NULL THEN 'claimed' ELSE 'queued' END)
+                 -> (m.steps -> 0 ->> 'type') AS start,
+               md5(gen_random_uuid()::text) AS run_random, md5(gen_random_uuid()::text) AS step_random
+        FROM flowed m
+      ),
       planned AS (
         SELECT p.*, ${newIdSql('run', 'p.run_random')} AS run_id, ${newIdSql('stp', 'p.step_random')} AS step_id FROM planned_rows p
       ),
       runs AS (
-        INSERT INTO ${t.runs} (id, definition_id, tenant_id, trigger_id, status, is_replay, is_dry_run, definition_snapshot, started_at)
+        INSERT INTO ${t.runs} (id, definition_id, tenant_id, trigger_id, status, is_replay, is_dry_run, definition_snapshot, started_at,
+                               flow_group, concurrency_key, rate_key, debounce_key, held, priority, trace_context)
         SELECT p.run_id, p.definition_id, p.tenant_id, p.trigger_id, p.start ->> 'run', p.is_replay, p.is_dry_run,
                jsonb_build_object('id', p.definition_id, 'key', p.key, 'version', p.version, 'name', p.name,
                                   'triggerType', p.trigger_type, 'steps', p.steps, 'config', p.config)
-                 || CASE WHEN p.cancel_on IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('cancelOn', p.cancel_on) END,
-               CASE WHEN (p.start ->> 'started')::boolean THEN now() END
+                 || CASE WHEN p.cancel_on IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('cancelOn', p.cancel_on) END
+                 || CASE WHEN p.flow IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('flow', p.flow) END,
+               CASE WHEN (p.start ->> 'started')::boolean THEN now() END,
+               p.flow_group, p.concurrency_key, p.rate_key, p.debounce_key, p.held, p.priority, p.trace_context
         FROM planned p
         RETURNING *
       ),
@@ -358,6 +390,7 @@ export class SignalStore {
                CASE WHEN (p.start ->> 'claim')::boolean THEN now() + p.claim_lease_ms * interval '1 millisecond' END,
                CASE p.start ->> 'due' WHEN 'now' THEN now()
                     WHEN 'after-delay' THEN now() + (${scaledDelaySql(`(p.first_step ->> 'delayMs')::bigint`, this.delayScale)} * interval '1 millisecond')
+                    WHEN 'parked' THEN 'infinity'::timestamptz
                END,
                CASE WHEN (p.start ->> 'claim')::boolean THEN p.claimed_by END
         FROM planned p
@@ -365,6 +398,38 @@ export class SignalStore {
         RETURNING *
       )`
   }
+}
+
+/**
+ * Whether a new run waits for flow control to admit it: when its definition limits concurrency,
+ * throttles, rate-limits or debounces (a priority alone holds nothing back). Dry runs run
+ * nothing, so nothing holds them.
+ */
+function heldSql(flow: string, isDryRun: string): string {
+  return `(${flow} IS NOT NULL AND NOT ${isDryRun} AND ${flow} ?| array['concurrency', 'throttle', 'rateLimit', 'debounce'])`
+}
+
+/**
+ * The flow-control columns of a new run from its definition's flow and its signal (\`m\`): the
+ * group (the workflow within its tenant) and, per limit, the group plus the value at the limit's
+ * key path (none: the tenant alone). Throttle and rate limit count the same starts, under the
+ * throttle's key when both are set.
+ */
+function flowKeysSql(m: string): string {
+  const group = `coalesce(${m}.key, ${m}.definition_id)`
+  const valueAt = (path: string) =>
+    `coalesce(CASE WHEN ${path} IS NULL THEN '' WHEN ${path} = 'resourceId' THEN ${m}.resource_id WHEN ${path} = 'resourceType' THEN ${m}.resource_type
+       WHEN ${path} = 'environment' THEN ${m}.environment ELSE ${m}.payload #>> string_to_array(substr(${path}, 9), '.') END, '')`
+  const keyFor = (limits: string[]) => {
+    const present = limits.map((l) => `${m}.flow ? '${l}'`).join(' OR ')
+    const path = `coalesce(${limits.map((l) => `${m}.flow -> '${l}' ->> 'key'`).join(', ')})`
+    return `CASE WHEN ${m}.held AND (${present}) THEN ${group} || chr(31) || ${valueAt(path)} END`
+  }
+  return `CASE WHEN ${m}.held THEN ${group} END AS flow_group,
+               ${keyFor(['concurrency'])} AS concurrency_key,
+               ${keyFor(['throttle', 'rateLimit'])} AS rate_key,
+               ${keyFor(['debounce'])} AS debounce_key,
+               CASE WHEN ${m}.flow IS NOT NULL THEN coalesce(${m}.priority, (${m}.flow ->> 'priority')::int, 5) END AS priority`
 }
 
 /**

@@ -136,6 +136,19 @@ export class StepStore {
     })
   }
 
+  /**
+   * How many steps no worker has started yet: due now, and scheduled for later. Counted on the
+   * partial index of unstarted steps, so the cost follows the backlog, not the table.
+   */
+  async countWaiting(): Promise<{ due: number; scheduled: number }> {
+    const { rows } = await this.q.query<{ due: number; scheduled: number }>(
+      `SELECT count(*) FILTER (WHERE scheduled_for IS NULL OR scheduled_for <= now())::int AS due,
+              count(*) FILTER (WHERE scheduled_for > now())::int AS scheduled
+       FROM ${this.t.steps} WHERE status IN ('pending', 'scheduled')`,
+    )
+    return { due: rows[0]?.due ?? 0, scheduled: rows[0]?.scheduled ?? 0 }
+  }
+
   /** Why a step could not be claimed: not due yet (and when), or nothing left to do. */
   async whyNotClaimed(stepId: string): Promise<ClaimMiss> {
     const t = this.t

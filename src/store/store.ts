@@ -1,5 +1,6 @@
 import { inTransaction, type PoolLike, type Queryable } from './db.js'
 import { DefinitionStore } from './definitions.js'
+import { FlowStore } from './flow.js'
 import { LogStore } from './logs.js'
 import { migrate, schemaVersion } from './migrate.js'
 import type { StatusMoves } from './plan.js'
@@ -20,6 +21,7 @@ export interface StoreSession {
   logs: LogStore
   workers: WorkerStore
   waits: WaitStore
+  flow: FlowStore
 }
 
 /** All persistence of one engine: Postgres tables under one prefix. */
@@ -69,16 +71,19 @@ export function createStore(pool: PoolLike, tablePrefix: string, schema: string,
     logs: new LogStore(q, tables),
     workers: new WorkerStore(q, tables, options.statusMoves),
     waits: new WaitStore(q, tables, delayScale),
+    flow: new FlowStore(q, tables, options.statusMoves.flow.slotHolders, delayScale),
   })
   const pooled = session(pool)
   const groupCommit = options.serialDatabase ? { inFlight: 1, gather: true } : {}
   // Concurrent emits share one statement (and one commit); see group-commit.ts.
-  const signalBatches = createBatcher((requests: SignalRequest[]) => pooled.signals.persistAndMatchMany(requests), groupCommit)
+  // Tenants take turns in them, so one tenant's burst of emits does not hold another's back.
+  const signalBatches = createBatcher((requests: SignalRequest[]) => pooled.signals.persistAndMatchMany(requests), { ...groupCommit, owner: (r) => r.signal.tenantId })
   // Emits with idempotency keys share statements too, except two of one key: the key's row can be
   // written once per statement.
   const keyedBatches = createBatcher((requests: KeyedSignalRequest[]) => pooled.signals.persistKeyedMany(requests), {
     ...groupCommit,
     key: (r) => JSON.stringify([r.signal.tenantId, r.idempotency.key]),
+    owner: (r) => r.signal.tenantId,
   })
   const signals = Object.assign(Object.create(pooled.signals) as SignalStore, {
     persistAndMatch: async (signal: NewSignal, options: Omit<SignalRequest, 'signal'>) => signalBatches.submit({ signal, ...options }),

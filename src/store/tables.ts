@@ -28,6 +28,8 @@ export interface Tables {
   deliveries: string
   /** The idempotency keys of emits, per tenant; see SignalStore.persistKeyedMany. */
   idempotencyKeys: string
+  /** Signals that matched a workflow but started no run under its flow control, and why. */
+  skippedStarts: string
 }
 
 /**
@@ -60,5 +62,6 @@ export function tablesFor(prefix: string, schema = 'public', prepared = false): 
     listeners: q('signal_listeners'),
     deliveries: q('signal_deliveries'),
     idempotencyKeys: q('idempotency_keys'),
+    skippedStarts: q('skipped_starts'),
   }
 }

@@ -9,13 +9,16 @@ describe.skipIf(servicesMissing())('bench scenario noisy-neighbour', () => {
     const result = await inFreshProcess('noisy-neighbour', args)
 
     expect(result).toMatchObject({ mode, concurrency: 50, tenants: 3, perTenant: 4, spreadMs: 200 })
-    expect(Object.keys(result).sort()).toEqual(['busy', 'busyEmitsDuringFloodEmits', 'concurrency', 'flood', 'idle', 'mode', 'p50Ratio', 'p95Ratio', 'perTenant', 'spreadMs', 'tenants'])
+    expect(Object.keys(result).sort()).toEqual(['busy', 'busyEmitsDuringFloodEmits', 'busyEventLoopLagMs', 'concurrency', 'flood', 'idle', 'mode', 'p50Ratio', 'p95Ratio', 'perTenant', 'spreadMs', 'tenants'])
     for (const phase of [result.idle, result.busy]) {
       expect(phase.samples).toBe(12)
       expect(phase.p50Ms).toBeGreaterThan(0)
       expect(phase.p50Ms).toBeLessThanOrEqual(phase.p95Ms)
       expect(phase.p95Ms).toBeLessThanOrEqual(phase.maxMs)
+      expect(phase.emitP50Ms).toBeGreaterThan(0)
+      expect(phase.emitP50Ms).toBeLessThanOrEqual(phase.emitP95Ms)
     }
+    expect(result.busyEventLoopLagMs.p50).toBeLessThanOrEqual(result.busyEventLoopLagMs.p95)
     expect(result.p95Ratio).toBeCloseTo(result.busy.p95Ms / result.idle.p95Ms, 0)
     expect(result.busyEmitsDuringFloodEmits).toBeGreaterThanOrEqual(0)
     expect(result.busyEmitsDuringFloodEmits).toBeLessThanOrEqual(12)

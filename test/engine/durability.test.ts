@@ -266,7 +266,7 @@ describe.skipIf(servicesMissing())('durability: several engines, lost jobs, shut
       expect(err).toBeInstanceOf(PulseError)
       expect((err as PulseError).code).toBe('SCHEMA_TOO_NEW')
     } finally {
-      const tables = ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations', 'workers', 'signal_waits', 'signal_listeners', 'signal_deliveries', 'idempotency_keys']
+      const tables = ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations', 'workers', 'signal_waits', 'signal_listeners', 'signal_deliveries', 'idempotency_keys', 'skipped_starts']
       await t.pool.query(tables.map((x) => `DROP TABLE IF EXISTS "${prefix}${x}" CASCADE`).join(';'))
     }
   })

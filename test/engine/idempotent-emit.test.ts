@@ -61,7 +61,7 @@ describe.skipIf(servicesMissing())('idempotent emits', () => {
     )
     expect(new Set(result.runs.map((r) => r.workflowKey))).toEqual(new Set(['book-payment', 'send-receipt', null]))
     expect(result.runs.find((r) => r.workflowKey === null)?.definitionId).toBe(keyless.id)
-    expect(await engine.getTrigger(result.id)).toEqual({ id: result.id, tenantId, source: 'billing', type: 'invoice.paid', payload: { amount: 10, currency: 'EUR' }, createdAt: result.createdAt })
+    expect(await engine.getTrigger(result.id)).toEqual({ id: result.id, tenantId, source: 'billing', type: 'invoice.paid', payload: { amount: 10, currency: 'EUR' }, createdAt: result.createdAt, skipped: [] })
     expect((await written(tenantId)).keys).toBe(0)
   })
 

@@ -43,7 +43,9 @@ describe('the packed package in a fresh project', () => {
     for (const link of links) expect(existsSync(join(installed, link)), link).toBe(true)
   })
 
-  it('runs a workflow through the ESM entry in embedded mode', async () => {
+  it('runs a workflow through the ESM entry in embedded mode, without @opentelemetry/api installed', async () => {
+    // An optional peer dependency: npm does not install it, and the engine must not need it.
+    expect(existsSync(join(project, 'node_modules/@opentelemetry/api'))).toBe(false)
     await writeFile(
       join(project, 'embedded.mjs'),
       `import { createEngine, trigger, workflow } from 'pulse-engine'
@@ -118,7 +120,7 @@ async function main(mode) {
   }
   const info = await engine.info()
   await engine.stop()
-  for (const t of ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations', 'workers', 'signal_waits', 'signal_listeners', 'signal_deliveries', 'idempotency_keys']) {
+  for (const t of ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations', 'workers', 'signal_waits', 'signal_listeners', 'signal_deliveries', 'idempotency_keys', 'skipped_starts']) {
     await pool.query('DROP TABLE IF EXISTS "pack_' + id + '_' + t + '" CASCADE')
   }
   await pool.end()

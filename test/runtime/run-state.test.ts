@@ -4,6 +4,7 @@ import {
   canStepTransition,
   canTransition,
   planStep,
+  planAdmission,
   RUN_STARTS,
   RUN_TRANSITIONS,
   runGuard,
@@ -256,7 +257,19 @@ describe('the run state planner', () => {
       'dry-run delay: step scheduled, run waiting, started, due now',
       'dry-run parallel: step pending, run pending',
       'dry-run wait_for_signal: step pending, run pending',
+      'held action: step pending, run pending, due parked',
+      'held condition: step pending, run pending, due parked',
+      'held delay: step pending, run pending, due parked',
+      'held parallel: step pending, run pending, due parked',
+      'held wait_for_signal: step pending, run pending, due parked',
     ])
+  })
+
+  it('admits a held run as a queued one starts, scheduling its first step when it is admitted for later', () => {
+    expect(planAdmission('action', false)).toEqual({ step: 'pending', run: 'pending' })
+    expect(planAdmission('action', true)).toEqual({ step: 'scheduled', run: 'pending' })
+    expect(planAdmission('delay', false)).toEqual({ step: 'scheduled', run: 'waiting' })
+    expect(planAdmission('delay', true)).toEqual({ step: 'scheduled', run: 'waiting' })
   })
 
   it('creates and finishes steps only along edges of the step transition table', () => {

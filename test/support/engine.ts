@@ -76,7 +76,7 @@ export async function startTestEngine(overrides: Partial<EngineConfig> = {}, opt
       // The embedded engine owns the database, so it stops last.
       for (const e of [...engines].reverse()) await e.stop().catch(() => undefined)
       if (MODE !== 'embedded') {
-        const tables = ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations', 'workers', 'signal_waits', 'signal_listeners', 'signal_deliveries', 'idempotency_keys']
+        const tables = ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations', 'workers', 'signal_waits', 'signal_listeners', 'signal_deliveries', 'idempotency_keys', 'skipped_starts']
         await pool.query(tables.map((t) => `DROP TABLE IF EXISTS "${tablePrefix}${t}" CASCADE`).join(';'))
         if (MODE === 'postgres') await pool.query(`DELETE FROM bullmq.job WHERE queue LIKE $1`, [`${queuePrefix}-%`]).catch(() => undefined)
       }

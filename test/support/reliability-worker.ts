@@ -37,10 +37,17 @@ export interface WorkerConfig {
   stepMs?: number
   /** hang_* handlers wait for their abort signal (default); false makes them finish at once. */
   hang?: boolean
+  /** Register an OpenTelemetry SDK that prints each span as it ends: {"event":"span","span":{...}}. */
+  telemetry?: boolean
 }
 
 const cfg = JSON.parse(process.env.PULSE_WORKER ?? '{}') as WorkerConfig
 const say = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`)
+
+if (cfg.telemetry) {
+  const { installTelemetry } = await import('./telemetry.js')
+  installTelemetry({ onSpan: (span) => say({ event: 'span', span }) })
+}
 
 const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: 20 })
 const redis = cfg.redisUrl ? new Redis(cfg.redisUrl, { maxRetriesPerRequest: null }) : undefined

@@ -66,15 +66,28 @@ export const emitCommand: CommandSpec = {
     } else {
       output.out(`${output.green('emitted')} ${result.type} ${output.bold(result.id)} for tenant ${tenantId}`)
     }
-    if (runs.length === 0) {
+    if (runs.length === 0 && result.skipped.length === 0) {
       output.out(output.dim(`no enabled workflow of tenant ${tenantId} matches it (run "pulse sync" if you expected one)`))
     }
-    for (const run of runs) output.out(`  started ${output.bold(run.id)} ${run.definitionSnapshot.key ?? run.definitionSnapshot.name} (${run.status})`)
+    const heldBy = new Map(result.runs.map((r) => [r.runId, r.heldBy]))
+    for (const run of runs) {
+      const held = heldBy.get(run.id)
+      output.out(`  started ${output.bold(run.id)} ${run.definitionSnapshot.key ?? run.definitionSnapshot.name} (${run.status}${held ? `, held by its ${held}` : ''})`)
+    }
+    for (const skip of result.skipped) {
+      output.out(`  no run of ${skip.workflowKey ?? skip.definitionId}: ${SKIP_REASONS[skip.reason]}${skip.runId ? ` ${output.bold(skip.runId)}` : ''}`)
+    }
     for (const wait of result.resolvedWaits) output.out(`  resumed ${output.bold(wait.runId)}, whose wait "${wait.stepName}" it was`)
     for (const run of result.canceledRuns) output.out(`  canceled ${output.bold(run.runId)} ${run.workflowKey ?? ''} (its workflow cancels on ${result.type})`)
     return 0
   },
 }
+
+const SKIP_REASONS = {
+  rate_limited: 'over its rate limit',
+  concurrency_skip: 'no free concurrency slot (mode skip)',
+  debounced: 'debounced into',
+} as const
 
 function parsePayload(text: string | undefined): JsonObject {
   if (text === undefined) return {}

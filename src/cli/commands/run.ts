@@ -1,6 +1,7 @@
 import type { DefinitionSnapshot, Engine, RunTimelineEntry, WorkflowRun, WorkflowStepRun } from '../../index.js'
 import { CONFIG_FLAG, JSON_FLAG, type CommandSpec } from '../command.js'
 import { cancelSignal, describeWait, describeWaitOutcome, findStep } from '../describe-wait.js'
+import { describeFlow } from '../describe-flow.js'
 import { CliError } from '../errors.js'
 import { between, formatDuration, formatTime } from '../format.js'
 import { runDetailJson, runJson, stepJson, timelineEntryJson } from '../json-shapes.js'
@@ -105,7 +106,7 @@ function printRun(output: Output, run: WorkflowRun): void {
     ['run', output.bold(run.id)],
     ['workflow', `${snap.key ?? snap.name} v${snap.version}`],
     ['tenant', run.tenantId],
-    ['status', output.status(run.status) + (run.isReplay ? ' (replay)' : '')],
+    ['status', output.status(run.status) + (run.isReplay ? ' (replay)' : '') + (run.heldBy ? ' (waits for a concurrency slot)' : '')],
     ['trigger', run.triggerId],
     ['created', `${formatTime(run.createdAt)} UTC`],
     ['duration', duration(run)],
@@ -113,6 +114,7 @@ function printRun(output: Output, run: WorkflowRun): void {
   if (run.errorMessage) fields.push(['error', output.red(run.errorMessage)])
   if (run.cancelReason) fields.push(['reason', run.cancelReason])
   if (snap.cancelOn) fields.push(['cancelOn', snap.cancelOn.map(cancelSignal).join('; ')])
+  if (snap.flow) fields.push(['flow', describeFlow(snap.flow)])
   for (const [name, value] of fields) output.out(`${output.dim(name.padEnd(9))}${value}`)
 }
 

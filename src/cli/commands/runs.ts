@@ -89,7 +89,7 @@ function runsTable(output: Output, runs: WorkflowRun[]): string {
     `${Math.min(run.currentStepIndex + 1, run.definitionSnapshot.steps.length)}/${run.definitionSnapshot.steps.length}`,
     formatTime(run.createdAt),
     duration(run),
-    run.isReplay ? 'replay' : '',
+    [run.isReplay ? 'replay' : '', run.heldBy ? 'waits for a concurrency slot' : ''].filter(Boolean).join(', '),
   ])
   return table(['RUN', 'WORKFLOW', 'TENANT', 'STATUS', 'STEP', 'CREATED (UTC)', 'DURATION', ''], rows, output.bold)
 }

@@ -46,7 +46,7 @@ function collect(proc: ChildProcess): Promise<CliResult> {
 
 /** Drops the engine's tables of one test project and its BullMQ jobs in Postgres. */
 export async function dropPostgresProject(pool: { query(text: string, values?: unknown[]): Promise<unknown> }, tablePrefix: string, queuePrefix: string): Promise<void> {
-  const tables = ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations', 'workers', 'signal_waits', 'signal_listeners', 'signal_deliveries', 'idempotency_keys']
+  const tables = ['execution_logs', 'workflow_step_runs', 'workflow_runs', 'workflow_definitions', 'triggers', 'migrations', 'workers', 'signal_waits', 'signal_listeners', 'signal_deliveries', 'idempotency_keys', 'skipped_starts']
   await pool.query(tables.map((t) => `DROP TABLE IF EXISTS "${tablePrefix}${t}" CASCADE`).join(';'))
   await pool.query(`DELETE FROM bullmq.job WHERE queue LIKE $1`, [`${queuePrefix}-%`]).catch(() => undefined)
 }
