@@ -14,13 +14,15 @@ const libraryStaysExternal: NonNullable<Options['esbuildPlugins']>[number] = {
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
+    // One build for both entries, split into shared chunks: 'pulse-engine/testing' must use the
+    // same module instances as 'pulse-engine' (the DSL checks workflows with instanceof).
+    entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
     clean: true,
     target: 'node20',
-    splitting: false,
+    splitting: true,
   },
   {
     // Its own entry point, so an application that does not mount the dashboard never loads Hono.

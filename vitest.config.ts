@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 const engineProject = (mode: 'redis' | 'postgres' | 'embedded') => ({
@@ -28,11 +29,24 @@ export default defineConfig({
       engineProject('embedded'),
       {
         extends: true,
-        test: { name: 'cli', include: ['test/cli/**/*.test.ts'], globalSetup: ['test/cli/global-setup.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+        test: { name: 'cli', include: ['test/cli/**/*.test.ts'], globalSetup: ['test/cli/global-setup.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
       },
       // The dashboard: over HTTP and in headless Chromium, each file against the embedded and the redis mode.
       { extends: true, test: { name: 'browser', include: ['test/dashboard/**/*.test.ts', 'test/browser/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000 } },
       { extends: true, test: { name: 'bench', include: ['test/bench/**/*.test.ts'] } },
+      // The testing kit's own suite and the examples' tests, which use it as users do (the
+      // examples import 'pulse-engine' and 'pulse-engine/testing'). Embedded only: needs nothing.
+      {
+        extends: true,
+        resolve: {
+          alias: [
+            { find: /^pulse-engine\/testing$/, replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)) },
+            { find: /^pulse-engine$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+          ],
+        },
+        // The first test of a file builds the template database: PGlite's initdb and every migration.
+        test: { name: 'testing', include: ['test/testing/**/*.test.ts', 'examples/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
+      },
       // Type-checks generated consumer projects against dist/index.d.ts; needs `npm run build` first.
       { extends: true, test: { name: 'types', include: ['test/types/**/*.test.ts'], testTimeout: 120_000 } },
       // Packs the built package and installs it into a fresh project; needs `npm run build` first.

@@ -3,45 +3,13 @@
  * (PGlite in memory), syncs a trial-expiration workflow for two tenants, emits signals and
  * prints each run's timeline as it completes.
  */
-import { z } from 'zod'
-import { action, createEngine, trigger, workflow, type RunTimelineEntry, type WorkflowRun } from '../src/index.js'
-
-const trialExpiring = trigger('trial.expiring', {
-  source: 'billing',
-  payload: z.object({ email: z.string().email(), plan: z.enum(['trial', 'pro']) }),
-})
-
-const sendWarning = trialExpiring.action('send_trial_warning', (ctx) => {
-  ctx.log('warning email queued', { to: ctx.trigger.payload.email })
-  return { success: true, data: { template: 'trial-expiring' } }
-})
-
-const stillOnTrial = trialExpiring.condition('still_on_trial', (ctx) => ctx.trigger.payload.plan === 'trial')
-
-const downgrade = action(
-  'downgrade_to_free',
-  (ctx) => {
-    ctx.log('plan changed', { tenant: ctx.tenantId, to: 'free' })
-    return { success: true, data: { plan: 'free' } }
-  },
-  { replaySafe: true },
-)
-
-const trialExpiration = workflow('trial-expiration')
-  .name('Trial expiration')
-  .on(trialExpiring)
-  .do(sendWarning)
-  .delay(400, { name: 'wait_3_days' }) // three days in production; a blink here
-  .when(stillOnTrial, { onFalse: 'complete' })
-  .parallel(
-    'wrap_up',
-    (b) => b.do(downgrade),
-    (b) => b.do('notify_sales', (ctx) => void ctx.log('sales notified', { email: ctx.trigger.payload.email })),
-  )
+import { createEngine, type RunTimelineEntry, type WorkflowRun } from '../src/index.js'
+import { trialExpiration, trialExpiring } from './trial-expiration.js'
 
 const done = new Map<string, (run: WorkflowRun) => void>()
 const engine = createEngine({
   dataDir: false,
+  delayScale: 400 / 259_200_000, // the three days pass in 0.4 s
   onRunComplete: ({ run }) => done.get(run.id)?.(run),
 })
 

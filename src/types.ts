@@ -289,6 +289,17 @@ export interface HandlerContext<
   log: StepLogger
   /** Aborted when the step times out, the run is canceled or the engine shuts down. */
   signal: AbortSignal
+  /**
+   * The current time: the system clock, or under `pulse-engine/testing` the test's virtual clock
+   * (the same time the engine's own timestamps and due times use). Read time through this in
+   * handlers you want to test with the virtual clock.
+   *
+   * @example
+   * ```ts
+   * .do('stamp', (ctx) => ({ success: true, data: { at: ctx.now().toISOString() } }))
+   * ```
+   */
+  now(): Date
 }
 
 /** The fields of a typed `ctx.emit(trigger, input)`: `type` and `source` come from the trigger. */

@@ -28,6 +28,8 @@ export interface EmbeddedOptions {
   queueSchema: string
   /** Told about waits worth mentioning, such as another process still opening the folder. */
   onWait?: (message: string) => void
+  /** The session's search_path, as SQL; default the queue schema, then public. */
+  searchPath?: string
 }
 
 /** How long a process waits for another one that is still opening the folder. */
@@ -98,8 +100,16 @@ async function openAsOwner(dir: string, claim: OwnerClaim, options: EmbeddedOpti
   }
 }
 
+/**
+ * Serves a PGlite database the caller made, in memory and owned by nobody else (the testing kit's
+ * copies of its template database). Closing the result closes `db` too.
+ */
+export function serveEmbeddedDatabase(db: PGlite, options: Pick<EmbeddedOptions, 'queueSchema' | 'searchPath'>): Promise<EmbeddedDatabase> {
+  return serve(db, { dataDir: false, ...options }, undefined)
+}
+
 async function serve(db: PGlite, options: EmbeddedOptions, claim: OwnerClaim | undefined): Promise<EmbeddedDatabase> {
-  await db.exec(`SET search_path TO "${options.queueSchema}", public`)
+  await db.exec(`SET search_path TO ${options.searchPath ?? `"${options.queueSchema}", public`}`)
   // In this order: the group keeper must see every message, the answered Parse included.
   shareNamedStatements(db)
   keepExtendedQueriesTogether(db)

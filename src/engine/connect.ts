@@ -10,7 +10,11 @@ import type { EngineInfo } from './engine.js'
  * The one place that tells the modes apart: where the store's pool comes from and which backend
  * BullMQ uses. Everything after this is the same code in all three modes.
  */
-export function connect(cfg: ResolvedConfig): {
+export function connect(
+  cfg: ResolvedConfig,
+  /** Embedded mode: the database to use instead of opening `dataDir`, and how often its workers poll (the testing kit's). */
+  embeddedSeams: { openDatabase?: () => Promise<EmbeddedDatabase>; pollMs?: number } = {},
+): {
   pool: PoolLike
   backend: BackendSource
   embeddedInfo?: () => Promise<Pick<EngineInfo, 'databaseUrl' | 'embedded'>>
@@ -35,7 +39,7 @@ export function connect(cfg: ResolvedConfig): {
   let embedded: Promise<EmbeddedDatabase> | undefined
   // Loaded on demand: an application on its own Postgres never loads PGlite.
   const open = () =>
-    (embedded ??= import('../embedded/embedded-database.js').then(({ startEmbeddedDatabase }) =>
+    (embedded ??= embeddedSeams.openDatabase?.() ?? import('../embedded/embedded-database.js').then(({ startEmbeddedDatabase }) =>
       startEmbeddedDatabase({
         dataDir: mode.dataDir,
         queueSchema: cfg.queueSchema,
@@ -45,7 +49,7 @@ export function connect(cfg: ResolvedConfig): {
   return {
     pool: lazyPool(async () => (await open()).pool),
     // The embedded server delivers no NOTIFY between connections, so its workers poll briefly.
-    backend: async () => ({ kind: 'postgres', connection: (await open()).connectionString, schema: cfg.queueSchema, pollSeconds: 0.05 }),
+    backend: async () => ({ kind: 'postgres', connection: (await open()).connectionString, schema: cfg.queueSchema, pollSeconds: (embeddedSeams.pollMs ?? 50) / 1000 }),
     async embeddedInfo() {
       const db = await open()
       return {

@@ -29,6 +29,7 @@ import { watchPoolErrors } from './pool-errors.js'
 import { assertSchema, checkHandlers, checkRedisPolicy } from './start-checks.js'
 import { tenantProblem } from './tenant-problem.js'
 import { tenantOperations } from './tenant-operations.js'
+import type { EngineInternals, EngineSeams } from './seams.js'
 import { scopeToTenant } from './tenant-scope.js'
 
 /**
@@ -44,8 +45,13 @@ import { scopeToTenant } from './tenant-scope.js'
  * ```
  */
 export function createEngine(config: EngineConfig = {}): Engine {
+  return createEngineWith(config, {}).engine
+}
+
+/** createEngine with some of its parts given (see EngineSeams); the testing kit's way in. */
+export function createEngineWith(config: EngineConfig, seams: EngineSeams): { engine: Engine; internals: EngineInternals } {
   const cfg = resolveConfig(config)
-  const { pool, backend, closeDatabase, embeddedInfo } = connect(cfg)
+  const { pool, backend, closeDatabase, embeddedInfo } = connect(cfg, seams)
   // Names this engine's step claims, so others can take them over if it dies (see liveness.ts).
   const workerId = newId('wkr')
   const store = createStore(pool, cfg.tablePrefix, cfg.schema, {
@@ -58,8 +64,10 @@ export function createEngine(config: EngineConfig = {}): Engine {
   const registry = new Registry()
   const telemetry = createTelemetry(cfg.telemetry, { mode: cfg.mode.kind, tablePrefix: cfg.tablePrefix })
   const hooks = createHookFirer({ onStepComplete: cfg.onStepComplete, onRunComplete: cfg.onRunComplete }, cfg.logger)
-  const queue: StepQueue = createStepQueue({ backend, queuePrefix: cfg.queuePrefix })
-  const cron: CronQueue = createCronQueue({ backend, queuePrefix: cfg.queuePrefix })
+  const ownQueue: StepQueue = createStepQueue({ backend, queuePrefix: cfg.queuePrefix })
+  const queue = seams.stepQueue ? seams.stepQueue(ownQueue) : ownQueue
+  const cron: CronQueue = seams.cron ?? createCronQueue({ backend, queuePrefix: cfg.queuePrefix })
+  const clock = seams.clock
   const deliver = (signalId: string) =>
     deliverSignal({ store, queue, logger: cfg.logger, cancel: (runId, reason) => cancelRun(executor, runId, reason) }, signalId)
   const flow = createFlowAdmission({ store, queue, logger: cfg.logger, cancel: (runId, reason) => cancelRun(executor, runId, reason) })
@@ -98,12 +106,13 @@ export function createEngine(config: EngineConfig = {}): Engine {
     concurrency: cfg.concurrency,
     maxOutputBytes: cfg.maxOutputBytes,
     emit,
+    ...(clock ? { now: () => new Date(clock()) } : {}),
     onRunEnded: (run) => {
       if (run.flowGroup && isEnded(run.status)) flow.ended(run)
     },
     telemetry,
   })
-  const cronDeps = { flow, store, queue, cron, registry, deliver, logger: cfg.logger, misfire: cfg.cronMisfire, misfireGraceMs: cfg.cronMisfireGraceMs, telemetry }
+  const cronDeps = { flow, store, queue, cron, registry, deliver, logger: cfg.logger, misfire: cfg.cronMisfire, misfireGraceMs: cfg.cronMisfireGraceMs, telemetry, now: clock }
   let reconciler: ReturnType<typeof startReconciler> | undefined
   let liveness: Liveness | undefined
   let scheduleKeeper: ReturnType<typeof startScheduleKeeper> | undefined
@@ -235,7 +244,7 @@ export function createEngine(config: EngineConfig = {}): Engine {
       return scopeToTenant(tenantId, guardDatabase(operations(tenantId)), (input) => withDatabase('emit()', () => emit(input)))
     },
   }
-  return lendReadAccess(engine, { pool: store.pool, tables: store.tables, mode: cfg.mode.kind })
+  return { engine: lendReadAccess(engine, { pool: store.pool, tables: store.tables, mode: cfg.mode.kind }), internals: { store, queue, registry } }
 }
 
 

@@ -37,6 +37,13 @@ export interface StepQueue {
    * hands it to another worker (BullMQ's lockDuration and stalledInterval; default 30 s).
    */
   startWorker(processor: (job: StepJobData) => Promise<void>, concurrency: number, options?: { lockMs?: number }): Promise<void>
+  /**
+   * Makes the jobs of these steps runnable now: a delayed job is promoted, a missing one added
+   * (the testing kit, as its virtual clock reaches the steps' due times).
+   */
+  promote(jobs: Omit<StepJob, 'delayMs'>[]): Promise<void>
+  /** How many jobs wait for a worker or are being worked on (delayed ones not counted). */
+  countUnfinished(): Promise<number>
   /** Stops fetching new jobs; waits for active ones unless `force`. */
   stopWorker(force: boolean): Promise<void>
   close(): Promise<void>
@@ -160,6 +167,22 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
     async remove(jobs) {
       const q = await getQueue()
       await Promise.all(jobs.map((job) => q.remove(stepJobId(job)).catch(() => 0)))
+    },
+    async promote(jobs) {
+      if (jobs.length === 0) return
+      const q = await getQueue()
+      const missing: StepJob[] = []
+      for (const job of jobs) {
+        const found = await q.getJob(stepJobId(job))
+        if (!found) missing.push(job)
+        // A job no longer delayed (taken by a worker, promoted meanwhile) refuses: the claim decides.
+        else await found.promote().catch(() => undefined)
+      }
+      if (missing.length > 0) await q.addBulk(missing.map(single))
+    },
+    async countUnfinished() {
+      const counts = await (await getQueue()).getJobCounts('waiting', 'prioritized', 'active')
+      return Object.values(counts).reduce((sum, n) => sum + n, 0)
     },
     async startWorker(processor, concurrency, workerOptions = {}) {
       if (worker) return

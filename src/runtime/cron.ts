@@ -20,6 +20,8 @@ export interface CronDeps {
   logger: EngineLogger
   misfire: CronMisfirePolicy
   misfireGraceMs: number
+  /** The clock ticks are judged late by; default the system clock (the testing kit's is virtual). */
+  now?: () => number
   telemetry: Telemetry
 }
 
@@ -31,7 +33,7 @@ export interface CronDeps {
 export async function fireTick(deps: CronDeps, tick: CronTick): Promise<void> {
   const def = await deps.store.definitions.get(tick.definitionId)
   if (!def || !def.isEnabled || !def.cronExpression) return
-  const lateBy = Date.now() - tick.scheduledAt.getTime()
+  const lateBy = (deps.now ?? Date.now)() - tick.scheduledAt.getTime()
   if (deps.misfire === 'skip' && lateBy > deps.misfireGraceMs) {
     deps.logger.info({ definitionId: def.id, scheduledAt: tick.scheduledAt }, 'pulse-engine: skipped a late cron tick (misfire policy "skip")')
     return

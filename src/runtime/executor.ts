@@ -27,6 +27,8 @@ export interface ExecutorDeps {
   /** Largest step output (`data`) recorded, in bytes of JSON. */
   maxOutputBytes: number
   emit: EngineEmit
+  /** What handlers' ctx.now() returns; default the system clock. */
+  now?: () => Date
   /** A run ended (completed, failed, canceled); flow control gives its slot to the next held run. */
   onRunEnded?: (run: RunRecord) => void
   telemetry: Telemetry
@@ -55,6 +57,8 @@ export interface Executor {
 
 export type { LocalStart } from './local-starts.js'
 
+const systemNow = () => new Date()
+
 /** How many steps one job may run back to back before the chain goes through the queue again. */
 const MAX_INLINE_STEPS = 100
 
@@ -68,7 +72,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   // Set when stop() begins: no step is claimed in this process from then on.
   let draining = false
   const isDraining = () => draining
-  const handlers = createHandlerRunner({ store, emit: deps.emit, leaseMs: deps.leaseMs })
+  const handlers = createHandlerRunner({ store, emit: deps.emit, leaseMs: deps.leaseMs, now: deps.now ?? systemNow })
   const claimer = createStepClaimer({ store, leaseMs: deps.leaseMs })
   const { telemetry, onRunEnded } = deps
   const committer = createTransitionCommitter({ store, queue, hooks, logger, telemetry, onRunEnded })

@@ -5,6 +5,8 @@ import { handlerEmit, type EngineEmit } from './handler-emit.js'
 export interface ContextDeps {
   store: Store
   emit: EngineEmit
+  /** ctx.now(): one function for every handler of the engine. */
+  now: () => Date
 }
 
 /**
@@ -42,6 +44,7 @@ export function buildContext(
     debounced: run.debounced ?? [trigger.id],
     emit: handlerEmit(deps.emit, run.tenantId, { runId: run.id, stepPath: step.path, traceParent }),
     log,
+    now: deps.now,
     get signal() {
       return signal()
     },

@@ -32,7 +32,7 @@ export interface RunningHandler {
  * steps taken over by another worker. Most handlers finish long before their first beat, so the
  * common step sets up no timer and, unless the handler reads `ctx.signal`, no AbortController.
  */
-export function createHandlerRunner(deps: { store: Store; emit: EngineEmit; leaseMs: number }) {
+export function createHandlerRunner(deps: { store: Store; emit: EngineEmit; leaseMs: number; now: () => Date }) {
   const running = new Map<string, RunningHandler>()
   // Aborted handler calls that have not returned yet: the step has moved on without them, but
   // shutdown gives them a moment to finish their own cleanup before the process closes its pools.
@@ -91,7 +91,7 @@ export function createHandlerRunner(deps: { store: Store; emit: EngineEmit; leas
     running.set(step.id, entry)
     // Sub-second intervals only when the lease is that short (tests); the check itself is cheap.
     beating ??= setInterval(beat, Math.max(100, Math.floor(beatEveryMs / 2))).unref()
-    const { ctx, pendingLogs } = buildContext({ store: deps.store, emit: deps.emit }, claim, def, signal, watch?.parent)
+    const { ctx, pendingLogs } = buildContext({ store: deps.store, emit: deps.emit, now: deps.now }, claim, def, signal, watch?.parent)
     const timeout = def.timeoutMs ? setTimeout(() => entry.abort(new AbortReason('timeout', `timed out after ${def.timeoutMs} ms`)), def.timeoutMs) : undefined
     const invoked = Promise.resolve()
       .then(() => call(ctx))

@@ -71,6 +71,29 @@ await engine.stop()
     expect(JSON.parse(stdout.trim())).toEqual({ mode: 'embedded', status: 'completed' })
   }, 90_000)
 
+  it('tests a workflow with pulse-engine/testing from ESM and CommonJS: a 3-day delay passes on the virtual clock', async () => {
+    const body = (imports: string) => `${imports}
+const signup = trigger('user.signed_up', { source: 'app' })
+const wf = workflow('nudge').on(signup).delay('3d').do('nudge', (ctx) => ({ success: true, data: { at: ctx.now().toISOString() } }))
+async function main() {
+  const t = await createTestEngine({ workflows: [wf], now: '2026-01-01T00:00:00.000Z' })
+  const { runs } = await t.emit(signup, { payload: {} })
+  await t.advance('3d')
+  const report = await t.run(runs[0].runId)
+  assertRunStatus(report, 'completed')
+  console.log(JSON.stringify(report.output('nudge')))
+  await t.stop()
+}
+main()
+`
+    await writeFile(join(project, 'kit.mjs'), body(`import { trigger, workflow } from 'pulse-engine'\nimport { assertRunStatus, createTestEngine } from 'pulse-engine/testing'`))
+    await writeFile(join(project, 'kit.cjs'), body(`const { trigger, workflow } = require('pulse-engine')\nconst { assertRunStatus, createTestEngine } = require('pulse-engine/testing')`))
+    for (const file of ['kit.mjs', 'kit.cjs']) {
+      const { stdout } = await exec(process.execPath, [file], { cwd: project, timeout: 60_000 })
+      expect(JSON.parse(stdout.trim()), file).toEqual({ at: '2026-01-04T00:00:00.000Z' })
+    }
+  }, 150_000)
+
   it.skipIf(servicesMissing())('runs a workflow through the CommonJS entry in postgres and redis modes', async () => {
     await writeFile(
       join(project, 'server.cjs'),
@@ -204,10 +227,28 @@ void spec
       body(`import { z } from 'zod'\nimport { createEngine, trigger, workflow } from 'pulse-engine'\nimport type { Engine, WorkflowSpec } from 'pulse-engine'`),
     )
     await writeFile(
+      join(project, 'types-testing.mts'),
+      `import { trigger, workflow } from 'pulse-engine'
+import { createTestEngine, type RunReport, type TestEngine } from 'pulse-engine/testing'
+const signup = trigger('user.signed_up', { source: 'app', payload: z.object({ email: z.string() }) })
+const wf = workflow('nudge').on(signup).do('nudge', (ctx) => ({ success: true, data: { at: ctx.now().toISOString() } }))
+export async function check(): Promise<RunReport> {
+  const t: TestEngine = await createTestEngine({ workflows: [wf] })
+  t.mock('nudge', () => ({ success: true }))
+  const { runs } = await t.emit(signup, { payload: { email: 'ada@example.com' } })
+  // @ts-expect-error the payload is typed by the trigger
+  await t.emit(signup, { payload: { mail: 'ada@example.com' } })
+  await t.advance('1h30m')
+  return t.run(runs[0]!.runId)
+}
+import { z } from 'zod'
+`,
+    )
+    await writeFile(
       join(project, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: false, types: [] },
-        files: ['types-esm.mts', 'types-cjs.cts'],
+        files: ['types-esm.mts', 'types-cjs.cts', 'types-testing.mts'],
       }),
     )
     const result = await exec(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project }).catch((err: { stdout: string }) => err)
