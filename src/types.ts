@@ -1,5 +1,5 @@
 import type { CancelOn, FlowControl, StepType, WorkflowSpec, WorkflowStep } from './definition/types.js'
-import type { PayloadInputOf, TriggerDef } from './dsl/trigger.js'
+import type { TriggerDef } from './dsl/trigger.js'
 
 export type {
   CancelOn,
@@ -339,7 +339,7 @@ export interface HandlerEmitInput<TPayload> {
  * ```
  */
 export interface HandlerEmit {
-  <T extends TriggerDef<string, unknown, unknown>>(trigger: T, input: HandlerEmitInput<PayloadInputOf<T>>): Promise<EmitResult>
+  <I>(trigger: TriggerDef<string, unknown, I>, input: NoInfer<HandlerEmitInput<I>>): Promise<EmitResult>
   (input: TriggerInput): Promise<EmitResult>
 }
 

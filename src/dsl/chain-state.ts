@@ -150,8 +150,12 @@ export interface AddParallel<S extends ChainState, Out, Names extends string> {
   gated: S['gated']
 }
 
-/** `unknown` when every branch has a step (`Empty` is the union of their {@link NoSteps}), else an error. */
-export type BranchesHaveSteps<Empty extends boolean> = true extends Empty
+/**
+ * `unknown` when every branch has a step (`HasSteps` is the union of their ends' `hasSteps`;
+ * `never` while the ends are not inferred yet), else an error. One conditional for all branches:
+ * a conditional per branch cost the compiler a hundred instantiations per parallel step.
+ */
+export type BranchesHaveSteps<HasSteps> = false extends HasSteps
   ? DslTypeError<'every branch needs at least one step: (b) => b.do(...)'>
   : unknown
 

@@ -46,8 +46,6 @@ export type BranchFn<S extends ChainState, Names extends string, R extends AnyBr
 /** The final state of a branch function's builder. */
 type EndOf<R> = R extends BranchBuilder<infer E extends ChainState> ? E : never
 
-/** `true` when a branch ended without a step; `false` also while its end is not inferred yet. */
-type NoSteps<R> = R extends BranchBuilder<infer E extends ChainState> ? ([E['hasSteps']] extends [false] ? true : false) : false
 
 /** A branch of a parallel step given as a list (more than four branches). */
 type ListedBranchFn<S extends ChainState, N extends string> = BranchFn<S, AddName<S['names'], N>>
@@ -172,18 +170,18 @@ export interface StepMethods<K extends BuilderKind, S extends ChainState> {
   // ones before it used, so a reused name is caught where it is reused, and the outputs merge
   // into one intersection, with no check of the whole list of branches afterwards.
   parallel<N extends string, R1 extends AnyBranch, R2 extends AnyBranch>(
-    name: UniqueName<N, S['names']> & NoInfer<BranchesHaveSteps<NoSteps<R1> | NoSteps<R2>>>,
+    name: UniqueName<N, S['names']> & NoInfer<BranchesHaveSteps<EndOf<R1>['hasSteps'] | EndOf<R2>['hasSteps']>>,
     first: BranchFn<S, AddName<S['names'], N>, R1>,
     second: BranchFn<S, EndOf<R1>['names'], R2>,
   ): Next<K, AddParallel<S, EndOf<R1>['out'] & EndOf<R2>['out'], EndOf<R2>['names']>>
   parallel<N extends string, R1 extends AnyBranch, R2 extends AnyBranch, R3 extends AnyBranch>(
-    name: UniqueName<N, S['names']> & NoInfer<BranchesHaveSteps<NoSteps<R1> | NoSteps<R2> | NoSteps<R3>>>,
+    name: UniqueName<N, S['names']> & NoInfer<BranchesHaveSteps<EndOf<R1>['hasSteps'] | EndOf<R2>['hasSteps'] | EndOf<R3>['hasSteps']>>,
     first: BranchFn<S, AddName<S['names'], N>, R1>,
     second: BranchFn<S, EndOf<R1>['names'], R2>,
     third: BranchFn<S, EndOf<R2>['names'], R3>,
   ): Next<K, AddParallel<S, EndOf<R1>['out'] & EndOf<R2>['out'] & EndOf<R3>['out'], EndOf<R3>['names']>>
   parallel<N extends string, R1 extends AnyBranch, R2 extends AnyBranch, R3 extends AnyBranch, R4 extends AnyBranch>(
-    name: UniqueName<N, S['names']> & NoInfer<BranchesHaveSteps<NoSteps<R1> | NoSteps<R2> | NoSteps<R3> | NoSteps<R4>>>,
+    name: UniqueName<N, S['names']> & NoInfer<BranchesHaveSteps<EndOf<R1>['hasSteps'] | EndOf<R2>['hasSteps'] | EndOf<R3>['hasSteps'] | EndOf<R4>['hasSteps']>>,
     first: BranchFn<S, AddName<S['names'], N>, R1>,
     second: BranchFn<S, EndOf<R1>['names'], R2>,
     third: BranchFn<S, EndOf<R2>['names'], R3>,

@@ -138,12 +138,21 @@ type PlainJsonObject<T> = T extends { _zod: { def: { type: 'object'; shape: infe
   : false
 
 /**
+ * What `trigger()` reads of a payload schema: every zod 4 schema has it. Checking a schema
+ * against this instead of zod's `$ZodType` spares the compiler comparing the whole schema class
+ * for each trigger.
+ */
+export interface SchemaTypes {
+  readonly _zod: { readonly output: unknown; readonly input: unknown }
+}
+
+/**
  * Payloads are stored as JSON and parsed again on replay, so a schema's output must be a JSON
  * object and valid input to the schema again. Transforms (string to number), non-JSON values
  * (`z.date()`, `z.bigint()`) and schemas of something else than an object (`z.string()`) break
  * that and are rejected here; `.default()` and `z.coerce` are fine.
  */
-export type JsonRoundTrip<S extends z.core.$ZodType> = PlainJsonObject<S> extends true
+export type JsonRoundTrip<S extends SchemaTypes> = PlainJsonObject<S> extends true
   ? unknown
   : S['_zod']['output'] extends JsonObject
     ? S['_zod']['output'] extends S['_zod']['input']
@@ -167,10 +176,10 @@ export type JsonRoundTrip<S extends z.core.$ZodType> = PlainJsonObject<S> extend
  * })
  * ```
  */
-// S is constrained on the bare $ZodType and the payload types read from S['_zod'] directly:
-// checking a schema against $ZodType<JsonObject> and going through z.output / z.input cost the
-// compiler more than JsonRoundTrip's own check that the output is an object.
-export function trigger<const TType extends string, S extends z.core.$ZodType>(
+// S is constrained on the two types it is read for, and they are read from S['_zod'] directly:
+// checking a schema against $ZodType (the whole zod class) or going through z.output / z.input
+// cost the compiler more, per trigger, than JsonRoundTrip's own check that the output is an object.
+export function trigger<const TType extends string, S extends SchemaTypes>(
   type: TType,
   options: TriggerOptions & { payload: S & JsonRoundTrip<S> },
 ): Trigger<TType, S['_zod']['output'], S['_zod']['input']>

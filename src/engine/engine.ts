@@ -1,6 +1,6 @@
 import type { SyncOptions } from '../runtime/sync-workflows.js'
 import type { z } from 'zod'
-import type { AnyWorkflow, PayloadInputOf, TriggerDef } from '../dsl/index.js'
+import type { AnyWorkflow, TriggerDef } from '../dsl/index.js'
 import type { RedisPolicyReport } from '../queue/redis-policy.js'
 import type { SyncPlan } from '../runtime/sync.js'
 import type { VerifyOptions, VerifyReport } from '../runtime/verify.js'
@@ -113,7 +113,7 @@ export interface TenantEngine {
   readonly tenantId: string
   /** Emits a signal for this tenant; a `tenantId` in the input must be this tenant's or be left out. */
   emit(input: Omit<TriggerInput, 'tenantId'> & { tenantId?: string }): Promise<EmitResult>
-  emit<T extends TriggerDef<string, unknown, unknown>>(trigger: T, input: Omit<TypedEmitInput<PayloadInputOf<T>>, 'tenantId'> & { tenantId?: string }): Promise<EmitResult>
+  emit<I>(trigger: TriggerDef<string, unknown, I>, input: NoInfer<Omit<TypedEmitInput<I>, 'tenantId'> & { tenantId?: string }>): Promise<EmitResult>
   createWorkflow(definition: Omit<CreateWorkflowInput, 'tenantId'> & { tenantId?: string }): Promise<WorkflowDefinition>
   sync(options: Omit<SyncOptions, 'tenantId'> & { tenantId?: string }): Promise<SyncPlan>
   enableWorkflow(definitionId: string): Promise<void>
@@ -235,7 +235,9 @@ export interface Engine {
    * ```
    */
   emit(input: TriggerInput): Promise<EmitResult>
-  emit<T extends TriggerDef<string, unknown, unknown>>(trigger: T, input: TypedEmitInput<PayloadInputOf<T>>): Promise<EmitResult>
+  // The input type is read off the trigger's own type argument, not through PayloadInputOf (a
+  // conditional type per call), and not inferred from the payload written, which must not widen it.
+  emit<I>(trigger: TriggerDef<string, unknown, I>, input: NoInfer<TypedEmitInput<I>>): Promise<EmitResult>
 
   /**
    * A run with its status, context (the outputs of its steps so far) and definition snapshot, or
