@@ -192,7 +192,7 @@ describe.skipIf(missing !== undefined)('postgres: signals, workflows, enable/dis
     ])
     expect(Object.keys(runs[0]!).sort()).toEqual(
       [
-        'id', 'workflowKey', 'workflowName', 'workflowVersion', 'definitionId', 'tenantId', 'triggerId', 'status', 'currentStep', 'isReplay',
+        'id', 'workflowKey', 'workflowName', 'workflowVersion', 'definitionId', 'tenantId', 'triggerId', 'status', 'heldBy', 'currentStep', 'isReplay',
         'errorMessage', 'cancelReason', 'createdAt', 'startedAt', 'completedAt', 'failedAt', 'canceledAt', 'updatedAt',
       ].sort(),
     )
