@@ -50,13 +50,13 @@ export interface StepQueue {
 }
 
 /** A job is one step, or several due steps that one worker slot takes one after another. */
-type QueuedData = StepJobData | { bundle: (StepJobData & { fence: number })[] }
+type QueuedData = StepJobData | { bundle: (StepJobData & { fence: number; priority?: number })[] }
 
 /** Most steps one job carries. */
 const MAX_BUNDLE = 10
 
 /** How long a bundle may hold its slot before handing its remaining steps back as single jobs. */
-const BUNDLE_BUDGET_MS = 1000
+const BUNDLE_BUDGET_MS = 200
 
 /**
  * How many due steps share one job. A burst much larger than this process's worker slots would
@@ -136,7 +136,8 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
         }
         entries.push({
           name: 'steps',
-          data: { bundle: part.map((job) => ({ stepRunId: job.stepRunId, runId: job.runId, tenantId: job.tenantId, fence: job.fence })) },
+          // Each step keeps its priority, so the ones a bundle hands back keep their place (see runBundle).
+          data: { bundle: part.map((job) => ({ stepRunId: job.stepRunId, runId: job.runId, tenantId: job.tenantId, fence: job.fence, ...(job.priority ? { priority: job.priority } : {}) })) },
           // A fresh step is enqueued once, so a bundle needs no deduplication: only a unique id.
           opts: { jobId: `bundle-${randomUUID()}`, ...(part[0]!.priority ? { priority: part[0]!.priority } : {}) },
         })
@@ -186,7 +187,7 @@ export function createStepQueue(options: { backend: BackendSource; queuePrefix: 
     },
     async startWorker(processor, concurrency, workerOptions = {}) {
       if (worker) return
-      const runBundle = async (bundle: (StepJobData & { fence: number })[]) => {
+      const runBundle = async (bundle: (StepJobData & { fence: number; priority?: number })[]) => {
         const started = Date.now()
         for (let i = 0; i < bundle.length; i++) {
           // A bundle must not keep its later steps waiting behind slow handlers, nor take them
