@@ -56,7 +56,7 @@ type QueuedData = StepJobData | { bundle: (StepJobData & { fence: number; priori
 const MAX_BUNDLE = 10
 
 /** How long a bundle may hold its slot before handing its remaining steps back as single jobs. */
-const BUNDLE_BUDGET_MS = 200
+const BUNDLE_BUDGET_MS = 1000
 
 /**
  * How many due steps share one job. A burst much larger than this process's worker slots would
