@@ -43,5 +43,5 @@ export interface DashboardHandler {
  * searches the public API does not offer, read-only queries of its tables.
  */
 export type DashboardEngine = Pick<Engine, 'getRun' | 'getTrigger'> & {
-  forTenant(tenantId: string): Pick<TenantEngine, 'getRunSteps' | 'getRunLogs' | 'getRunsByTrigger' | 'retryRun' | 'cancelRun' | 'replay'>
+  forTenant(tenantId: string): Pick<TenantEngine, 'getRun' | 'getRunSteps' | 'getRunLogs' | 'getRunsByTrigger' | 'retryRun' | 'cancelRun' | 'replay'>
 }

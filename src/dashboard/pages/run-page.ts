@@ -15,11 +15,13 @@ ${Object.entries(fields).map(([k, v]) => html`<input type="hidden" name="${k}" v
 }
 
 /** One run: what it is waiting for, its timeline, steps with their outputs, logs, and the buttons that operate it. */
-export async function runPage(ctx: PageContext, run: WorkflowRun, notice?: string): Promise<Html> {
+export async function runPage(ctx: PageContext, found: WorkflowRun, notice?: string): Promise<Html> {
   const { base } = ctx
-  const scoped = ctx.engine.forTenant(run.tenantId)
-  // Read before the rest, so a change made while the page is built still reaches it live.
-  const version = versionOf(await ctx.runs.runFingerprint(run.id, [run.tenantId]))
+  const scoped = ctx.engine.forTenant(found.tenantId)
+  // Read before the rest, the run itself included, so a change made while the page is built
+  // (a retried run completing between the caller's read and this one) still reaches it live.
+  const version = versionOf(await ctx.runs.runFingerprint(found.id, [found.tenantId]))
+  const run = (await scoped.getRun(found.id)) ?? found
   const [steps, logs, waits, trigger] = await Promise.all([
     scoped.getRunSteps(run.id),
     scoped.getRunLogs(run.id),
