@@ -50,7 +50,8 @@ describe.each(modes)('the dashboard over HTTP (%s mode)', (mode) => {
   })
 
   it('lists only the tenants the viewer may see, with counts per status', async () => {
-    const acme = await text(get('/runs'))
+    // Counted within `orders`: the seeded nightly cron starts a run of its own when a test runs at 02:00 UTC.
+    const acme = await text(get('/runs?workflow=orders'))
     expect(acme).toContain(seeded.failed.acme.id)
     expect(acme).not.toContain(seeded.failed.globex.id)
     expect(acme).toMatch(/data-count="failed">1</)
