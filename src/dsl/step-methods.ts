@@ -1,5 +1,5 @@
 import type { HandlerContext, JsonObject } from '../types.js'
-import type { ActionDef, ActionHandlerResult, NoData } from './action.js'
+import type { ActionDef, ActionHandlerResult, DataOf } from './action.js'
 import type { BranchBuilder, AnyBranch } from './branch-builder.js'
 import type {
   ActionStepOptions,
@@ -73,11 +73,11 @@ export interface StepMethods<K extends BuilderKind, S extends ChainState> {
    * }, { replaySafe: false })
    * ```
    */
-  do<N extends string, D extends JsonObject = NoData>(
+  do<N extends string, R extends ActionHandlerResult>(
     name: UniqueName<N, S['names']>,
-    handler: (ctx: HandlerContext<S['payload'], Simplify<S['steps']>, S['config']>) => ActionHandlerResult<D>,
+    handler: (ctx: HandlerContext<S['payload'], Simplify<S['steps']>, S['config']>) => R,
     options?: InlineActionStepOptions,
-  ): Next<K, AddAction<S, N, D>>
+  ): Next<K, AddAction<S, N, DataOf<R>>>
   /**
    * Runs an action declared with `action()` or `trigger.action()`. Its output becomes
    * `ctx.steps[name]` for the steps after it.
