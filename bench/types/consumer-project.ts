@@ -101,14 +101,17 @@ export default defineConfig({ workflows: [${workflows}], tenants: ['workspace_1'
 `
 }
 
+/** A stand-in for pulse-engine's types with no checks at all: the floor of any typed builder (see its header). */
+export const FLOOR_LIBRARY = join(root, 'bench/types/floor')
+
 /**
  * Writes a project of `count` workflows into `dir` (which must exist and be empty) and links
- * `pulse-engine` and `zod` into its node_modules.
+ * `pulse-engine` (this repository, or `library` in its place) and `zod` into its node_modules.
  */
-export async function writeConsumerProject(dir: string, count: number): Promise<void> {
+export async function writeConsumerProject(dir: string, count: number, library = root): Promise<void> {
   await mkdir(join(dir, 'workflows'), { recursive: true })
   await mkdir(join(dir, 'node_modules'), { recursive: true })
-  await symlink(root, join(dir, 'node_modules/pulse-engine'), 'dir')
+  await symlink(library, join(dir, 'node_modules/pulse-engine'), 'dir')
   await symlink(join(root, 'node_modules/zod'), join(dir, 'node_modules/zod'), 'dir')
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'type-perf-consumer', private: true, type: 'module' }))
   await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: consumerCompilerOptions, include: ['*.ts', 'workflows/*.ts'] }, null, 2))
