@@ -23,6 +23,8 @@ export default defineConfig([
     clean: true,
     target: 'node20',
     splitting: true,
+    // The testing kit reads import.meta.url (template-cache.ts), which the CommonJS build needs shimmed.
+    shims: true,
   },
   {
     // Its own entry point, so an application that does not mount the dashboard never loads Hono.

@@ -1,11 +1,14 @@
 /**
  * Tests of the incident workflow (examples/incident.ts) with pulse-engine/testing.
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import { assertRunStatus, assertTimeline, createTestEngine, type TestEngine } from 'pulse-engine/testing'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { assertRunStatus, assertTimeline, createTestEngine, prepareTestDatabase, type TestEngine } from 'pulse-engine/testing'
 import { createIncident, heartbeatMissed, incident, stillDown } from './incident.js'
 
 const missed = { resourceId: 'api', environment: 'production', payload: { lastSeenAt: '2026-05-01T08:59:00.000Z' } }
+
+// The template database, built (or loaded) before the first test rather than inside its timeout.
+beforeAll(() => prepareTestDatabase(), 60_000)
 
 describe('incident on missed heartbeat', () => {
   let t: TestEngine

@@ -2,9 +2,12 @@
  * Tests of the trial-expiration workflow with pulse-engine/testing: the real engine, its three-day
  * delay passed on a virtual clock, in well under a second and without mocking the engine.
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import { assertRunStatus, assertStepStatus, assertTimeline, createTestEngine, type TestEngine } from 'pulse-engine/testing'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { assertRunStatus, assertStepStatus, assertTimeline, createTestEngine, prepareTestDatabase, type TestEngine } from 'pulse-engine/testing'
 import { downgrade, trialExpiration, trialExpiring } from './trial-expiration.js'
+
+// The template database, built (or loaded) before the first test rather than inside its timeout.
+beforeAll(() => prepareTestDatabase(), 60_000)
 
 describe('trial expiration', () => {
   let t: TestEngine

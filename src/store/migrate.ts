@@ -32,6 +32,11 @@ const MIGRATIONS: readonly Migration[] = [
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0
 
+/** Every migration's SQL for one set of tables, in order: what a migrated database was built from. */
+export function migrationsSql(t: Tables): string {
+  return MIGRATIONS.map((m) => `-- ${m.version} ${m.name}\n${m.sql(t)}`).join('\n')
+}
+
 /**
  * Brings the schema for one table prefix up to date. Several processes may call this at once:
  * a transaction-scoped advisory lock per prefix lets one of them apply the migrations while the

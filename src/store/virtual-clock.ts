@@ -27,9 +27,8 @@ export function virtualClockSearchPath(otherSchemas: string[]): string {
   return [VIRTUAL_CLOCK_SCHEMA, 'pg_catalog', ...otherSchemas].map((s) => `"${s}"`).join(', ')
 }
 
-/** Creates the clock's schema, its offset row and its two functions. Idempotent. */
-export async function installVirtualClock(q: Queryable): Promise<void> {
-  await q.query(`
+/** The SQL that creates the clock's schema, its offset row and its two functions; idempotent. */
+export const VIRTUAL_CLOCK_SQL = `
     CREATE SCHEMA IF NOT EXISTS ${VIRTUAL_CLOCK_SCHEMA};
     CREATE TABLE IF NOT EXISTS ${VIRTUAL_CLOCK_SCHEMA}.clock (one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one), at TIMESTAMPTZ, base BIGINT);
     INSERT INTO ${VIRTUAL_CLOCK_SCHEMA}.clock (at) VALUES (NULL) ON CONFLICT DO NOTHING;
@@ -39,7 +38,11 @@ export async function installVirtualClock(q: Queryable): Promise<void> {
     CREATE OR REPLACE FUNCTION ${VIRTUAL_CLOCK_SCHEMA}.clock_timestamp() RETURNS timestamptz LANGUAGE sql VOLATILE
       AS $$ SELECT CASE WHEN at IS NULL THEN pg_catalog.clock_timestamp() ELSE at + (pg_catalog.txid_current() - base) * interval '1 microsecond' END
             FROM ${VIRTUAL_CLOCK_SCHEMA}.clock $$;
-  `)
+  `
+
+/** Creates the clock's schema, its offset row and its two functions. Idempotent. */
+export async function installVirtualClock(q: Queryable): Promise<void> {
+  await q.query(VIRTUAL_CLOCK_SQL)
 }
 
 /** Sets the virtual clock to `at` (to the microsecond; transactions after this one tick on from there). */

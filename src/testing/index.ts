@@ -1,4 +1,5 @@
 export { createTestEngine, type TestEngine, type TestEngineOptions } from './test-engine.js'
+export { prepareTestDatabase } from './template-database.js'
 export { assertRunStatus, assertStepStatus, assertTimeline } from './assertions.js'
 export type { RunReport } from './run-report.js'
 export type { HandlerRef, MockHandler } from './handler-overrides.js'

@@ -1,7 +1,8 @@
 import { PGlite } from '@electric-sql/pglite'
 import { serveEmbeddedDatabase, type EmbeddedDatabase } from '../embedded/embedded-database.js'
 import { createEngineWith } from '../engine/create-engine.js'
-import { installVirtualClock, virtualClockSearchPath } from '../store/index.js'
+import { installVirtualClock, LATEST_SCHEMA_VERSION, schemaVersion, tablesFor, virtualClockSearchPath } from '../store/index.js'
+import { templateCache } from './template-cache.js'
 import type { EngineLogger } from '../types.js'
 
 /** BullMQ's schema in the test databases (the engine's default). */
@@ -35,6 +36,13 @@ function templateDatabase(): Promise<Template> {
 }
 
 async function buildTemplate(): Promise<Template> {
+  const cache = templateCache()
+  const cached = await cache?.read()
+  if (cached) {
+    const loaded = await loadTemplate(cached)
+    if (loaded) return { image: cached, first: loaded }
+    await cache?.forget()
+  }
   const db = await PGlite.create()
   const served = await serveEmbeddedDatabase(db, { queueSchema: QUEUE_SCHEMA, searchPath: SEARCH_PATH })
   try {
@@ -45,11 +53,41 @@ async function buildTemplate(): Promise<Template> {
     // start() opens the step queue and its worker, which create BullMQ's tables; stop() closes them.
     await engine.start()
     await engine.stop()
-    return { image: await db.dumpDataDir('none'), first: served }
+    const image = await db.dumpDataDir('none')
+    await cache?.write(image)
+    return { image, first: served }
   } catch (err) {
     await served.close()
     throw err
   }
+}
+
+/**
+ * Builds the template database now (or loads it from the disk cache, see template-cache.ts), so
+ * the first test of a process does not pay for it inside its own timeout: the first build is
+ * PGlite creating a database and every migration, several seconds, more than the 5 s a test
+ * gets by default in vitest and jest. Later calls return at once.
+ *
+ * @example
+ * ```ts
+ * beforeAll(() => prepareTestDatabase(), 60_000)
+ * ```
+ */
+export async function prepareTestDatabase(): Promise<void> {
+  await templateDatabase()
+}
+
+/** The template from a cached image, or undefined when the image does not load or is not a whole one. */
+async function loadTemplate(image: Blob): Promise<EmbeddedDatabase | undefined> {
+  let served: EmbeddedDatabase | undefined
+  try {
+    served = await serveEmbeddedDatabase(await PGlite.create({ loadDataDir: image }), { queueSchema: QUEUE_SCHEMA, searchPath: SEARCH_PATH })
+    if ((await schemaVersion(served.pool, tablesFor('pulse_'))) === LATEST_SCHEMA_VERSION) return served
+  } catch {
+    // A damaged image: built again by the caller.
+  }
+  await served?.close().catch(() => undefined)
+  return undefined
 }
 
 /** A new in-memory database, a copy of the template, served like the embedded mode's own. */
