@@ -158,8 +158,12 @@ export interface WorkflowRun {
   tenantId: string
   triggerId: string
   status: WorkflowStatus
-  /** Set while the run (pending) waits for its workflow's concurrency limit to give it a slot. */
-  heldBy?: 'concurrency'
+  /**
+   * Set while flow control holds the run (pending) back: its workflow's concurrency limit (until
+   * a slot frees), its throttle (until its allotted start) or its debounce (until the quiet period
+   * after the last signal ends).
+   */
+  heldBy?: 'concurrency' | 'throttle' | 'debounce'
   /** Outputs of completed actions, keyed by step name. */
   context: JsonObject
   currentStepIndex: number

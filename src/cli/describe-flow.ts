@@ -1,4 +1,4 @@
-import type { FlowControl } from '../index.js'
+import type { FlowControl, SkippedStartInfo, WorkflowRun } from '../index.js'
 import { formatDuration } from './format.js'
 
 const per = (key: string | undefined) => (key ? ` per ${key}` : ' per tenant')
@@ -18,4 +18,20 @@ export function describeFlow(flow: FlowControl): string {
   }
   if (flow.priority !== undefined) parts.push(`priority ${flow.priority}`)
   return parts.join('; ')
+}
+
+/** What holds a pending run back, in words, as `pulse run` and `pulse runs` show it. */
+export function describeHold(heldBy: NonNullable<WorkflowRun['heldBy']>): string {
+  return heldBy === 'concurrency' ? 'waits for a concurrency slot' : `held by its ${heldBy}`
+}
+
+const SKIP_REASONS: Record<SkippedStartInfo['reason'], string> = {
+  rate_limited: 'over its rate limit',
+  concurrency_skip: 'no free concurrency slot (mode skip)',
+  debounced: 'debounced into',
+}
+
+/** Why a signal started no run of a workflow: `no run of orders: debounced into run_…`. */
+export function describeSkip(skip: SkippedStartInfo, bold: (text: string) => string): string {
+  return `no run of ${skip.workflowKey ?? skip.definitionId}: ${SKIP_REASONS[skip.reason]}${skip.runId ? ` ${bold(skip.runId)}` : ''}`
 }

@@ -19,7 +19,7 @@ export interface RunJson {
   triggerId: string
   status: WorkflowRun['status']
   /** Set while the run waits for a concurrency slot. */
-  heldBy: 'concurrency' | null
+  heldBy: 'concurrency' | 'throttle' | 'debounce' | null
   /** The top-level step the run is at: its index from 0, its name, and how many there are. */
   currentStep: { index: number; name: string | null; total: number }
   isReplay: boolean
@@ -70,6 +70,8 @@ export interface SignalJson {
   createdAt: string
   /** The runs the signal started (replays included), oldest first. */
   runs: RunJson[]
+  /** The workflows it matched but started no run of, and why (a debounce, a rate limit, a full concurrency limit). */
+  skipped: EmitResult['skipped']
 }
 
 /**
@@ -82,7 +84,6 @@ export interface EmitJson extends SignalJson {
   deduplicated: boolean
   resolvedWaits: { runId: string; stepName: string }[]
   canceledRuns: { runId: string; workflowKey: string | null }[]
-  skipped: EmitResult['skipped']
 }
 
 export interface WorkflowJson {
@@ -171,7 +172,7 @@ export function stepJson(step: WorkflowStepRun): StepJson {
   }
 }
 
-export function signalJson(signal: TriggerEnvelope, runs: WorkflowRun[]): SignalJson {
+export function signalJson(signal: TriggerEnvelope, runs: WorkflowRun[], skipped: EmitResult['skipped'] = []): SignalJson {
   return {
     id: signal.id,
     tenantId: signal.tenantId,
@@ -183,11 +184,12 @@ export function signalJson(signal: TriggerEnvelope, runs: WorkflowRun[]): Signal
     payload: signal.payload,
     createdAt: isoNow(signal.createdAt),
     runs: runs.map(runJson),
+    skipped,
   }
 }
 
 export function emitJson(result: EmitResult, runs: WorkflowRun[]): EmitJson {
-  return { ...signalJson(result, runs), deduplicated: result.deduplicated, resolvedWaits: result.resolvedWaits, canceledRuns: result.canceledRuns, skipped: result.skipped }
+  return { ...signalJson(result, runs, result.skipped), deduplicated: result.deduplicated, resolvedWaits: result.resolvedWaits, canceledRuns: result.canceledRuns }
 }
 
 export function workflowJson(def: WorkflowDefinition, options: { now?: Date; ticks?: number } = {}): WorkflowJson {

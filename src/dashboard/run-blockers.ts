@@ -6,7 +6,7 @@ export type RunWait = Pick<WaitRecord, 'stepRunId' | 'signalTypes' | 'match' | '
 
 /** One reason a run is where it is: what it waits for, and until when. */
 export interface Blocker {
-  kind: 'finished' | 'failed' | 'delay' | 'signal' | 'queued' | 'running' | 'canceled' | 'slot'
+  kind: 'finished' | 'failed' | 'delay' | 'signal' | 'queued' | 'running' | 'canceled' | 'slot' | 'throttle' | 'debounce'
   text: string
 }
 
@@ -27,6 +27,15 @@ export function runBlockers(run: WorkflowRun, steps: readonly WorkflowStepRun[],
     const limit = run.definitionSnapshot.flow?.concurrency
     const per = limit?.key ? ` per ${limit.key}` : ''
     return [{ kind: 'slot', text: `Waits for a concurrency slot${limit ? ` (at most ${limit.limit} active runs${per})` : ''}: it starts when a run holding one ends.` }]
+  }
+  if (run.heldBy === 'throttle' || run.heldBy === 'debounce') {
+    const due = steps[0]?.scheduledFor
+    const until = due ? ` until ${formatTime(due)}` : ''
+    const text =
+      run.heldBy === 'throttle'
+        ? `Held back by its workflow's throttle${until}, the start it was allotted.`
+        : `Held back by its workflow's debounce${until}: each further signal for its key moves that later, up to its maximum wait.`
+    return [{ kind: run.heldBy, text }]
   }
   const open = new Map(waits.filter((w) => w.status === 'open').map((w) => [w.stepRunId, w]))
   const blockers: Blocker[] = []

@@ -130,7 +130,7 @@ export function createEngineWith(config: EngineConfig, seams: EngineSeams): { en
     for (const c of conditions) registry.registerCondition(c.name, c.handler)
   }
 
-  const operations = (tenantId?: string) => tenantOperations({ store, registry, cron, executor, starts: emitDeps, allowUnregisteredTriggers: cfg.allowUnregisteredTriggers }, tenantId)
+  const operations = (tenantId?: string) => tenantOperations({ store, registry, cron, executor, starts: emitDeps, allowUnregisteredTriggers: cfg.allowUnregisteredTriggers, now: clock ?? Date.now }, tenantId)
 
   const unscoped = guardDatabase(operations())
 

@@ -21,6 +21,8 @@ export interface OperationDeps {
   starts: StartRunsDeps
   /** The engine option: wait steps and cancelOn may name signal types nobody registered. */
   allowUnregisteredTriggers: boolean
+  /** The engine's clock (ms), which says whether a throttle or debounce still holds a run back. */
+  now: () => number
 }
 
 async function setEnabled(deps: OperationDeps, definitionId: string, enabled: boolean, tenantId?: string): Promise<void> {
@@ -55,13 +57,13 @@ export function tenantOperations(deps: OperationDeps, tenantId?: string): Omit<T
 
     async getRun(runId) {
       const run = await store.runs.get(runId, tenantId)
-      return run ? publicRun(run) : null
+      return run ? publicRun(run, deps.now()) : null
     },
     async getRunSteps(runId) {
       return (await store.steps.listForRun(runId, tenantId)).map(publicStep)
     },
     async getRunsByTrigger(triggerId) {
-      return (await store.runs.listByTrigger(triggerId, tenantId)).map(publicRun)
+      return (await store.runs.listByTrigger(triggerId, tenantId)).map((run) => publicRun(run, deps.now()))
     },
     async getTrigger(triggerId) {
       const signal = await store.signals.get(triggerId, tenantId)
@@ -82,26 +84,26 @@ export function tenantOperations(deps: OperationDeps, tenantId?: string): Omit<T
     getRunLogs: (runId) => store.logs.listForRun(runId, tenantId),
     async listRuns(filter: ListRunsFilter = {}) {
       if (tenantId !== undefined && filter.tenantId !== undefined && filter.tenantId !== tenantId) return []
-      return (await store.runs.list({ ...filter, tenantId: tenantId ?? filter.tenantId })).map(publicRun)
+      return (await store.runs.list({ ...filter, tenantId: tenantId ?? filter.tenantId })).map((run) => publicRun(run, deps.now()))
     },
     // Scoped, the engine's tenant wins over any tenantId in the filter.
     listSignals: (filter: ListSignalsFilter = {}) => store.signals.list({ ...filter, tenantId: tenantId ?? filter.tenantId }),
     listWorkflows: (filter: ListWorkflowsFilter = {}) => store.definitions.list({ ...filter, tenantId: tenantId ?? filter.tenantId }),
     async getFailedRuns() {
-      return (await store.runs.list({ tenantId, status: 'failed', limit: 1000 })).map(publicRun)
+      return (await store.runs.list({ tenantId, status: 'failed', limit: 1000 })).map((run) => publicRun(run, deps.now()))
     },
 
     async cancelRun(runId, reason) {
-      return publicRun(await cancelRun(executor, runId, reason, tenantId))
+      return publicRun(await cancelRun(executor, runId, reason, tenantId), deps.now())
     },
     async retryRun(runId) {
-      return publicRun(await retryRun(executor, runId, tenantId))
+      return publicRun(await retryRun(executor, runId, tenantId), deps.now())
     },
     async replay(triggerId, options = {}) {
       const trigger = await store.signals.get(triggerId, tenantId)
       if (!trigger) throw new PulseNotFoundError('trigger', triggerId)
       const persisted = await startRuns(deps.starts, { kind: 'replay', trigger, dryRun: options.dryRun === true })
-      return (persisted?.runs ?? []).map(publicRun)
+      return (persisted?.runs ?? []).map((run) => publicRun(run, deps.now()))
     },
     verify: (options = {}) => verifyConsistency(store, { ...options, tenantId }),
   }

@@ -35,6 +35,11 @@ export interface RunRecord extends WorkflowRun {
   held?: boolean
   /** A debounced run: the signals it stands for, oldest first. */
   debounced?: string[]
+  /**
+   * A run under flow control: when admission let it start (a throttle's allotted time or a
+   * debounce's due time may be later than its creation), and whether it is a debounced run.
+   */
+  admission?: { at: Date; debounce: boolean }
   /** The trace the run's steps join (see migration 008); absent when none was recorded. */
   traceContext?: TraceCarrier
 }
@@ -103,6 +108,7 @@ export function toRun(r: Row): RunRecord {
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
     ...(r.flow_group ? { flowGroup: r.flow_group as string, held: r.held === true } : {}),
+    ...(r.flow_group && r.admitted_at ? { admission: { at: r.admitted_at as Date, debounce: r.debounce_key !== null && r.debounce_key !== undefined } } : {}),
     ...(Array.isArray(r.debounced) ? { debounced: r.debounced as string[] } : {}),
   }
 }
@@ -153,13 +159,18 @@ export function publicStep(s: StepRecord): WorkflowStepRun {
   return rest
 }
 
-/** The public view of a run row. */
-export function publicRun(r: RunRecord): WorkflowRun {
-  const { isDryRun: _dry, flowGroup: _group, held, debounced: _debounced, traceContext: _trace, ...rest } = r
-  return held ? { ...rest, heldBy: 'concurrency' } : rest
+/**
+ * The public view of a run row. `now` (ms) is the engine's clock, which decides whether a pending
+ * run's throttle or debounce still holds it back.
+ */
+export function publicRun(r: RunRecord, now: number = Date.now()): WorkflowRun {
+  const { isDryRun: _dry, flowGroup: _group, held, debounced: _debounced, traceContext: _trace, admission, ...rest } = r
+  if (held) return { ...rest, heldBy: 'concurrency' }
+  if (admission && r.status === 'pending' && admission.at.getTime() > now) return { ...rest, heldBy: admission.debounce ? 'debounce' : 'throttle' }
+  return rest
 }
 
-const DATE_COLUMNS = ['created_at', 'updated_at', 'started_at', 'completed_at', 'failed_at', 'canceled_at', 'scheduled_for', 'locked_until']
+const DATE_COLUMNS = ['created_at', 'updated_at', 'started_at', 'completed_at', 'failed_at', 'canceled_at', 'scheduled_for', 'locked_until', 'admitted_at']
 
 /** `to_jsonb` turns timestamps into ISO strings; the mappers expect Date objects as pg returns them. */
 export function reviveDates(row: Record<string, unknown>): Record<string, unknown> {

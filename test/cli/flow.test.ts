@@ -48,6 +48,10 @@ export default defineConfig({ workflows: [syncAccount], tenants: ['acme'], datab
     expect(limited.runs).toEqual([])
     expect(limited.skipped).toEqual([{ workflowKey: 'sync-account', definitionId: expect.stringMatching(/^wfd_/), reason: 'rate_limited' }])
     expect(await ok(emit('a3'), cwd)).toContain('no run of sync-account: over its rate limit')
+    // The signals list says why a signal started no run, instead of "no run started".
+    const signals = await ok(['signals', '-t', 'acme'], cwd)
+    expect(signals.split('\n').filter((line) => line.includes('no run of sync-account: over its rate limit'))).toHaveLength(2)
+    expect(signals).not.toContain('no run started')
 
     expect(await ok(['runs', '-t', 'acme'], cwd)).toContain('waits for a concurrency slot')
     const runs = JSON.parse(await ok(['runs', '-t', 'acme', '--json'], cwd)) as RunJson[]

@@ -51,6 +51,15 @@ describe('why a run is not moving', () => {
     expect(retry?.text).toBe('Step charge waits to be attempted again (attempt 2) until 2026-01-01 12:00:05.000 UTC.')
   })
 
+  it('says a run held by its throttle or debounce is held until its first step is due', () => {
+    const first = [step('deliver', 'scheduled', { scheduledFor: at(60_000) })]
+    const [throttled] = runBlockers(run('pending', { heldBy: 'throttle' }), first, [], now)
+    expect(throttled).toEqual({ kind: 'throttle', text: `Held back by its workflow's throttle until 2026-01-01 12:01:00.000 UTC, the start it was allotted.` })
+    const [debounced] = runBlockers(run('pending', { heldBy: 'debounce' }), first, [], now)
+    expect(debounced!.kind).toBe('debounce')
+    expect(debounced!.text).toMatch(/^Held back by its workflow's debounce until 2026-01-01 12:01:00.000 UTC: each further signal/)
+  })
+
   it('says a run held by its concurrency limit waits for a slot, naming the limit', () => {
     const snapshot = { id: 'wfd_1', key: 'k', version: 1, name: 'k', triggerType: 'x', steps: [], config: {}, flow: { concurrency: { limit: 2, key: 'payload.accountId' as const } } }
     const held = run('pending', { heldBy: 'concurrency', definitionSnapshot: snapshot })

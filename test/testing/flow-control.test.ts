@@ -35,7 +35,7 @@ describe('flow control on the virtual clock', () => {
     t = await createTestEngine({ workflows: [oneAtATime], now: START })
     const first = (await t.emit(exportRequested, { payload: { accountId: 'a1' } })).runs[0]!.runId
     const second = (await t.emit(exportRequested, { payload: { accountId: 'a1' } })).runs[0]!.runId
-    expect((await t.run(second)).run.status).toBe('pending')
+    expect((await t.run(second)).run).toMatchObject({ status: 'pending', heldBy: 'concurrency' })
     await t.advance('1d')
     assertRunStatus(await t.run(first), 'completed')
     expect((await t.run(second)).step('build')!.status).toBe('scheduled')
@@ -50,9 +50,13 @@ describe('flow control on the virtual clock', () => {
     const first = (await t.emit(exportRequested, { payload: { accountId: 'a1' } })).runs[0]!.runId
     const second = (await t.emit(exportRequested, { payload: { accountId: 'a2' } })).runs[0]!.runId
     assertRunStatus(await t.run(first), 'completed')
+    expect((await t.engine.getRun(first))!.heldBy).toBeUndefined()
+    // Held back until its allotted start, an hour of the test's clock away (the real clock is months later).
+    expect(await t.engine.getRun(second)).toMatchObject({ status: 'pending', heldBy: 'throttle' })
     await t.advance('1h')
     const report = await t.run(second)
     assertRunStatus(report, 'completed')
+    expect(report.run.heldBy).toBeUndefined()
     expect(report.output('deliver')).toEqual({ at: at(3_600_000) })
   })
 
@@ -61,11 +65,13 @@ describe('flow control on the virtual clock', () => {
     await t.emit(exportRequested, { payload: { accountId: 'a1' } })
     await t.advance('2m')
     await t.emit(exportRequested, { payload: { accountId: 'a1' } })
+    expect((await t.engine.listRuns({ workflowKey: 'kit-settled-export' })).map((r) => [r.status, r.heldBy])).toEqual([['pending', 'debounce']])
     await t.advance('10m')
     const runs = await t.engine.listRuns({ workflowKey: 'kit-settled-export' })
     expect(runs).toHaveLength(1)
     const report = await t.run(runs[0]!.id)
     assertRunStatus(report, 'completed')
+    expect(report.run.heldBy).toBeUndefined()
     expect(report.output('deliver')).toEqual({ at: at(7 * 60_000) })
   })
 })

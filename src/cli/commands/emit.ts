@@ -1,3 +1,4 @@
+import { describeSkip } from '../describe-flow.js'
 import type { JsonObject } from '../../index.js'
 import { CONFIG_FLAG, JSON_FLAG, requireFlag, stringFlag, type CommandSpec } from '../command.js'
 import { CliUsageError } from '../errors.js'
@@ -74,20 +75,12 @@ export const emitCommand: CommandSpec = {
       const held = heldBy.get(run.id)
       output.out(`  started ${output.bold(run.id)} ${run.definitionSnapshot.key ?? run.definitionSnapshot.name} (${run.status}${held ? `, held by its ${held}` : ''})`)
     }
-    for (const skip of result.skipped) {
-      output.out(`  no run of ${skip.workflowKey ?? skip.definitionId}: ${SKIP_REASONS[skip.reason]}${skip.runId ? ` ${output.bold(skip.runId)}` : ''}`)
-    }
+    for (const skip of result.skipped) output.out(`  ${describeSkip(skip, output.bold)}`)
     for (const wait of result.resolvedWaits) output.out(`  resumed ${output.bold(wait.runId)}, whose wait "${wait.stepName}" it was`)
     for (const run of result.canceledRuns) output.out(`  canceled ${output.bold(run.runId)} ${run.workflowKey ?? ''} (its workflow cancels on ${result.type})`)
     return 0
   },
 }
-
-const SKIP_REASONS = {
-  rate_limited: 'over its rate limit',
-  concurrency_skip: 'no free concurrency slot (mode skip)',
-  debounced: 'debounced into',
-} as const
 
 function parsePayload(text: string | undefined): JsonObject {
   if (text === undefined) return {}

@@ -1,7 +1,7 @@
 import type { DefinitionSnapshot, Engine, RunTimelineEntry, WorkflowRun, WorkflowStepRun } from '../../index.js'
 import { CONFIG_FLAG, JSON_FLAG, type CommandSpec } from '../command.js'
 import { cancelSignal, describeWait, describeWaitOutcome, findStep } from '../describe-wait.js'
-import { describeFlow } from '../describe-flow.js'
+import { describeFlow, describeHold } from '../describe-flow.js'
 import { CliError } from '../errors.js'
 import { between, formatDuration, formatTime } from '../format.js'
 import { runDetailJson, runJson, stepJson, timelineEntryJson } from '../json-shapes.js'
@@ -106,7 +106,7 @@ function printRun(output: Output, run: WorkflowRun): void {
     ['run', output.bold(run.id)],
     ['workflow', `${snap.key ?? snap.name} v${snap.version}`],
     ['tenant', run.tenantId],
-    ['status', output.status(run.status) + (run.isReplay ? ' (replay)' : '') + (run.heldBy ? ' (waits for a concurrency slot)' : '')],
+    ['status', output.status(run.status) + (run.isReplay ? ' (replay)' : '') + (run.heldBy ? ` (${describeHold(run.heldBy)})` : '')],
     ['trigger', run.triggerId],
     ['created', `${formatTime(run.createdAt)} UTC`],
     ['duration', duration(run)],

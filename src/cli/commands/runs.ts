@@ -1,3 +1,4 @@
+import { describeHold } from '../describe-flow.js'
 import type { Engine, WorkflowRun, WorkflowStatus } from '../../index.js'
 import { CONFIG_FLAG, JSON_FLAG, stringFlag, type CommandSpec } from '../command.js'
 import { CliUsageError } from '../errors.js'
@@ -89,9 +90,9 @@ function runsTable(output: Output, runs: WorkflowRun[]): string {
     `${Math.min(run.currentStepIndex + 1, run.definitionSnapshot.steps.length)}/${run.definitionSnapshot.steps.length}`,
     formatTime(run.createdAt),
     duration(run),
-    [run.isReplay ? 'replay' : '', run.heldBy ? 'waits for a concurrency slot' : ''].filter(Boolean).join(', '),
+    [run.isReplay ? 'replay' : '', run.heldBy ? describeHold(run.heldBy) : ''].filter(Boolean).join(', '),
   ])
-  return table(['RUN', 'WORKFLOW', 'TENANT', 'STATUS', 'STEP', 'CREATED (UTC)', 'DURATION', ''], rows, output.bold)
+  return table(['RUN', 'WORKFLOW', 'TENANT', 'STATUS', 'STEP', 'CREATED (UTC)', 'DURATION', 'NOTE'], rows, output.bold)
 }
 
 /** `--limit` of a listing command: 1 to 1000, default 50. */

@@ -1,3 +1,4 @@
+import { describeSkip } from '../describe-flow.js'
 import { CONFIG_FLAG, JSON_FLAG, stringFlag, type CommandSpec } from '../command.js'
 import { formatTime } from '../format.js'
 import { signalJson } from '../json-shapes.js'
@@ -27,10 +28,17 @@ export const signalsCommand: CommandSpec = {
     if (tenantId !== undefined) await checkTenant(loaded, tenantId)
     const signals = await withEngine(loaded, async ({ engine }) => {
       const found = await engine.listSignals({ tenantId, type: stringFlag(flags, 'type'), limit })
-      return Promise.all(found.map(async (signal) => ({ signal, runs: await engine.getRunsByTrigger(signal.id) })))
+      return Promise.all(
+        found.map(async (signal) => {
+          const runs = await engine.getRunsByTrigger(signal.id)
+          // Only a signal that started no run can have been skipped by every workflow it matched.
+          const skipped = runs.length === 0 ? ((await engine.getTrigger(signal.id))?.skipped ?? []) : []
+          return { signal, runs, skipped }
+        }),
+      )
     }, { readOnly: true, onOpen: printWhere(output, flags) })
     if (flags.json === true) {
-      output.json(signals.map(({ signal, runs }) => signalJson(signal, runs)))
+      output.json(signals.map(({ signal, runs, skipped }) => signalJson(signal, runs, skipped)))
       return 0
     }
     if (signals.length === 0) {
@@ -38,8 +46,9 @@ export const signalsCommand: CommandSpec = {
       return 0
     }
     // One row per run; a signal with several runs continues on rows with its columns left empty.
-    const rows = signals.flatMap(({ signal, runs }) => {
+    const rows = signals.flatMap(({ signal, runs, skipped }) => {
       const head = [signal.id, signal.type, signal.tenantId, signal.resourceId ?? '', formatTime(signal.createdAt)]
+      if (skipped.length > 0) return skipped.map((skip, i) => [...(i === 0 ? head : head.map(() => '')), describeSkip(skip, output.bold)])
       if (runs.length === 0) return [[...head, output.dim('no run started')]]
       return runs.map((run, i) => [
         ...(i === 0 ? head : head.map(() => '')),
