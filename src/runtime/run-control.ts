@@ -37,6 +37,18 @@ export async function retryRun(executor: Executor, runId: string, tenantId?: str
     if (!retry.from.includes(run.status)) {
       throw new PulseStateError(`run "${runId}" is ${run.status}; only a failed run can be retried`)
     }
+    const limit = run.definitionSnapshot.flow?.concurrency
+    if (limit && run.flowGroup && run.concurrencyKey) {
+      // A failed run gave its slot back; resuming it takes one again, under the same lock as
+      // admission, so a retry can never put a key over its limit.
+      await tx.flow.lockGroup(run.tenantId, run.flowGroup)
+      const holders = await tx.flow.slotHolders(run.tenantId, run.concurrencyKey)
+      if (holders.length >= limit.limit) {
+        throw new PulseStateError(
+          `run "${runId}" cannot be retried now: its workflow allows ${limit.limit} active run${limit.limit === 1 ? '' : 's'} per ${limit.key ?? 'tenant'} and ${holders.length === 1 ? 'run' : 'runs'} ${holders.slice(0, 3).join(', ')}${holders.length > 3 ? ', ...' : ''} ${holders.length === 1 ? 'holds' : 'hold'} the slots; retry it when one ends`,
+        )
+      }
+    }
     const reset = await tx.steps.resetForRetry(runId)
     await tx.waits.forget(reset.filter((s) => s.stepType === 'wait_for_signal').map((s) => s.id))
     const resumed = await tx.runs.transition(runId, retry.from, retry.to, { errorMessage: null })

@@ -33,6 +33,8 @@ export interface RunRecord extends WorkflowRun {
   flowGroup?: string
   /** The run waits for flow control to give it a place. */
   held?: boolean
+  /** The concurrency key whose slot the run holds while it is active (workflow and key value). */
+  concurrencyKey?: string
   /** A debounced run: the signals it stands for, oldest first. */
   debounced?: string[]
   /**
@@ -108,6 +110,7 @@ export function toRun(r: Row): RunRecord {
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
     ...(r.flow_group ? { flowGroup: r.flow_group as string, held: r.held === true } : {}),
+    ...(r.flow_group && r.concurrency_key ? { concurrencyKey: r.concurrency_key as string } : {}),
     ...(r.flow_group && r.admitted_at ? { admission: { at: r.admitted_at as Date, debounce: r.debounce_key !== null && r.debounce_key !== undefined } } : {}),
     ...(Array.isArray(r.debounced) ? { debounced: r.debounced as string[] } : {}),
   }
@@ -164,7 +167,7 @@ export function publicStep(s: StepRecord): WorkflowStepRun {
  * run's throttle or debounce still holds it back.
  */
 export function publicRun(r: RunRecord, now: number = Date.now()): WorkflowRun {
-  const { isDryRun: _dry, flowGroup: _group, held, debounced: _debounced, traceContext: _trace, admission, ...rest } = r
+  const { isDryRun: _dry, flowGroup: _group, held, concurrencyKey: _key, debounced: _debounced, traceContext: _trace, admission, ...rest } = r
   if (held) return { ...rest, heldBy: 'concurrency' }
   if (admission && r.status === 'pending' && admission.at.getTime() > now) return { ...rest, heldBy: admission.debounce ? 'debounce' : 'throttle' }
   return rest

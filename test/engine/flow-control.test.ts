@@ -37,12 +37,17 @@ describe.skipIf(servicesMissing())('flow control: concurrency, rate limit, throt
   let acme: string
   let gate = gates()
   const seen: { runId: string; triggerId: string; debounced: string[]; at: number }[] = []
+  let healed = false
 
   beforeAll(async () => {
     t = await startTestEngine({ concurrency: 10 })
     engine = t.engine
     engine.registerTrigger('order.placed', { source: 'shop' })
     engine.registerAction('hold', (ctx) => gate.handler(ctx))
+    engine.registerAction('fail_or_hold', (ctx) => {
+      if ((ctx.trigger.payload as { fail?: boolean }).fail && !healed) throw new Error('card declined')
+      return gate.handler(ctx)
+    })
     engine.registerAction('note', (ctx) => {
       seen.push({ runId: ctx.run.id, triggerId: ctx.trigger.id, debounced: ctx.debounced, at: Date.now() })
       return { success: true }
@@ -57,6 +62,7 @@ describe.skipIf(servicesMissing())('flow control: concurrency, rate limit, throt
     gate.releaseAll()
     gate = gates()
     seen.length = 0
+    healed = false
   })
 
   const define = (flow: FlowControl, steps: WorkflowStep[] = [{ type: 'action', name: 'hold' }]) =>
@@ -190,5 +196,27 @@ describe.skipIf(servicesMissing())('flow control: concurrency, rate limit, throt
     expect(gate.started[1]).toBe(second.runs[0]!.runId)
     gate.releaseAll()
     await waitForRun(engine, second.runs[0]!.runId)
+  })
+
+  it('retrying a failed run takes a slot again: refused while its key has none free, done once one frees', async () => {
+    await define({ concurrency: { limit: 1 } }, [{ type: 'action', name: 'fail_or_hold' }])
+    const failing = await engine.emit({ tenantId: acme, type: 'order.placed', payload: { accountId: 'a', fail: true } })
+    const failedId = failing.runs[0]!.runId
+    expect((await waitForRun(engine, failedId)).status).toBe('failed')
+    const next = await emit('a')
+    await eventually(() => (gate.started.includes(next.runs[0]!.runId) ? true : undefined))
+    healed = true
+
+    await expect(engine.retryRun(failedId)).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining(`allows 1 active run per tenant and run ${next.runs[0]!.runId} holds the slots`) })
+    expect((await engine.getRun(failedId))!.status).toBe('failed')
+    expect(await slotsInUse()).toEqual({ a: 1 })
+
+    gate.release(next.runs[0]!.runId)
+    await waitForRun(engine, next.runs[0]!.runId)
+    await engine.retryRun(failedId)
+    await eventually(() => (gate.started.includes(failedId) ? true : undefined))
+    expect(await slotsInUse()).toEqual({ a: 1 })
+    gate.release(failedId)
+    expect((await waitForRun(engine, failedId)).status).toBe('completed')
   })
 })
