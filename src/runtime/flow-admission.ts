@@ -124,6 +124,8 @@ async function decide(tx: StoreSession, tenantId: string, now: Date, held: HeldR
   const folded: StepRecord[] = []
   const slots = new Map<string, string[]>()
   const starts = new Map<string, Date[]>()
+  // With a throttle, the throttle's period decides `starts`; a rate limit beside it counts its own.
+  const limitStarts = new Map<string, Date[]>()
   // Held runs of a rate key that passed its limit and wait for a slot: starts already promised.
   const reserved = new Map<string, number>()
   const admittedChecked = new Map<string, number>()
@@ -161,13 +163,17 @@ async function decide(tx: StoreSession, tenantId: string, now: Date, held: HeldR
     if (rate && run.rateKey !== null) {
       if (!starts.has(run.rateKey)) starts.set(run.rateKey, await tx.flow.startsSince(tenantId, run.rateKey, now, rate.periodMs))
       recent = starts.get(run.rateKey)!
-      if (!flow.throttle && flow.rateLimit && !run.checked) {
+      if (flow.rateLimit && !run.checked) {
+        const periodMs = flow.rateLimit.periodMs
+        if (flow.throttle && !limitStarts.has(run.rateKey)) limitStarts.set(run.rateKey, await tx.flow.startsSince(tenantId, run.rateKey, now, periodMs))
+        // The starts allotted within the rate limit's period, those a throttle put later included.
+        const counted = flow.throttle ? limitStarts.get(run.rateKey)! : recent
         if (!reserved.has(run.rateKey)) {
           // Runs admitted earlier in this pass still read as held: they count once, among the starts.
-          const promised = await tx.flow.reservedStarts(tenantId, run.rateKey, now, rate.periodMs)
+          const promised = await tx.flow.reservedStarts(tenantId, run.rateKey, now, periodMs)
           reserved.set(run.rateKey, promised - (admittedChecked.get(run.rateKey) ?? 0))
         }
-        if (recent.length + reserved.get(run.rateKey)! >= flow.rateLimit.limit) {
+        if (counted.length + reserved.get(run.rateKey)! >= flow.rateLimit.limit) {
           skip('rate_limited')
           continue
         }
@@ -205,12 +211,13 @@ async function decide(tx: StoreSession, tenantId: string, now: Date, held: HeldR
       }
       recent.push(at)
       recent.sort((a, b) => b.getTime() - a.getTime())
+      limitStarts.get(run.rateKey)?.unshift(at)
     } else if (rate && run.rateKey !== null) {
       recent.unshift(at)
-      if (run.checked) {
-        admittedChecked.set(run.rateKey, (admittedChecked.get(run.rateKey) ?? 0) + 1)
-        if (reserved.has(run.rateKey)) reserved.set(run.rateKey, reserved.get(run.rateKey)! - 1)
-      }
+    }
+    if (flow.rateLimit && run.rateKey !== null && run.checked) {
+      admittedChecked.set(run.rateKey, (admittedChecked.get(run.rateKey) ?? 0) + 1)
+      if (reserved.has(run.rateKey)) reserved.set(run.rateKey, reserved.get(run.rateKey)! - 1)
     }
 
     const later = at.getTime() > now.getTime()

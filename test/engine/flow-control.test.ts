@@ -158,6 +158,15 @@ describe.skipIf(servicesMissing())('flow control: concurrency, rate limit, throt
     started.forEach((at, i) => expect(at).toBeGreaterThanOrEqual(allotted[i]! - 25))
   })
 
+  it('throttle and rate limit together: the throttle spaces the starts, the rate limit drops those over its own count', async () => {
+    await define({ throttle: { limit: 1, periodMs: 60_000 }, rateLimit: { limit: 2, periodMs: 3_600_000 } }, [{ type: 'action', name: 'note' }])
+    const results = [await emit('a'), await emit('b'), await emit('c')]
+    expect(results.map((r) => r.runs.map((run) => run.heldBy ?? 'now'))).toEqual([['now'], ['throttle'], []])
+    expect(results[2]!.skipped.map((s) => s.reason)).toEqual(['rate_limited'])
+    await waitForRun(engine, results[0]!.runs[0]!.runId)
+    expect(await engine.getRun(results[1]!.runs[0]!.runId)).toMatchObject({ status: 'pending', heldBy: 'throttle' })
+  })
+
   it('debounce: signals close together start one run, after the quiet period, with the last as its trigger', async () => {
     await define({ debounce: { waitMs: 400, key: 'payload.accountId' } }, [{ type: 'action', name: 'note' }])
     const a = [await emit('a'), await emit('a'), await emit('a')]
