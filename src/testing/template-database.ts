@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite'
+import { createNewCluster } from '../embedded/new-cluster.js'
 import { serveEmbeddedDatabase, type EmbeddedDatabase } from '../embedded/embedded-database.js'
 import { createEngineWith } from '../engine/create-engine.js'
 import { installVirtualClock, virtualClockSearchPath } from '../store/index.js'
@@ -35,7 +36,7 @@ function templateDatabase(): Promise<Template> {
 }
 
 async function buildTemplate(): Promise<Template> {
-  const db = await PGlite.create()
+  const db = await createNewCluster(undefined)
   const served = await serveEmbeddedDatabase(db, { queueSchema: QUEUE_SCHEMA, searchPath: SEARCH_PATH })
   try {
     await installVirtualClock(served.pool)
