@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { dirname, join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNewCluster } from '../../src/embedded/new-cluster.js'
 
 // The image lives in the user's cache folder; this file points that folder at a temporary one.
@@ -19,10 +19,13 @@ describe('a new embedded database starts from the image of a new cluster', () =>
     for (const dir of dirs) await rm(dir, { recursive: true, force: true })
   })
 
-  it('saves the image once, unpacks it into a new folder beside the files it keeps, and replaces an image it cannot use', async () => {
+  let image = ''
+  beforeAll(async () => {
     process.env.XDG_CACHE_HOME = await temp('pulse-cache-')
-    const image = join(process.env.XDG_CACHE_HOME, 'pulse-engine', 'pglite-new-cluster.tar')
+    image = join(process.env.XDG_CACHE_HOME, 'pulse-engine', 'pglite-new-cluster.tar')
+  })
 
+  it('saves the image once and unpacks it into a new folder beside the files it keeps', async () => {
     const memory = await createNewCluster(undefined)
     expect((await memory.query<{ n: number }>('SELECT 1 AS n')).rows).toEqual([{ n: 1 }])
     await memory.close()
@@ -35,7 +38,11 @@ describe('a new embedded database starts from the image of a new cluster', () =>
     await fromImage.close()
     expect(await readFile(join(folder, 'PG_VERSION'), 'utf8')).toMatch(/^\d+/)
     expect(await readFile(join(folder, 'pulse-owner.json'), 'utf8')).toBe('the owner record')
+  })
 
+  // Each initdb takes seconds, so each test makes one.
+  it('makes the database with initdb when the image cannot be used, and drops that image', async () => {
+    await mkdir(dirname(image), { recursive: true })
     await writeFile(image, 'not a tar file')
     const second = await temp('pulse-new-cluster-')
     await writeFile(join(second, 'pulse-owner.json'), 'the owner record')
