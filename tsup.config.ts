@@ -4,11 +4,16 @@ import { defineConfig, type Options } from 'tsup'
  * The CLI must use the same pulse-engine module instance as the workflows a config imports
  * from 'pulse-engine' (the DSL checks workflows with instanceof). So its fallback import of the
  * library stays an import of the package's own entry next to it instead of a bundled copy.
+ * The dashboard stays its own entry too: bundled, esbuild would hoist Hono's imports to the top
+ * of cli.js, and every command would load it at startup.
  */
-const libraryStaysExternal: NonNullable<Options['esbuildPlugins']>[number] = {
-  name: 'cli-imports-library-entry',
+const entriesStayExternal: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'cli-imports-package-entries',
   setup(build) {
     build.onResolve({ filter: /^\.\.\/index\.js$/ }, (args) => (args.importer.endsWith('src/cli/library.ts') ? { path: './index.js', external: true } : undefined))
+    build.onResolve({ filter: /^\.\.\/dashboard\/index\.js$/ }, (args) =>
+      args.importer.endsWith('src/cli/serve-dashboard.ts') ? { path: './dashboard.js', external: true } : undefined,
+    )
   },
 }
 
@@ -45,6 +50,6 @@ export default defineConfig([
     clean: false,
     target: 'node20',
     splitting: false,
-    esbuildPlugins: [libraryStaysExternal],
+    esbuildPlugins: [entriesStayExternal],
   },
 ])

@@ -63,7 +63,7 @@ const noisy = {
   postgres: await inFreshProcess('noisy-neighbour', { mode: 'postgres', ...neighbours }),
 }
 log('pulse runs on an embedded folder, alone and through an owner')
-const cli = await inFreshProcess('cli-read', { samples: plan.cliSamples })
+const cli = await inFreshProcess('cli-read', { samples: plan.cliSamples, seedRun: size !== 'smoke' })
 
 const result = {
   size,

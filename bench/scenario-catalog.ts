@@ -23,7 +23,7 @@ export const scenarios = {
     (await import('./scenarios/emit-scaling.js')).emitScaling(a.definitions, a.perTenant, a.emits),
   memory: async (a: { runs: number; delayMs: number }) => (await import('./scenarios/memory.js')).memoryWithDelayedRuns(a.runs, a.delayMs),
   'noisy-neighbour': async (a: NoisyNeighbourArgs) => (await import('./scenarios/noisy-neighbour.js')).noisyNeighbour(a),
-  'cli-read': async (a: { samples: number }) => (await import('./scenarios/cli-read.js')).cliRead(a.samples),
+  'cli-read': async (a: { samples: number; seedRun?: boolean }) => (await import('./scenarios/cli-read.js')).cliRead(a.samples, a.seedRun),
 }
 
 export type ScenarioName = keyof typeof scenarios

@@ -27,8 +27,12 @@ export async function resolveLibrary(configPath: string, workflows: Pulse.AnyWor
   if (packageJson) {
     const pkg = JSON.parse(readFileSync(packageJson, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }>; module?: string }
     const esmEntry = pkg.exports?.['.']?.import?.default ?? pkg.module
-    if (esmEntry) candidates.push(() => import(pathToFileURL(join(dirname(packageJson), esmEntry)).href) as Promise<PulseLibrary>)
-    candidates.push(async () => require('pulse-engine') as PulseLibrary)
+    const esm = esmEntry ? [() => import(pathToFileURL(join(dirname(packageJson), esmEntry)).href) as Promise<PulseLibrary>] : []
+    const cjs = [async () => require('pulse-engine') as PulseLibrary]
+    // A config tsx loaded as CommonJS has required the CommonJS entry already: trying the ES
+    // module entry first would load a second copy of the whole library (half a second) only to
+    // find that its workflows are not its own.
+    candidates.push(...(loadedAsCommonJs(require) ? [...cjs, ...esm] : [...esm, ...cjs]))
   }
   // Rewritten by the build to the package's own entry next to cli.js (see tsup.config.ts).
   candidates.push(() => import('../index.js'))
@@ -46,6 +50,14 @@ export async function resolveLibrary(configPath: string, workflows: Pulse.AnyWor
   throw new CliError(
     `the workflows in ${configPath} were made with a copy of pulse-engine the CLI cannot load; import workflow(), trigger() and action() from 'pulse-engine' (installed in this project), not from a relative path`,
   )
+}
+
+function loadedAsCommonJs(require: NodeJS.Require): boolean {
+  try {
+    return require.cache[require.resolve('pulse-engine')] !== undefined
+  } catch {
+    return false
+  }
 }
 
 function accepts(lib: PulseLibrary, workflow: Pulse.AnyWorkflow): boolean {

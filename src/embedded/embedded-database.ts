@@ -6,6 +6,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import pg from 'pg'
 import { PulseEmbeddedError } from '../errors.js'
+import { createNewCluster } from './new-cluster.js'
 import { claimDataDir, isAlive, OWNER_FILE, type OwnerClaim, type OwnerRecord } from './owner-record.js'
 
 /**
@@ -43,7 +44,7 @@ const OWNER_START_TIMEOUT_MS = 120_000
  * survive. A record left by a killed owner is taken over.
  */
 export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  if (options.dataDir === false) return serve(await PGlite.create(), options, undefined)
+  if (options.dataDir === false) return serve(await createNewCluster(undefined), options, undefined)
   const dir = resolve(options.dataDir)
   await mkdir(dir, { recursive: true })
   const deadline = Date.now() + OWNER_START_TIMEOUT_MS
@@ -83,8 +84,8 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
 async function openAsOwner(dir: string, claim: OwnerClaim, options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   let db: PGlite
   try {
-    checkLooksLikeDatabase(dir)
-    db = await PGlite.create(dir)
+    const isNew = !checkLooksLikeDatabase(dir)
+    db = isNew ? await createNewCluster(dir, (name) => name.startsWith(OWNER_FILE)) : await PGlite.create(dir)
   } catch (err) {
     await claim.release()
     // A file system error (no permission, no space, too many open files) is no damage: say it as it is.
@@ -166,12 +167,12 @@ function quietPool(connectionString: string, max: number): pg.Pool {
 
 /**
  * A folder with files in it but no PG_VERSION is something else: opening it would write a new
- * database into it.
+ * database into it. True when the folder holds a database, false when it is empty (a new one).
  */
-function checkLooksLikeDatabase(dir: string): void {
-  if (existsSync(resolve(dir, 'PG_VERSION'))) return
+function checkLooksLikeDatabase(dir: string): boolean {
+  if (existsSync(resolve(dir, 'PG_VERSION'))) return true
   const other = readdirSync(dir).filter((name) => !name.startsWith(OWNER_FILE))
-  if (other.length === 0) return
+  if (other.length === 0) return false
   throw new PulseEmbeddedError(
     'EMBEDDED_NOT_A_DATABASE',
     `${dir} holds files (${other.slice(0, 3).join(', ')}${other.length > 3 ? ', ...' : ''}) but no embedded database (no PG_VERSION); ` +

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { readFile, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { cacheFolder, installedVersion, writeImage } from '../embedded/cache-folder.js'
 import { migrationsSql, tablesFor, VIRTUAL_CLOCK_SQL } from '../store/index.js'
 
 /**
@@ -13,8 +11,8 @@ import { migrationsSql, tablesFor, VIRTUAL_CLOCK_SQL } from '../store/index.js'
  * named by everything the image is made of (the engine's migrations and virtual clock, PGlite's
  * and BullMQ's versions), so an upgrade never loads a stale one; a file that cannot be read or
  * loaded is removed and the template built again. `PULSE_TEST_TEMPLATE_CACHE=off` turns it off,
- * and `PULSE_TEST_TEMPLATE_CACHE=<dir>` keeps the file in another folder (default: the system's
- * temporary folder).
+ * and `PULSE_TEST_TEMPLATE_CACHE=<dir>` keeps the file in another folder (default: the user's
+ * cache folder, as for the embedded mode's image of a new cluster).
  */
 export interface TemplateCache {
   read(): Promise<Blob | undefined>
@@ -27,7 +25,7 @@ export function templateCache(): TemplateCache | undefined {
   const setting = process.env.PULSE_TEST_TEMPLATE_CACHE
   const name = templateKey()
   if (setting === 'off' || setting === '0' || setting === 'false' || name === undefined) return undefined
-  const folder = setting ? setting : join(tmpdir(), 'pulse-engine-test-templates')
+  const folder = setting ? setting : cacheFolder()
   const file = join(folder, `template-${name}.tar`)
   return {
     async read() {
@@ -38,15 +36,8 @@ export function templateCache(): TemplateCache | undefined {
       }
     },
     async write(image) {
-      // Written aside and renamed, so a process reading it at the same time sees all of it or none.
-      const partial = `${file}.${process.pid}.${Date.now()}.partial`
-      try {
-        await mkdir(folder, { recursive: true })
-        await writeFile(partial, Buffer.from(await image.arrayBuffer()))
-        await rename(partial, file)
-      } catch {
-        await rm(partial, { force: true })
-      }
+      // Only saves time: a folder that cannot be written leaves the next process to build it again.
+      await writeImage(file, image).catch(() => undefined)
     },
     async forget() {
       await rm(file, { force: true })
@@ -59,32 +50,12 @@ let key: string | null | undefined
 /** Names the image by what it is made of; undefined (no cache) when a version cannot be read. */
 function templateKey(): string | undefined {
   if (key === undefined) {
-    const pglite = packageVersion('@electric-sql/pglite')
-    const bullmq = packageVersion('bullmq')
+    const pglite = installedVersion('@electric-sql/pglite')
+    const bullmq = installedVersion('bullmq')
     key =
       pglite && bullmq
         ? createHash('sha256').update(migrationsSql(tablesFor('pulse_'))).update(VIRTUAL_CLOCK_SQL).update(`pglite ${pglite} bullmq ${bullmq}`).digest('hex').slice(0, 24)
         : null
   }
   return key ?? undefined
-}
-
-/** The version of an installed package, read from the package.json above its entry point. */
-function packageVersion(name: string): string | undefined {
-  try {
-    let dir = dirname(createRequire(import.meta.url).resolve(name))
-    for (;;) {
-      const manifest = join(dir, 'package.json')
-      if (existsSync(manifest)) {
-        const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string }
-        if (pkg.name === name && pkg.version) return pkg.version
-      }
-      const parent = dirname(dir)
-      if (parent === dir) break
-      dir = parent
-    }
-  } catch {
-    // Not resolvable from here: no version, so no cache.
-  }
-  return undefined
 }

@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite'
+import { createNewCluster } from '../embedded/new-cluster.js'
 import { serveEmbeddedDatabase, type EmbeddedDatabase } from '../embedded/embedded-database.js'
 import { createEngineWith } from '../engine/create-engine.js'
 import { installVirtualClock, LATEST_SCHEMA_VERSION, schemaVersion, tablesFor, virtualClockSearchPath } from '../store/index.js'
@@ -43,7 +44,7 @@ async function buildTemplate(): Promise<Template> {
     if (loaded) return { image: cached, first: loaded }
     await cache?.forget()
   }
-  const db = await PGlite.create()
+  const db = await createNewCluster(undefined)
   const served = await serveEmbeddedDatabase(db, { queueSchema: QUEUE_SCHEMA, searchPath: SEARCH_PATH })
   try {
     await installVirtualClock(served.pool)
